@@ -1,0 +1,55 @@
+# The one place that says how to install, run, lint and test. `.ci/run` calls these targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Pins of every package, tested together (name==version lines; no registry addresses).
+CONSTRAINTS := constraints.txt
+PIP := $(BIN)/pip install --disable-pip-version-check -q -c $(CONSTRAINTS)
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DAGSTER_DISABLE_TELEMETRY := true
+
+.PHONY: help install install-dev run load test lint bench clean
+
+help:
+	@echo "make run      install and run the whole pipeline on the embedded demo sources"
+	@echo "make test     install the dev tools and run every test (DuckDB and PostgreSQL)"
+	@echo "make lint     ruff (and sqlfluff on the dbt project)"
+	@echo "make bench    bench/load.py at 1M rows (ROWS=5000000 for more)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required; set PYTHON=/path/to/python3.11"'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/elt run
+
+load: install
+	$(BIN)/elt load
+
+test: install-dev
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+ROWS ?= 1000000
+bench: install
+	$(BIN)/python bench/load.py --rows $(ROWS)
+
+clean:
+	rm -rf $(VENV) .local warehouse.duckdb dbt_project/target dbt_project/logs

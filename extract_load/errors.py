@@ -1,0 +1,31 @@
+"""Errors a user can cause and fix: each message names the input and what to do about it."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "EltError",
+    "SchemaDriftError",
+    "SourceError",
+    "WarehouseError",
+]
+
+
+class EltError(Exception):
+    """Base class: the CLI prints these as one line, without a traceback."""
+
+
+class ConfigError(EltError):
+    """A setting (an environment variable, a table list) is wrong."""
+
+
+class SourceError(EltError):
+    """A source database cannot be reached or does not hold what the configuration says."""
+
+
+class WarehouseError(EltError):
+    """The warehouse cannot be reached or refused a write."""
+
+
+class SchemaDriftError(EltError):
+    """A source table changed in a way the load policy does not accept (type change, lost key)."""

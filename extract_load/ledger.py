@@ -1,0 +1,71 @@
+"""The load ledger and cursors: what every batch did, in the warehouse's `elt` schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import uuid4
+
+__all__ = ["METADATA_DDL", "Batch", "new_batch_id"]
+
+METADATA_SCHEMA = "elt"
+
+# Written in the SQL both warehouses share. No key constraints: DuckDB's indexes make updates
+# of indexed tables awkward, and the loader is the only writer.
+METADATA_DDL = (
+    "CREATE SCHEMA IF NOT EXISTS elt",
+    """CREATE TABLE IF NOT EXISTS elt.load_batches (
+        batch_id VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        table_name VARCHAR NOT NULL,
+        mode VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        rows_read BIGINT,
+        rows_loaded BIGINT,
+        cursor_column VARCHAR,
+        cursor_before VARCHAR,
+        cursor_after VARCHAR,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        seconds DOUBLE PRECISION,
+        error VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS elt.cursors (
+        source VARCHAR NOT NULL,
+        table_name VARCHAR NOT NULL,
+        cursor_column VARCHAR NOT NULL,
+        cursor_value VARCHAR,
+        batch_id VARCHAR NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+)
+
+
+def new_batch_id(source: str, table: str, started_at: datetime) -> str:
+    return f"{started_at:%Y%m%dT%H%M%S}-{source}-{table}-{uuid4().hex[:8]}"
+
+
+@dataclass
+class Batch:
+    """One table's load in one run; becomes one row of elt.load_batches."""
+
+    source: str
+    table: str
+    mode: str
+    cursor_column: str | None = None
+    cursor_before: str | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    batch_id: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    cursor_after: str | None = None
+    status: str = "running"
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.batch_id:
+            self.batch_id = new_batch_id(self.source, self.table, self.started_at)
+
+    @property
+    def seconds(self) -> float:
+        return (datetime.now(UTC) - self.started_at).total_seconds()

@@ -1,0 +1,263 @@
+"""Loading sources into the warehouse: one batch per table, tables in parallel."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from psycopg import sql
+
+from .errors import ConfigError, EltError, SchemaDriftError
+from .ledger import Batch
+from .postgres_source import TableInfo, check_source, connect_source, read_table_info
+from .settings import Settings
+from .sources import SOURCES
+from .tables import SourceSpec, TableSpec
+from .warehouse import StagePlan, Warehouse, open_warehouse
+
+__all__ = ["LoadFailed", "TableResult", "load_sources", "load_table", "resolve_source_url"]
+
+log = logging.getLogger(__name__)
+
+_CURSOR_TYPES = {"timestamptz", "timestamp", "date", "int2", "int4", "int8"}
+
+
+@dataclass(frozen=True)
+class TableResult:
+    """What one table's batch did; the same facts as its row in elt.load_batches."""
+
+    source: str
+    table: str
+    mode: str
+    status: str
+    rows_read: int
+    rows_loaded: int
+    seconds: float
+    batch_id: str
+    cursor_before: str | None = None
+    cursor_after: str | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}.{self.table}"
+
+
+class LoadFailed(EltError):
+    """Some tables failed; the others were published."""
+
+    def __init__(self, results: Sequence[TableResult]) -> None:
+        self.results = list(results)
+        failed = [r for r in results if r.status == "failed"]
+        lines = "; ".join(f"{r.key}: {r.error}" for r in failed)
+        super().__init__(f"{len(failed)} of {len(results)} table(s) failed to load: {lines}")
+
+
+def resolve_source_url(source: SourceSpec, settings: Settings) -> str:
+    """The source's URL from its variable, or the embedded demo database when it is unset."""
+    url = settings.source_urls.get(source.url_env)
+    if url:
+        return url
+    if source.demo_database is None:
+        raise ConfigError(f"set {source.url_env} to the URL of the {source.name} database")
+    import demo_sources  # only needed when running on the demo
+
+    demo_urls = dict(zip(("pagila", "courses"), demo_sources.ensure_demo(), strict=True))
+    return demo_urls[source.demo_database]
+
+
+class _ProgressLog:
+    """Logs a table's progress every few seconds while it streams."""
+
+    def __init__(self, key: str, interval: float = 5.0) -> None:
+        self.key = key
+        self.interval = interval
+        self.started = time.monotonic()
+        self.last = self.started
+
+    def __call__(self, rows: int, bytes_read: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        elapsed = now - self.started
+        done = f"{rows:,} rows, " if rows >= 0 else ""
+        log.info(
+            "%s: %s%.1f MB read in %.0f s (%.1f MB/s)",
+            self.key,
+            done,
+            bytes_read / 1e6,
+            elapsed,
+            bytes_read / 1e6 / max(elapsed, 1e-9),
+        )
+
+
+def _incremental_filter(
+    spec: TableSpec, info: TableInfo, cursor_before: str | None
+) -> sql.Composable | None:
+    if cursor_before is None:
+        return None
+    column = next(c for c in info.columns if c.name == spec.cursor_column)
+    if column.base not in _CURSOR_TYPES or column.is_array:
+        raise ConfigError(
+            f"{info.schema}.{info.name}: cursor column {column.name!r} is {column.declared}; "
+            "use a timestamp, date or integer column"
+        )
+    lookback: sql.Composable = (
+        sql.Literal(spec.lookback)
+        if column.base in ("timestamptz", "timestamp", "date")
+        else sql.Literal(0)
+    )
+    # Re-read a window before the cursor: rows committed late, or updated in the same second.
+    return sql.SQL("{} >= CAST({} AS {}) - {}").format(
+        sql.Identifier(column.name), sql.Literal(cursor_before), sql.SQL(column.base_sql), lookback
+    )
+
+
+def _check_config(spec: TableSpec, info: TableInfo) -> None:
+    names = set(info.column_names)
+    missing_key = [k for k in spec.primary_key if k not in names]
+    if missing_key:
+        raise SchemaDriftError(
+            f"{info.schema}.{info.name}: primary key column(s) {missing_key} are not in the "
+            "source table; nothing was written. Fix the key in extract_load/sources/"
+        )
+    if spec.cursor_column and spec.cursor_column not in names:
+        raise SchemaDriftError(
+            f"{info.schema}.{info.name}: cursor column {spec.cursor_column!r} is not in the "
+            "source table; nothing was written. Fix the cursor in extract_load/sources/"
+        )
+
+
+def load_table(warehouse: Warehouse, source: SourceSpec, spec: TableSpec, url: str) -> TableResult:
+    """Load one table as one batch; the ledger records it whether it succeeds or fails."""
+    key = f"{source.name}.{spec.name}"
+    schema = source.raw_schema
+    batch = Batch(source=source.name, table=spec.name, mode=spec.mode)
+    plan: StagePlan | None = None
+    try:
+        with connect_source(url, source.url_env) as connection:
+            info = read_table_info(connection, source.source_schema, spec.name, source.url_env)
+            _check_config(spec, info)
+            columns = tuple(c for c in info.columns if c.name not in spec.exclude_columns)
+            if spec.mode == "incremental":
+                batch.cursor_column = spec.cursor_column
+                if warehouse.table_columns(schema, spec.name) is not None:
+                    batch.cursor_before = warehouse.read_cursor(source.name, spec.name)
+            where = _incremental_filter(spec, info, batch.cursor_before)
+            plan = StagePlan(schema, spec.name, info, columns, where, batch)
+            warehouse.start_batch(batch)
+            log.info(
+                "%s: reading (%s%s)",
+                key,
+                spec.mode,
+                f" from {batch.cursor_column} >= {batch.cursor_before} - {spec.lookback}"
+                if batch.cursor_before
+                else "",
+            )
+            batch.rows_read = warehouse.write_stage(plan, connection, _ProgressLog(key))
+        warehouse.publish(plan, spec.mode, spec.primary_key)
+    except Exception as error:
+        if plan is not None:
+            warehouse.fail_batch(plan, error)
+        if not isinstance(error, EltError):
+            log.exception("%s: failed", key)
+        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        return TableResult(
+            source.name,
+            spec.name,
+            spec.mode,
+            "failed",
+            batch.rows_read,
+            0,
+            batch.seconds,
+            batch.batch_id,
+            batch.cursor_before,
+            batch.cursor_before,
+            message,
+        )
+    log.info(
+        "%s: %s rows read, %s loaded in %.1f s",
+        key,
+        f"{batch.rows_read:,}",
+        f"{batch.rows_loaded:,}",
+        batch.seconds,
+    )
+    return TableResult(
+        source.name,
+        spec.name,
+        spec.mode,
+        batch.status,
+        batch.rows_read,
+        batch.rows_loaded,
+        batch.seconds,
+        batch.batch_id,
+        batch.cursor_before,
+        batch.cursor_after,
+    )
+
+
+def select_tables(
+    sources: Iterable[str] | None = None, tables: Iterable[str] | None = None
+) -> list[tuple[SourceSpec, TableSpec]]:
+    """(source, table) pairs to load; tables may be `name` or `source.name`."""
+    chosen = (
+        [SOURCES[name] for name in SOURCES]
+        if sources is None
+        else [SOURCES[name] if name in SOURCES else _unknown_source(name) for name in sources]
+    )
+    pairs = [(source, table) for source in chosen for table in source.tables]
+    if tables is not None:
+        wanted = set(tables)
+        pairs = [(s, t) for s, t in pairs if t.name in wanted or f"{s.name}.{t.name}" in wanted]
+        found = {t.name for _, t in pairs} | {f"{s.name}.{t.name}" for s, t in pairs}
+        unknown = sorted(wanted - found)
+        if unknown:
+            raise ConfigError(f"unknown table(s) {unknown}; see `elt tables`")
+    return pairs
+
+
+def _unknown_source(name: str) -> SourceSpec:
+    raise ConfigError(f"unknown source {name!r}; the sources are {', '.join(SOURCES)}")
+
+
+def load_sources(
+    settings: Settings,
+    pairs: Sequence[tuple[SourceSpec, TableSpec]] | None = None,
+    *,
+    raise_on_failure: bool = True,
+    on_result: Callable[[TableResult], None] | None = None,
+) -> list[TableResult]:
+    """Load the given tables (all by default), `settings.max_workers` at a time."""
+    pairs = list(pairs if pairs is not None else select_tables())
+    sources = {source.name: source for source, _ in pairs}
+    warehouse = open_warehouse(settings)
+    lock = threading.Lock()
+    try:
+        urls = {name: resolve_source_url(source, settings) for name, source in sources.items()}
+        for name, source in sources.items():
+            check_source(urls[name], source.url_env)
+            warehouse.ensure_schema(source.raw_schema)
+        # Incremental (usually the largest) tables first, so the pool ends evenly.
+        ordered = sorted(pairs, key=lambda pair: pair[1].mode != "incremental")
+
+        def run(pair: tuple[SourceSpec, TableSpec]) -> TableResult:
+            result = load_table(warehouse, pair[0], pair[1], urls[pair[0].name])
+            if on_result is not None:
+                with lock:
+                    on_result(result)
+            return result
+
+        with ThreadPoolExecutor(settings.max_workers, thread_name_prefix="elt-load") as pool:
+            finished = list(pool.map(run, ordered))
+    finally:
+        warehouse.close()
+    order = {(s.name, t.name): i for i, (s, t) in enumerate(pairs)}
+    results = sorted(finished, key=lambda r: order[(r.source, r.table)])
+    if raise_on_failure and any(r.status == "failed" for r in results):
+        raise LoadFailed(results)
+    return results

@@ -1,0 +1,204 @@
+"""Reading a PostgreSQL source: connections, the catalog, and COPY streams."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from .columns import SourceColumn
+from .errors import SourceError
+from .identifiers import qualified
+from .settings import redact_url
+
+__all__ = [
+    "CopyReader",
+    "TableInfo",
+    "check_source",
+    "connect_source",
+    "connection_error_reason",
+    "read_table_info",
+]
+
+# Session settings that make the text form of every value unambiguous and zone-independent.
+_SESSION = (
+    "SET TimeZone = 'UTC'",
+    "SET DateStyle = 'ISO, YMD'",
+    "SET IntervalStyle = 'postgres'",
+    "SET bytea_output = 'hex'",
+    "SET extra_float_digits = 3",
+    "SET client_encoding = 'UTF8'",
+    "SET default_transaction_read_only = on",
+)
+
+
+@contextmanager
+def connect_source(url: str, variable: str) -> Iterator[psycopg.Connection]:
+    """A read-only connection with the session settings the loaders rely on."""
+    try:
+        connection = psycopg.connect(
+            url, connect_timeout=15, application_name="elt-loader", autocommit=True
+        )
+    except psycopg.OperationalError as error:
+        reason = connection_error_reason(error)
+        raise SourceError(
+            f"{variable}: cannot connect to {redact_url(url)} ({reason}); check the URL, the "
+            "server and the credentials"
+        ) from None
+    try:
+        for statement in _SESSION:
+            connection.execute(statement)
+        yield connection
+    finally:
+        connection.close()
+
+
+def connection_error_reason(error: Exception) -> str:
+    """The useful line of a libpq connection error, without the host list around it."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    # "connection failed: connection to server at "h", port 1 failed: Connection refused"
+    return lines[0].rsplit(" failed: ", 1)[-1]
+
+
+def check_source(url: str, variable: str) -> None:
+    """Fail fast, with one line naming the variable, if the source cannot be reached."""
+    with connect_source(url, variable):
+        pass
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    schema: str
+    name: str
+    kind: str  # pg_class.relkind: r table, p partitioned table, v view, m materialized view
+    columns: tuple[SourceColumn, ...]
+    primary_key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+
+_CATALOG_COLUMNS = """
+with recursive resolved as (
+    select a.attnum, a.attname::text as name, a.attnotnull as not_null,
+           format_type(a.atttypid, a.atttypmod) as declared,
+           a.atttypid as type_oid, a.atttypmod as typmod, 0 as depth
+    from pg_attribute as a
+    where a.attrelid = %(relid)s and a.attnum > 0 and not a.attisdropped
+    union all
+    select r.attnum, r.name, r.not_null, r.declared,
+           case when t.typtype = 'd' then t.typbasetype else t.typelem end,
+           case when t.typtype = 'd' then t.typtypmod else r.typmod end,
+           r.depth + 1
+    from resolved as r
+    inner join pg_type as t on t.oid = r.type_oid
+    where (t.typtype = 'd' or (t.typcategory = 'A' and t.typelem <> 0 and r.depth = 0))
+      and r.depth < 10
+)
+select distinct on (r.attnum)
+       r.name, r.declared, r.not_null,
+       case when t.typtype = 'e' then 'enum' else t.typname::text end as base,
+       format_type(r.type_oid, r.typmod) as base_sql, r.typmod,
+       exists (
+           select 1 from resolved as r2
+           inner join pg_type as t2 on t2.oid = r2.type_oid
+           where r2.attnum = r.attnum and t2.typcategory = 'A' and t2.typtype <> 'd'
+       ) as is_array
+from resolved as r
+inner join pg_type as t on t.oid = r.type_oid
+order by r.attnum, r.depth desc
+"""
+
+_PRIMARY_KEY = """
+select a.attname::text
+from pg_index as i
+cross join lateral unnest(i.indkey) with ordinality as k(attnum, position)
+inner join pg_attribute as a on a.attrelid = i.indrelid and a.attnum = k.attnum
+where i.indrelid = %(relid)s and i.indisprimary
+order by k.position
+"""
+
+
+def read_table_info(
+    connection: psycopg.Connection, schema: str, table: str, variable: str
+) -> TableInfo:
+    """Columns (types resolved through domains, enums and arrays) and key of one table."""
+    row = connection.execute(
+        "select c.oid, c.relkind, c.relispartition from pg_class as c "
+        "where c.oid = to_regclass(%s)",
+        (qualified(schema, table),),
+    ).fetchone()
+    if row is None:
+        database = connection.info.dbname
+        raise SourceError(
+            f"{variable}: table {schema}.{table} not found in database {database!r}; check the "
+            "URL, or the table list of the source in extract_load/sources/"
+        )
+    relid, kind, is_partition = row
+    if is_partition:
+        raise SourceError(
+            f"{variable}: {schema}.{table} is a partition; load its partitioned parent instead, "
+            "so that every row is read once"
+        )
+    columns = tuple(
+        SourceColumn(
+            name=name,
+            declared=declared,
+            not_null=not_null,
+            base=base,
+            base_sql=base_sql,
+            typmod=typmod,
+            is_array=is_array,
+        )
+        for name, declared, not_null, base, base_sql, typmod, is_array in connection.execute(
+            _CATALOG_COLUMNS, {"relid": relid}
+        )
+    )
+    primary_key = tuple(name for (name,) in connection.execute(_PRIMARY_KEY, {"relid": relid}))
+    return TableInfo(schema, table, kind, columns, primary_key)
+
+
+class CopyReader(io.RawIOBase):
+    """A file-like view of `COPY ... TO STDOUT`, so Arrow's CSV reader can stream it."""
+
+    def __init__(self, copy: psycopg.Copy) -> None:
+        self._copy = copy
+        self._pending = memoryview(b"")
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = self._copy.read()
+            if not chunk:
+                return 0
+            self._pending = memoryview(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        self.bytes_read += size
+        return size
+
+
+def copy_query(
+    schema: str,
+    table: str,
+    select_exprs: list[str],
+    where: sql.Composable | None,
+    options: str,
+) -> sql.Composed:
+    """`COPY (SELECT ... FROM schema.table [WHERE ...]) TO STDOUT (options)`."""
+    select = sql.SQL(", ").join(sql.SQL(expr) for expr in select_exprs)
+    query = sql.SQL("COPY (SELECT {} FROM {}").format(select, sql.SQL(qualified(schema, table)))
+    if where is not None:
+        query += sql.SQL(" WHERE ") + where
+    return query + sql.SQL(f") TO STDOUT ({options})")

@@ -1,0 +1,100 @@
+"""Configuration, from the environment only, through one typed object.
+
+Nothing is read at import time: call `Settings.from_env()` where the value is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import psycopg.conninfo
+
+from .errors import ConfigError
+
+__all__ = ["Settings", "redact_url", "validate_postgres_url"]
+
+WarehouseKind = Literal["duckdb", "postgres"]
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***, for messages and logs."""
+    url = re.sub(r"(://[^:/@?]*:)[^@/?]*@", r"\1***@", url)
+    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", url)
+
+
+def validate_postgres_url(url: str, variable: str) -> str:
+    """Check that `url` is a libpq URL; raise ConfigError naming `variable` if not."""
+    if not re.match(r"^postgres(ql)?://", url):
+        raise ConfigError(
+            f"{variable} must be a PostgreSQL URL such as "
+            f"postgresql://user:password@host:5432/dbname, got {redact_url(url)!r}"
+        )
+    try:
+        psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        raise ConfigError(f"{variable} is not a valid PostgreSQL URL ({error})") from None
+    return url
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the loaders. See `.env.example` for the variables."""
+
+    warehouse: WarehouseKind = "duckdb"
+    duckdb_path: Path = field(default_factory=lambda: Path("warehouse.duckdb").absolute())
+    postgres_url: str | None = None
+    source_urls: Mapping[str, str] = field(default_factory=dict)
+    max_workers: int = 2
+    block_bytes: int = 8 << 20
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        warehouse = env.get("ELT_WAREHOUSE", "").strip().lower() or "duckdb"
+        if warehouse not in ("duckdb", "postgres"):
+            raise ConfigError(f"ELT_WAREHOUSE must be 'duckdb' or 'postgres', got {warehouse!r}")
+        postgres_url = env.get("ELT_POSTGRES_URL", "").strip() or None
+        if postgres_url:
+            validate_postgres_url(postgres_url, "ELT_POSTGRES_URL")
+        elif warehouse == "postgres":
+            raise ConfigError(
+                "ELT_WAREHOUSE=postgres needs ELT_POSTGRES_URL "
+                "(e.g. postgresql://loader:secret@localhost:5432/warehouse)"
+            )
+        source_urls = {}
+        for variable in ("PAGILA_URL", "COURSES_URL"):
+            url = env.get(variable, "").strip()
+            if url:
+                source_urls[variable] = validate_postgres_url(url, variable)
+        duckdb_path = Path(env.get("ELT_DUCKDB_PATH", "").strip() or "warehouse.duckdb")
+        return cls(
+            warehouse=warehouse,  # type: ignore[arg-type]
+            duckdb_path=duckdb_path.expanduser().absolute(),
+            postgres_url=postgres_url,
+            source_urls=source_urls,
+            max_workers=_positive_int(env, "ELT_MAX_WORKERS", 2),
+            block_bytes=_positive_int(env, "ELT_BLOCK_BYTES", 8 << 20),
+        )
+
+    def warehouse_label(self) -> str:
+        if self.warehouse == "duckdb":
+            return f"duckdb:{self.duckdb_path}"
+        return f"postgres:{redact_url(self.postgres_url or '')}"

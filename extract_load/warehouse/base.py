@@ -1,0 +1,310 @@
+"""What both warehouses do the same way: staging, publishing, the ledger and cursors.
+
+A batch is written into a staging table next to its target, then published in one
+transaction together with its ledger row and cursor: a full table is replaced, an incremental
+one gets the new and changed rows merged on its primary key. A loader killed at any point
+leaves the previous table whole; its rerun finishes the job with no duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from ..columns import SourceColumn
+from ..errors import SchemaDriftError
+from ..identifiers import qualified, quote_ident
+from ..ledger import METADATA_DDL, Batch
+from ..postgres_source import TableInfo
+
+__all__ = ["StagePlan", "Warehouse", "stage_name"]
+
+log = logging.getLogger(__name__)
+
+METADATA_COLUMNS = ("_loaded_at", "_batch_id")
+Progress = Callable[[int, int], None]  # (rows so far or -1 if unknown, bytes so far)
+
+
+def stage_name(table: str) -> str:
+    return f"__stage_{table}"
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    """Everything needed to write one batch into its staging table."""
+
+    schema: str  # the warehouse schema, raw_<source>
+    table: str
+    info: TableInfo  # the source table
+    columns: tuple[SourceColumn, ...]  # the columns to read (excluded ones removed)
+    where: psycopg.sql.Composable | None  # the incremental filter, if any
+    batch: Batch
+
+    @property
+    def stage(self) -> str:
+        return stage_name(self.table)
+
+
+class Warehouse(ABC):
+    """A destination. Subclasses supply the connection, the SQL dialect and the stage writer."""
+
+    kind: str
+
+    # -- what each warehouse supplies -------------------------------------------------------
+    @abstractmethod
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement (placeholders `%s`) and return its rows, if any."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """A transaction on this thread's connection."""
+
+    @abstractmethod
+    def table_columns(self, schema: str, table: str) -> dict[str, str] | None:
+        """Column name -> type as the warehouse describes it; None if there is no such table."""
+
+    @abstractmethod
+    def write_stage(self, plan: StagePlan, source: psycopg.Connection, progress: Progress) -> int:
+        """Create the staging table, stream the source rows into it, return the row count."""
+
+    @abstractmethod
+    def _replace(self, schema: str, target: str, stage: str, columns: Sequence[str]) -> None:
+        """Inside a transaction: make `stage` the content of `target`."""
+
+    @abstractmethod
+    def _rename(self, schema: str, stage: str, target: str) -> None:
+        """Inside a transaction: turn `stage` into the new table `target`."""
+
+    @abstractmethod
+    def _compare_exprs(self, schema: str, table: str, columns: Sequence[str]) -> list[str]:
+        """Per column, an expression `{}`-aliased that can be compared for equality."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # -- shared --------------------------------------------------------------------------
+    def ensure_metadata(self) -> None:
+        for statement in METADATA_DDL:
+            self.execute(statement)
+
+    def ensure_schema(self, schema: str) -> None:
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+
+    def read_cursor(self, source: str, table: str) -> str | None:
+        rows = self.execute(
+            "SELECT cursor_value FROM elt.cursors WHERE source = %s AND table_name = %s",
+            (source, table),
+        )
+        return rows[0][0] if rows else None
+
+    def start_batch(self, batch: Batch) -> None:
+        self.execute(
+            "INSERT INTO elt.load_batches (batch_id, source, table_name, mode, status, "
+            "cursor_column, cursor_before, started_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                batch.batch_id,
+                batch.source,
+                batch.table,
+                batch.mode,
+                "running",
+                batch.cursor_column,
+                batch.cursor_before,
+                batch.started_at,
+            ),
+        )
+
+    def _finish_batch(self, batch: Batch) -> None:
+        self.execute(
+            "UPDATE elt.load_batches SET status = %s, rows_read = %s, rows_loaded = %s, "
+            "cursor_after = %s, finished_at = %s, seconds = %s, error = %s WHERE batch_id = %s",
+            (
+                batch.status,
+                batch.rows_read,
+                batch.rows_loaded,
+                batch.cursor_after,
+                datetime.now(UTC),
+                batch.seconds,
+                batch.error,
+                batch.batch_id,
+            ),
+        )
+
+    def fail_batch(self, plan: StagePlan, error: BaseException) -> None:
+        """Record the failure and drop the staging table; the published table is untouched."""
+        plan.batch.status = "failed"
+        plan.batch.error = f"{type(error).__name__}: {error}"[:4000]
+        try:
+            self.execute(f"DROP TABLE IF EXISTS {qualified(plan.schema, plan.stage)}")
+            self._finish_batch(plan.batch)
+        except Exception:  # the original error matters more than this one
+            log.exception("could not record the failure of batch %s", plan.batch.batch_id)
+
+    def row_count(self, schema: str, table: str) -> int:
+        return int(self.execute(f"SELECT count(*) FROM {qualified(schema, table)}")[0][0])
+
+    def publish(self, plan: StagePlan, mode: str, primary_key: Sequence[str]) -> Batch:
+        """Publish the staged batch in one transaction with its ledger row and cursor."""
+        batch, schema, stage, target = plan.batch, plan.schema, plan.stage, plan.table
+        staged = self.table_columns(schema, stage)
+        assert staged is not None, "write_stage() creates the staging table"
+        existing = self.table_columns(schema, target)
+        source_columns = [name for name in staged if name not in METADATA_COLUMNS]
+        if batch.cursor_column and batch.rows_read:
+            (cursor_after,) = self.execute(
+                f"SELECT CAST(max({quote_ident(batch.cursor_column)}) AS VARCHAR) "
+                f"FROM {qualified(schema, stage)}"
+            )[0]
+            batch.cursor_after = cursor_after
+        else:
+            batch.cursor_after = batch.cursor_before
+
+        if existing is None:
+            with self.transaction():
+                self._rename(schema, stage, target)
+                batch.rows_loaded = batch.rows_read
+                self._commit_batch(batch)
+            return batch
+
+        added, dropped = self._check_drift(schema, target, existing, staged)
+        if (
+            mode == "full"
+            and not added
+            and not dropped
+            and self._same_rows(schema, stage, target, source_columns, batch.rows_read)
+        ):
+            with self.transaction():
+                batch.rows_loaded = 0
+                self._commit_batch(batch)
+            self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
+            return batch
+
+        if mode == "full":  # a dropped column stays, NULL from now on
+            for name in dropped:
+                self.execute(
+                    f"ALTER TABLE {qualified(schema, stage)} "
+                    f"ADD COLUMN {quote_ident(name)} {existing[name]}"
+                )
+            source_columns += dropped
+        for name in added:  # a new source column: NULL in the rows loaded before it existed
+            self.execute(
+                f"ALTER TABLE {qualified(schema, target)} "
+                f"ADD COLUMN {quote_ident(name)} {staged[name]}"
+            )
+        columns = [*source_columns, *METADATA_COLUMNS]
+        with self.transaction():
+            if mode == "full":
+                self._replace(schema, target, stage, columns)
+                batch.rows_loaded = batch.rows_read
+            else:
+                batch.rows_loaded = self._merge(schema, target, stage, source_columns, primary_key)
+            self._commit_batch(batch)
+        self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
+        return batch
+
+    def _commit_batch(self, batch: Batch) -> None:
+        """Inside the publishing transaction: the cursor and the ledger row."""
+        batch.status = "succeeded"
+        if batch.cursor_column:
+            self.execute(
+                "DELETE FROM elt.cursors WHERE source = %s AND table_name = %s",
+                (batch.source, batch.table),
+            )
+            self.execute(
+                "INSERT INTO elt.cursors (source, table_name, cursor_column, cursor_value, "
+                "batch_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    batch.source,
+                    batch.table,
+                    batch.cursor_column,
+                    batch.cursor_after,
+                    batch.batch_id,
+                    datetime.now(UTC),
+                ),
+            )
+        self._finish_batch(batch)
+
+    def _check_drift(
+        self, schema: str, table: str, existing: dict[str, str], staged: dict[str, str]
+    ) -> tuple[list[str], list[str]]:
+        """New columns are added; a changed type stops the load; a dropped column stays."""
+        for name, new_type in staged.items():
+            old_type = existing.get(name)
+            if old_type is not None and old_type != new_type:
+                raise SchemaDriftError(
+                    f"{schema}.{table}: column {name!r} changed type from {old_type} to "
+                    f"{new_type}; nothing was written. Migrate the warehouse table (or drop it "
+                    "for a full reload) and run again"
+                )
+        added = [name for name in staged if name not in existing]
+        dropped = [name for name in existing if name not in staged and name not in METADATA_COLUMNS]
+        if added:
+            log.warning("%s.%s: new source column(s) %s are added", schema, table, added)
+        if dropped:
+            log.warning(
+                "%s.%s: column(s) %s are gone from the source; they stay, NULL from now on",
+                schema,
+                table,
+                dropped,
+            )
+        return added, dropped
+
+    def _same_rows(
+        self, schema: str, stage: str, target: str, columns: Sequence[str], staged_rows: int
+    ) -> bool:
+        if self.row_count(schema, target) != staged_rows:
+            return False
+        stage_exprs = ", ".join(e.format("s") for e in self._compare_exprs(schema, stage, columns))
+        target_exprs = ", ".join(
+            e.format("t") for e in self._compare_exprs(schema, target, columns)
+        )
+        (differing,) = self.execute(
+            f"SELECT count(*) FROM (SELECT {stage_exprs} FROM {qualified(schema, stage)} AS s "
+            f"EXCEPT ALL SELECT {target_exprs} FROM {qualified(schema, target)} AS t) AS d"
+        )[0]
+        return int(differing) == 0
+
+    def _merge(
+        self,
+        schema: str,
+        target: str,
+        stage: str,
+        columns: Sequence[str],
+        primary_key: Sequence[str],
+    ) -> int:
+        """Replace changed rows and add new ones; rows that did not change keep their batch."""
+        key_match = " AND ".join(f"t.{quote_ident(k)} = s.{quote_ident(k)}" for k in primary_key)
+        compare = self._compare_exprs(schema, target, columns)
+        target_row = ", ".join(e.format("t") for e in compare)
+        stage_row = ", ".join(e.format("s") for e in compare)
+        self.execute(
+            f"DELETE FROM {qualified(schema, target)} AS t USING {qualified(schema, stage)} AS s "
+            f"WHERE {key_match} AND ({target_row}) IS DISTINCT FROM ({stage_row})"
+        )
+        column_list = ", ".join(quote_ident(c) for c in (*columns, *METADATA_COLUMNS))
+        inserted = self._insert_count(
+            f"INSERT INTO {qualified(schema, target)} ({column_list}) "
+            f"SELECT {column_list} FROM {qualified(schema, stage)} AS s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {qualified(schema, target)} AS t WHERE {key_match})"
+        )
+        return inserted
+
+    @abstractmethod
+    def _insert_count(self, statement: str) -> int:
+        """Run an INSERT and return how many rows it inserted."""
+
+
+def iter_with_progress(
+    batches: Iterator[Any], progress: Progress, bytes_read: Callable[[], int]
+) -> Iterator[Any]:
+    rows = 0
+    for record_batch in batches:
+        rows += record_batch.num_rows
+        progress(rows, bytes_read())
+        yield record_batch

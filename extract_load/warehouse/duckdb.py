@@ -1,0 +1,168 @@
+"""The DuckDB warehouse: one file, rows streamed from PostgreSQL CSV through Arrow."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..columns import to_duckdb
+from ..errors import WarehouseError
+from ..identifiers import qualified, quote_ident
+from ..postgres_source import CopyReader, copy_query
+from .base import Progress, StagePlan, Warehouse, iter_with_progress
+
+__all__ = ["DuckDBWarehouse"]
+
+
+class DuckDBWarehouse(Warehouse):
+    """One process-wide connection; each thread works on its own cursor of it.
+
+    DuckDB allows one writing process per file. Threads of this process may stage different
+    tables at once; publishing is serialised by a lock so that transactions never conflict.
+    """
+
+    kind = "duckdb"
+
+    def __init__(self, path: Path, block_bytes: int = 8 << 20) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._connection = duckdb.connect(str(path))
+        except duckdb.IOException as error:
+            raise WarehouseError(
+                f"ELT_DUCKDB_PATH: cannot open {path} ({error}). If another process (a "
+                "notebook, a running pipeline) has it open, close that first"
+            ) from None
+        self._connection.execute("SET TimeZone = 'UTC'")
+        self.path = path
+        self.block_bytes = block_bytes
+        self._local = threading.local()
+        self._publish_lock = threading.RLock()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._connection.cursor()
+            cursor.execute("SET TimeZone = 'UTC'")
+            self._local.cursor = cursor
+            self._cursors.append(cursor)
+        return cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self._cursor()
+        cursor.execute(statement.replace("%s", "?"), list(params))
+        try:
+            return cursor.fetchall()
+        except duckdb.InvalidInputError:  # a statement with no result set
+            return []
+
+    def _insert_count(self, statement: str) -> int:
+        rows = self.execute(statement)
+        return int(rows[0][0]) if rows else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._publish_lock:
+            cursor = self._cursor()
+            cursor.begin()
+            try:
+                yield
+            except BaseException:
+                cursor.rollback()
+                raise
+            cursor.commit()
+
+    def table_columns(self, schema: str, table: str) -> dict[str, str] | None:
+        rows = self.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = %s AND table_name = %s "
+            "ORDER BY ordinal_position",
+            (schema, table),
+        )
+        return dict(rows) if rows else None
+
+    def _compare_exprs(self, schema: str, table: str, columns: Sequence[str]) -> list[str]:
+        return ["{}." + quote_ident(column) for column in columns]
+
+    def write_stage(self, plan: StagePlan, source: psycopg.Connection, progress: Progress) -> int:
+        columns = [to_duckdb(column) for column in plan.columns]
+        stage = qualified(plan.schema, plan.stage)
+        definitions = ", ".join(f"{quote_ident(c.name)} {c.duckdb_type}" for c in columns)
+        self.execute(
+            f"CREATE OR REPLACE TABLE {stage} ({definitions}, "
+            "_loaded_at TIMESTAMPTZ NOT NULL, _batch_id VARCHAR NOT NULL)"
+        )
+        query = copy_query(
+            plan.info.schema,
+            plan.info.name,
+            [c.source_expr for c in columns],
+            plan.where,
+            "FORMAT csv",
+        )
+        read_options = pacsv.ReadOptions(
+            column_names=[c.name for c in columns], block_size=self.block_bytes
+        )
+        # PostgreSQL's CSV: NULL is an unquoted empty field, '' a quoted one; nothing else is
+        # NULL (a text 'NULL' or 'NA' stays text).
+        convert_options = pacsv.ConvertOptions(
+            column_types={c.name: c.arrow_type for c in columns},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        )
+        parse_options = pacsv.ParseOptions(newlines_in_values=True)
+        cursor = self._cursor()
+        view = f"__elt_arrow_{plan.table}"
+        with source.cursor() as source_cursor, source_cursor.copy(query) as copy:
+            raw = CopyReader(copy)
+            stream = io.BufferedReader(raw, buffer_size=1 << 20)
+            try:
+                reader = pacsv.open_csv(
+                    stream,
+                    read_options=read_options,
+                    parse_options=parse_options,
+                    convert_options=convert_options,
+                )
+            except pa.ArrowInvalid as error:
+                if "Empty CSV file" in str(error):
+                    return 0
+                raise
+            counted = pa.RecordBatchReader.from_batches(
+                reader.schema, iter_with_progress(iter(reader), progress, lambda: raw.bytes_read)
+            )
+            loads = ", ".join(c.load_expr for c in columns)
+            cursor.register(view, counted)
+            try:
+                cursor.execute(
+                    f"INSERT INTO {stage} "
+                    f"SELECT {loads}, ?::TIMESTAMPTZ, ? FROM {quote_ident(view)}",
+                    [plan.batch.started_at, plan.batch.batch_id],
+                )
+            finally:
+                cursor.unregister(view)
+        return self.row_count(plan.schema, plan.stage)
+
+    def _rename(self, schema: str, stage: str, target: str) -> None:
+        self.execute(f"ALTER TABLE {qualified(schema, stage)} RENAME TO {quote_ident(target)}")
+
+    def _replace(self, schema: str, target: str, stage: str, columns: Sequence[str]) -> None:
+        # Views over the table (dbt's staging layer) bind by name, so they survive the swap.
+        self.execute(f"DROP TABLE {qualified(schema, target)}")
+        self._rename(schema, stage, target)
+
+    def close(self) -> None:
+        for cursor in self._cursors:
+            cursor.close()
+        self._cursors.clear()
+        self._connection.close()

@@ -1,0 +1,149 @@
+"""The PostgreSQL warehouse: rows piped from the source as binary COPY, never parsed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ..columns import to_postgres
+from ..errors import WarehouseError
+from ..identifiers import qualified, quote_ident
+from ..postgres_source import connection_error_reason, copy_query
+from ..settings import redact_url
+from .base import Progress, StagePlan, Warehouse
+
+__all__ = ["PostgresWarehouse"]
+
+# Kept types with no equality operator: compared through their text form.
+_NO_EQUALITY = ("json", "xml", "json[]", "xml[]")
+
+
+class PostgresWarehouse(Warehouse):
+    """One connection per thread (psycopg connections are not for concurrent use)."""
+
+    kind = "postgres"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+        self._connection()  # fail now, with a clear message, if the URL is wrong
+
+    def _connection(self) -> psycopg.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                connection = psycopg.connect(
+                    self.url, autocommit=True, connect_timeout=15, application_name="elt-loader"
+                )
+            except psycopg.OperationalError as error:
+                reason = connection_error_reason(error)
+                raise WarehouseError(
+                    f"ELT_POSTGRES_URL: cannot connect to {redact_url(self.url)} ({reason}); "
+                    "check the URL, the server and the credentials"
+                ) from None
+            connection.execute("SET TimeZone = 'UTC'")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._connection().cursor() as cursor:
+            cursor.execute(statement, params or None)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+
+    def _insert_count(self, statement: str) -> int:
+        with self._connection().cursor() as cursor:
+            cursor.execute(statement)  # type: ignore[arg-type]
+            return cursor.rowcount
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._connection().transaction():
+            yield
+
+    def table_columns(self, schema: str, table: str) -> dict[str, str] | None:
+        rows = self.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute AS a "
+            "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped "
+            "ORDER BY a.attnum",
+            (qualified(schema, table),),
+        )
+        return dict(rows) if rows else None
+
+    def _compare_exprs(self, schema: str, table: str, columns: Sequence[str]) -> list[str]:
+        types = self.table_columns(schema, table) or {}
+        return [
+            "{}." + quote_ident(c) + ("::text" if types.get(c) in _NO_EQUALITY else "")
+            for c in columns
+        ]
+
+    def write_stage(self, plan: StagePlan, source: psycopg.Connection, progress: Progress) -> int:
+        columns = [to_postgres(column) for column in plan.columns]
+        stage = qualified(plan.schema, plan.stage)
+        definitions = ", ".join(f"{quote_ident(c.name)} {c.pg_type}" for c in columns)
+        batch = plan.batch
+        self.execute(f"DROP TABLE IF EXISTS {stage}")
+        # The batch's metadata come from column defaults: the COPY carries source columns only.
+        create = sql.SQL(
+            "CREATE TABLE {} ({}, _loaded_at timestamptz NOT NULL DEFAULT {}, "
+            "_batch_id text NOT NULL DEFAULT {})"
+        ).format(
+            sql.SQL(stage),
+            sql.SQL(definitions),
+            sql.Literal(batch.started_at),
+            sql.Literal(batch.batch_id),
+        )
+        self.execute(create.as_string(self._connection()))
+        query = copy_query(
+            plan.info.schema,
+            plan.info.name,
+            [c.source_expr for c in columns],
+            plan.where,
+            "FORMAT binary",
+        )
+        column_list = ", ".join(quote_ident(c.name) for c in columns)
+        copied = 0
+        with (
+            source.cursor() as source_cursor,
+            source_cursor.copy(query) as copy_out,
+            self._connection().cursor() as target_cursor,
+            target_cursor.copy(
+                f"COPY {stage} ({column_list}) FROM STDIN (FORMAT binary)"  # type: ignore[arg-type]
+            ) as copy_in,
+        ):
+            for chunk in copy_out:
+                copy_in.write(chunk)
+                copied += len(chunk)
+                progress(-1, copied)
+        rows = source_cursor.rowcount
+        self.execute(f"ALTER TABLE {stage} ALTER COLUMN _loaded_at DROP DEFAULT")
+        self.execute(f"ALTER TABLE {stage} ALTER COLUMN _batch_id DROP DEFAULT")
+        return rows if rows >= 0 else self.row_count(plan.schema, plan.stage)
+
+    def _rename(self, schema: str, stage: str, target: str) -> None:
+        self.execute(f"ALTER TABLE {qualified(schema, stage)} RENAME TO {quote_ident(target)}")
+
+    def _replace(self, schema: str, target: str, stage: str, columns: Sequence[str]) -> None:
+        # Views over the table (dbt's staging layer) point at it by identity, so the table is
+        # emptied and refilled rather than swapped; TRUNCATE is transactional here.
+        column_list = ", ".join(quote_ident(c) for c in columns)
+        self.execute(f"TRUNCATE {qualified(schema, target)}")
+        self.execute(
+            f"INSERT INTO {qualified(schema, target)} ({column_list}) "
+            f"SELECT {column_list} FROM {qualified(schema, stage)}"
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()

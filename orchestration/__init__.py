@@ -1,0 +1,1 @@
+"""Dagster: every raw table and every dbt model as an asset in one graph."""
