@@ -1,0 +1,92 @@
+"""Shared fixtures: a real PostgreSQL server (embedded unless ELT_TEST_POSTGRES_URL is set),
+demo sources built small, and a fresh warehouse of each kind."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+# The tests' embedded server and demo databases live in a temporary folder, never in the
+# repository's .local/ that `make run` uses. Set before demo_sources is first used.
+_TEST_DEMO_DIR = Path(tempfile.mkdtemp(prefix="elt-tests-"))
+os.environ["ELT_DEMO_DIR"] = str(_TEST_DEMO_DIR)
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+for _variable in ("PAGILA_URL", "COURSES_URL", "ELT_WAREHOUSE", "ELT_POSTGRES_URL",
+                  "ELT_DUCKDB_PATH"):
+    os.environ.pop(_variable, None)
+
+SCALE = 0.1  # about 1.6k rentals and 10k ratings: every shape of the data, quickly
+
+
+def _server_url() -> str:
+    url = os.environ.get("ELT_TEST_POSTGRES_URL")
+    if url:
+        return url
+    import demo_sources
+
+    return demo_sources.embedded_server_uri()
+
+
+def _with_database(url: str, dbname: str) -> str:
+    """The same server, another database (created fresh)."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(dbname)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A libpq URL of a real PostgreSQL server where the tests may create databases."""
+    return _server_url()
+
+
+@pytest.fixture(scope="session")
+def new_database(postgres_server: str):
+    """Factory: a fresh database on the test server, with a unique name."""
+
+    def create(prefix: str) -> str:
+        return _with_database(postgres_server, f"{prefix}_{uuid.uuid4().hex[:8]}")
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def demo_sources_factory(new_database):
+    """Factory: freshly built demo sources (pagila_url, courses_url) at the test scale."""
+    import demo_sources
+
+    def build(seed: int = 42) -> tuple[str, str]:
+        pagila_url, courses_url = new_database("pagila"), new_database("courses")
+        demo_sources.create_demo(pagila_url, courses_url, scale=SCALE, seed=seed)
+        return pagila_url, courses_url
+
+    return build
+
+
+def warehouse_env(kind: str, tmp_path: Path, new_database) -> dict[str, str]:
+    """Environment variables of a fresh, empty warehouse of the given kind."""
+    if kind == "duckdb":
+        return {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")}
+    return {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": new_database("warehouse")}
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def fresh_warehouse_env(warehouse_kind, tmp_path, new_database) -> Iterator[dict[str, str]]:
+    yield warehouse_env(warehouse_kind, tmp_path, new_database)
