@@ -37,7 +37,8 @@ def validate_postgres_url(url: str, variable: str) -> str:
     try:
         psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError as error:
-        raise ConfigError(f"{variable} is not a valid PostgreSQL URL ({error})") from None
+        reason = str(error).strip()
+        raise ConfigError(f"{variable} is not a valid PostgreSQL URL ({reason})") from None
     return url
 
 

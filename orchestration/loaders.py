@@ -1,6 +1,6 @@
+# No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 """One Dagster asset per raw table, keyed `raw_<source>/<table>`, grouped by source."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 

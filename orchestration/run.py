@@ -32,10 +32,15 @@ def run_everything() -> int:
     started = time.monotonic()
     job = defs.resolve_job_def("everything")
     with _instance() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # Dagster's step events at DEBUG would bury the loaders' own progress lines.
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
     rows = []
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.materialization
         assert materialization is not None
         metadata = {key: value.value for key, value in materialization.metadata.items()}
         rows.append(

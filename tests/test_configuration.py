@@ -1,0 +1,63 @@
+"""Bad input is refused early with one clear line that names the input and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract_load import ConfigError, Settings, SourceSpec, TableSpec, load_table
+from extract_load.cli import main
+from extract_load.warehouse import open_warehouse
+
+
+@pytest.mark.parametrize(
+    "name", ['orders"; drop table raw_pagila.film;--', "film actor", "1film", "", "a" * 64]
+)
+def test_table_names_that_are_not_plain_identifiers_are_refused(name):
+    with pytest.raises(ConfigError, match="not a plain SQL identifier"):
+        TableSpec(name)
+
+
+def test_incremental_table_needs_key_and_cursor():
+    with pytest.raises(ConfigError, match="primary_key and a cursor_column"):
+        TableSpec("rental", mode="incremental")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ELT_WAREHOUSE": "snowflake"}, "ELT_WAREHOUSE must be 'duckdb' or 'postgres'"),
+        ({"ELT_WAREHOUSE": "postgres"}, "ELT_WAREHOUSE=postgres needs ELT_POSTGRES_URL"),
+        ({"PAGILA_URL": "mysql://x@y/z"}, "PAGILA_URL must be a PostgreSQL URL"),
+        ({"COURSES_URL": "postgresql://x@y/z?timeout=5"}, "COURSES_URL is not a valid"),
+        ({"ELT_MAX_WORKERS": "two"}, "ELT_MAX_WORKERS must be a whole number"),
+    ],
+)
+def test_bad_settings_name_the_variable(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_unreachable_source_is_one_line_naming_the_variable(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("ELT_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("PAGILA_URL", "postgresql://loader:s3cret-pw@127.0.0.1:9/pagila")
+    code = main(["load", "--source", "pagila"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1].startswith("elt: PAGILA_URL: cannot connect to")
+    assert "s3cret-pw" not in "\n".join(err)
+    assert not any("Traceback" in line for line in err)
+
+
+def test_missing_source_table_fails_that_table_with_its_name(new_database, tmp_path):
+    url = new_database("empty")
+    source = SourceSpec("fixture", "FIXTURE_URL", (TableSpec("rentals_typo"),))
+    warehouse = open_warehouse(
+        Settings.from_env({"ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb")})
+    )
+    try:
+        result = load_table(warehouse, source, source.tables[0], url)
+    finally:
+        warehouse.close()
+    assert result.status == "failed"
+    assert "table public.rentals_typo not found" in (result.error or "")
+    assert "FIXTURE_URL" in (result.error or "")
