@@ -1,7 +1,6 @@
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 """One Dagster asset per raw table, keyed `raw_<source>/<table>`, grouped by source."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg

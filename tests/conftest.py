@@ -20,8 +20,13 @@ _TEST_DEMO_DIR = Path(tempfile.mkdtemp(prefix="elt-tests-"))
 os.environ["ELT_DEMO_DIR"] = str(_TEST_DEMO_DIR)
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
-for _variable in ("PAGILA_URL", "COURSES_URL", "ELT_WAREHOUSE", "ELT_POSTGRES_URL",
-                  "ELT_DUCKDB_PATH"):
+for _variable in (
+    "PAGILA_URL",
+    "COURSES_URL",
+    "ELT_WAREHOUSE",
+    "ELT_POSTGRES_URL",
+    "ELT_DUCKDB_PATH",
+):
     os.environ.pop(_variable, None)
 
 SCALE = 0.1  # about 1.6k rentals and 10k ratings: every shape of the data, quickly
@@ -39,8 +44,9 @@ def _server_url() -> str:
 def _with_database(url: str, dbname: str) -> str:
     """The same server, another database (created fresh)."""
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(dbname)))
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
+        )
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{dbname}"))

@@ -49,7 +49,8 @@ def source_rows(
         rows = connection.execute(
             sql.SQL("select {} from {}.{}").format(
                 sql.SQL(", ").join(sql.Identifier(c) for c in columns),
-                sql.Identifier(schema), sql.Identifier(table),
+                sql.Identifier(schema),
+                sql.Identifier(table),
             )
         ).fetchall()
     padded = [i for i, c in enumerate(columns) if types[c].startswith("character(")]

@@ -51,9 +51,7 @@ def test_unreachable_source_is_one_line_naming_the_variable(monkeypatch, tmp_pat
 def test_missing_source_table_fails_that_table_with_its_name(new_database, tmp_path):
     url = new_database("empty")
     source = SourceSpec("fixture", "FIXTURE_URL", (TableSpec("rentals_typo"),))
-    warehouse = open_warehouse(
-        Settings.from_env({"ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb")})
-    )
+    warehouse = open_warehouse(Settings.from_env({"ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb")}))
     try:
         result = load_table(warehouse, source, source.tables[0], url)
     finally:

@@ -31,7 +31,8 @@ def _assert_raw_equals_source(env, pagila_url: str, courses_url: str) -> None:
     for source in SOURCES.values():
         for table in source.tables:
             columns = [
-                c for c in warehouse_columns(env, source.raw_schema, table.name)
+                c
+                for c in warehouse_columns(env, source.raw_schema, table.name)
                 if c not in ("_loaded_at", "_batch_id")
             ]
             expected = source_rows(urls[source.name], table.name, columns)
@@ -68,8 +69,7 @@ def test_full_load_lands_every_table_exactly(fresh_warehouse_env, unchanging_sou
     # The ledger has one finished row per table, and its counts are the results'.
     ledger = warehouse_query(
         fresh_warehouse_env,
-        "select source || '.' || table_name, status, rows_read, rows_loaded "
-        "from elt.load_batches",
+        "select source || '.' || table_name, status, rows_read, rows_loaded from elt.load_batches",
     )
     assert sorted(ledger) == sorted(
         (r.key, "succeeded", r.rows_read, r.rows_loaded) for r in results
@@ -103,9 +103,7 @@ def test_partitioned_payment_is_read_once_through_its_parent(
         partitions = connection.execute(
             "select count(*) from pg_inherits where inhparent = 'payment'::regclass"
         ).fetchone()[0]
-        payments, total = connection.execute(
-            "select count(*), sum(amount) from payment"
-        ).fetchone()
+        payments, total = connection.execute("select count(*), sum(amount) from payment").fetchone()
     assert partitions >= 2
     load_sources(_settings(fresh_warehouse_env, pagila_url, courses_url))
 
@@ -125,7 +123,8 @@ def test_rerun_without_source_change_loads_nothing(fresh_warehouse_env, unchangi
     load_sources(settings)
     before = {
         (s.raw_schema, t.name): table_checksum(fresh_warehouse_env, s.raw_schema, t.name)
-        for s in SOURCES.values() for t in s.tables
+        for s in SOURCES.values()
+        for t in s.tables
     }
 
     results = load_sources(settings)

@@ -27,9 +27,7 @@ def test_definitions_have_one_asset_per_raw_table_grouped_by_source():
     assert defs.resolve_job_def("everything") is not None
 
 
-def test_everything_job_materialises_every_raw_table(
-    monkeypatch, tmp_path, demo_sources_factory
-):
+def test_everything_job_materialises_every_raw_table(monkeypatch, tmp_path, demo_sources_factory):
     pagila_url, courses_url = demo_sources_factory()
     env = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")}
     for name, value in {**env, "PAGILA_URL": pagila_url, "COURSES_URL": courses_url}.items():

@@ -51,7 +51,8 @@ insert into awkward values
  (1, 12.34, 999.99, 4.99, 12345678901234567890123456789012345678901234567.125,
   0.1000000000000000000000000000000000000001, 32767, 9223372036854775807, 0.1, true,
   'happy', 2006, '{"Deleted Scenes","Behind the Scenes",NULL,""}', '{ok,sad}', '{1,NULL,3}',
-  'English', '', E'two\\nlines, a "quote" and a \\\\ backslash', to_tsvector('english', 'the quick brown fox'),
+  'English', '', E'two\\nlines, a "quote" and a \\\\ backslash',
+  to_tsvector('english', 'the quick brown fox'),
   '\\x00ff10', '2022-03-27 01:30:00+01', '2022-03-27 02:30:00', '2022-02-28',
   '1 year 2 mons -3 days 04:05:06.5', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
   '{"a": [1, "x"], "b": null}', null),
@@ -130,7 +131,8 @@ def _load(env: dict[str, str], url: str) -> None:
 
 def _row(env: dict[str, str], row_id: int) -> dict[str, object]:
     columns = [
-        name for (name,) in warehouse_query(
+        name
+        for (name,) in warehouse_query(
             env,
             "select column_name from information_schema.columns where table_schema = "
             "'raw_fixture' and table_name = 'awkward' order by ordinal_position",
@@ -175,14 +177,18 @@ def test_every_awkward_type_round_trips(fresh_warehouse_env, awkward_source):
     assert str(first["id_uuid"]) == str(UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"))
     payload = first["payload"]
     assert (payload if isinstance(payload, dict) else json.loads(payload)) == {
-        "a": [1, "x"], "b": None,
+        "a": [1, "x"],
+        "b": None,
     }
     assert first["never_set"] is None
 
     # NULL stays NULL in every column, '' stays ''.
     second = _row(env, 2)
-    assert all(value is None for name, value in second.items()
-               if name not in ("id", "_loaded_at", "_batch_id"))
+    assert all(
+        value is None
+        for name, value in second.items()
+        if name not in ("id", "_loaded_at", "_batch_id")
+    )
     third = _row(env, 3)
     assert third["features"] == [] and third["moods"] == [] and third["numbers"] == []
     assert third["padded"] == "" and third["label"] == "NULL" and third["note"] == "NA"
@@ -194,8 +200,8 @@ def test_every_awkward_type_round_trips(fresh_warehouse_env, awkward_source):
 
     # Intervals keep months, days and time apart (each engine spells them its own way).
     durations = warehouse_query(
-        env, "select cast(duration as varchar) from raw_fixture.awkward where id in (1, 3) "
-        "order by id",
+        env,
+        "select cast(duration as varchar) from raw_fixture.awkward where id in (1, 3) order by id",
     )
     assert durations == (
         [("1 year 2 mons -3 days +04:05:06.5",), ("-1 days +02:00:00",)]
@@ -204,17 +210,21 @@ def test_every_awkward_type_round_trips(fresh_warehouse_env, awkward_source):
     )
 
     if env["ELT_WAREHOUSE"] == "duckdb":
-        types = dict(warehouse_query(
-            env,
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'raw_fixture' and table_name = 'awkward'",
-        ))
+        types = dict(
+            warehouse_query(
+                env,
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'raw_fixture' and table_name = 'awkward'",
+            )
+        )
         expected = EXPECTED_DUCKDB_TYPES
     else:
-        types = dict(warehouse_query(
-            env,
-            "select attname, format_type(atttypid, atttypmod) from pg_attribute "
-            "where attrelid = 'raw_fixture.awkward'::regclass and attnum > 0",
-        ))
+        types = dict(
+            warehouse_query(
+                env,
+                "select attname, format_type(atttypid, atttypmod) from pg_attribute "
+                "where attrelid = 'raw_fixture.awkward'::regclass and attnum > 0",
+            )
+        )
         expected = EXPECTED_POSTGRES_TYPES
     assert {name: types[name] for name in expected} == expected
