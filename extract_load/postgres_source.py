@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
 
 from .columns import SourceColumn
 from .errors import SourceError
@@ -16,7 +16,7 @@ from .identifiers import qualified
 from .settings import redact_url
 
 __all__ = [
-    "CopyReader",
+    "CopyOutStream",
     "TableInfo",
     "check_source",
     "connect_source",
@@ -165,27 +165,77 @@ def read_table_info(
     return TableInfo(schema, table, kind, columns, primary_key)
 
 
-class CopyReader(io.RawIOBase):
-    """A file-like view of `COPY ... TO STDOUT`, so Arrow's CSV reader can stream it."""
+class CopyOutStream(io.RawIOBase):
+    """`COPY ... TO STDOUT` read straight from libpq, joined into pieces of `piece_bytes`.
 
-    def __init__(self, copy: psycopg.Copy) -> None:
-        self._copy = copy
+    PostgreSQL sends one message per row; reading them through psycopg's `Copy.read()` costs
+    a Python call chain per row and was the loaders' bottleneck (bench/load.py). Here the
+    per-row work is one libpq call and a bytearray append. A file-like object, so that Arrow's
+    CSV reader can stream it; `read_piece()` serves binary pipes. `rows` is set at the end.
+    """
+
+    def __init__(
+        self, connection: psycopg.Connection, query: sql.Composable, piece_bytes: int = 1 << 20
+    ) -> None:
+        self._connection = connection
+        self._pgconn = connection.pgconn
+        self._query = query.as_bytes(connection)
+        self._piece_bytes = piece_bytes
         self._pending = memoryview(b"")
+        self._done = False
         self.bytes_read = 0
+        self.rows: int | None = None
+
+    def __enter__(self) -> CopyOutStream:
+        self._pgconn.send_query(self._query)
+        result = self._pgconn.get_result()
+        if result is None or result.status != pq.ExecStatus.COPY_OUT:
+            message = result.error_message.decode(errors="replace") if result else "no result"
+            while self._pgconn.get_result() is not None:
+                pass
+            raise psycopg.DatabaseError(message.strip())
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is not None:
+            return  # the caller closes the connection; a half-read COPY cannot be reused
+        # Everything was read: collect the final status ("COPY n") and any error.
+        while True:
+            result = self._pgconn.get_result()
+            if result is None:
+                break
+            if result.status == pq.ExecStatus.FATAL_ERROR:
+                raise psycopg.DatabaseError(result.error_message.decode(errors="replace").strip())
+            status = (result.command_status or b"").split()
+            if status[:1] == [b"COPY"]:
+                self.rows = int(status[1])
+
+    def read_piece(self) -> bytes:
+        """The next piece of the stream (rows joined up to piece_bytes); b"" at the end."""
+        if self._done:
+            return b""
+        piece = bytearray()
+        get_copy_data = self._pgconn.get_copy_data
+        while len(piece) < self._piece_bytes:
+            size, data = get_copy_data(0)
+            if size < 0:  # -1: the COPY is over; -2 cannot happen in blocking mode
+                self._done = True
+                break
+            piece += data
+        self.bytes_read += len(piece)
+        return bytes(piece)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            chunk = self._copy.read()
-            if not chunk:
+        if not self._pending:
+            self._pending = memoryview(self.read_piece())
+            if not self._pending:
                 return 0
-            self._pending = memoryview(chunk)
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
-        self.bytes_read += size
         return size
 
 

@@ -64,7 +64,8 @@ class Settings:
     postgres_url: str | None = None
     source_urls: Mapping[str, str] = field(default_factory=dict)
     max_workers: int = 2
-    block_bytes: int = 8 << 20
+    block_bytes: int = 1 << 20
+    duckdb_memory_limit: str = "512MB"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -92,7 +93,8 @@ class Settings:
             postgres_url=postgres_url,
             source_urls=source_urls,
             max_workers=_positive_int(env, "ELT_MAX_WORKERS", 2),
-            block_bytes=_positive_int(env, "ELT_BLOCK_BYTES", 8 << 20),
+            block_bytes=_positive_int(env, "ELT_BLOCK_BYTES", 1 << 20),
+            duckdb_memory_limit=env.get("ELT_DUCKDB_MEMORY_LIMIT", "").strip() or "512MB",
         )
 
     def warehouse_label(self) -> str:

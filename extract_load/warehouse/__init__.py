@@ -19,6 +19,8 @@ def open_warehouse(settings: Settings) -> Warehouse:
     else:
         from .duckdb import DuckDBWarehouse
 
-        warehouse = DuckDBWarehouse(settings.duckdb_path, settings.block_bytes)
+        warehouse = DuckDBWarehouse(
+            settings.duckdb_path, settings.block_bytes, settings.duckdb_memory_limit
+        )
     warehouse.ensure_metadata()
     return warehouse

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ import pyarrow.csv as pacsv
 from ..columns import to_duckdb
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
-from ..postgres_source import CopyReader, copy_query
+from ..postgres_source import CopyOutStream, copy_query
 from .base import Progress, StagePlan, Warehouse, iter_with_progress
 
 __all__ = ["DuckDBWarehouse"]
@@ -32,7 +31,7 @@ class DuckDBWarehouse(Warehouse):
 
     kind = "duckdb"
 
-    def __init__(self, path: Path, block_bytes: int = 8 << 20) -> None:
+    def __init__(self, path: Path, block_bytes: int = 1 << 20, memory_limit: str = "512MB") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._connection = duckdb.connect(str(path))
@@ -42,6 +41,15 @@ class DuckDBWarehouse(Warehouse):
                 "notebook, a running pipeline) has it open, close that first"
             ) from None
         self._connection.execute("SET TimeZone = 'UTC'")
+        # DuckDB keeps written blocks cached up to 80 % of RAM by default; the loader streams,
+        # so a bound keeps its memory flat as tables grow (larger work spills to disk).
+        try:
+            self._connection.execute("SET memory_limit = ?", [memory_limit])
+        except duckdb.Error as error:
+            raise WarehouseError(
+                f"ELT_DUCKDB_MEMORY_LIMIT: {memory_limit!r} is not a memory size such as "
+                f"512MB or 2GB ({error})"
+            ) from None
         self.path = path
         self.block_bytes = block_bytes
         self._local = threading.local()
@@ -124,9 +132,7 @@ class DuckDBWarehouse(Warehouse):
         parse_options = pacsv.ParseOptions(newlines_in_values=True)
         cursor = self._cursor()
         view = f"__elt_arrow_{plan.table}"
-        with source.cursor() as source_cursor, source_cursor.copy(query) as copy:
-            raw = CopyReader(copy)
-            stream = io.BufferedReader(raw, buffer_size=1 << 20)
+        with CopyOutStream(source, query) as stream:
             try:
                 reader = pacsv.open_csv(
                     stream,
@@ -139,7 +145,8 @@ class DuckDBWarehouse(Warehouse):
                     return 0
                 raise
             counted = pa.RecordBatchReader.from_batches(
-                reader.schema, iter_with_progress(iter(reader), progress, lambda: raw.bytes_read)
+                reader.schema,
+                iter_with_progress(iter(reader), progress, lambda: stream.bytes_read),
             )
             loads = ", ".join(c.load_expr for c in columns)
             cursor.register(view, counted)

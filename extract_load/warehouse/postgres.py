@@ -9,11 +9,12 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from ..columns import to_postgres
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
-from ..postgres_source import connection_error_reason, copy_query
+from ..postgres_source import CopyOutStream, connection_error_reason, copy_query
 from ..settings import redact_url
 from .base import Progress, StagePlan, Warehouse
 
@@ -110,20 +111,20 @@ class PostgresWarehouse(Warehouse):
             "FORMAT binary",
         )
         column_list = ", ".join(quote_ident(c.name) for c in columns)
-        copied = 0
+        # The source is read in pieces by this thread while psycopg's queued writer sends them
+        # on from another; small pieces keep its queue (1024 items) small in memory.
         with (
-            source.cursor() as source_cursor,
-            source_cursor.copy(query) as copy_out,
+            CopyOutStream(source, query, piece_bytes=64 << 10) as stream,
             self._connection().cursor() as target_cursor,
             target_cursor.copy(
-                f"COPY {stage} ({column_list}) FROM STDIN (FORMAT binary)"  # type: ignore[arg-type]
+                f"COPY {stage} ({column_list}) FROM STDIN (FORMAT binary)",  # type: ignore[arg-type]
+                writer=QueuedLibpqWriter(target_cursor),
             ) as copy_in,
         ):
-            for chunk in copy_out:
-                copy_in.write(chunk)
-                copied += len(chunk)
-                progress(-1, copied)
-        rows = source_cursor.rowcount
+            while piece := stream.read_piece():
+                copy_in.write(piece)
+                progress(-1, stream.bytes_read)
+        rows = stream.rows if stream.rows is not None else -1
         self.execute(f"ALTER TABLE {stage} ALTER COLUMN _loaded_at DROP DEFAULT")
         self.execute(f"ALTER TABLE {stage} ALTER COLUMN _batch_id DROP DEFAULT")
         return rows if rows >= 0 else self.row_count(plan.schema, plan.stage)
