@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 PIP := $(BIN)/pip install --disable-pip-version-check -q -c $(CONSTRAINTS)
 
+export PATH := $(abspath $(BIN)):$(PATH)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: help install install-dev run load test lint bench clean
+.PHONY: help install install-dev run load test lint bench clean dbt-build
 
 help:
 	@echo "make run      install and run the whole pipeline on the embedded demo sources"
@@ -30,22 +31,33 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) -e '.[dev]'
 	@touch $@
 
+# dagster-dbt reads dbt's manifest when the definitions are imported: build it when the dbt
+# project changes (`dagster dev` re-parses by itself).
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print) profiles/profiles.yml
+$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py
+
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-run: install
+run: install $(MANIFEST)
 	$(BIN)/elt run
 
 load: install
 	$(BIN)/elt load
 
-test: install-dev
+test: install-dev $(MANIFEST)
 	$(BIN)/pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# dbt by hand, on the warehouse the environment names (ELT_WAREHOUSE, ...).
+dbt-build: install
+	$(BIN)/dbt build --project-dir dbt_project --profiles-dir profiles
 
 ROWS ?= 1000000
 bench: install

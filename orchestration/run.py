@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
 
 import dagster as dg
 
-from extract_load.cli import format_table
+from extract_load import Settings
+from extract_load.identifiers import qualified
+from extract_load.warehouse import open_warehouse
+
+from .cli import format_table
 
 __all__ = ["run_everything"]
 
-log = logging.getLogger("elt")
+MARTS_SCHEMA = "marts"
 
 
 def _instance() -> dg.DagsterInstance:
@@ -21,14 +24,65 @@ def _instance() -> dg.DagsterInstance:
     return (
         dg.DagsterInstance.get()
         if os.environ.get("DAGSTER_HOME")
-        else (dg.DagsterInstance.ephemeral())
+        else dg.DagsterInstance.ephemeral()
     )
+
+
+def _load_summary(result: dg.ExecuteInProcessResult) -> str:
+    rows = []
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        metadata = {key: value.value for key, value in materialization.metadata.items()}
+        if "rows_read" in metadata:
+            rows.append(
+                (
+                    "/".join(materialization.asset_key.path),
+                    metadata["rows_read"],
+                    metadata["rows_loaded"],
+                    metadata["seconds"],
+                )
+            )
+    return format_table(("raw table", "rows read", "rows loaded", "seconds"), sorted(rows))
+
+
+def _marts_summary(settings: Settings) -> str:
+    """Rows per mart, and a sample of what the recommendation marts say."""
+    warehouse = open_warehouse(settings)
+    try:
+        tables = [
+            name
+            for (name,) in warehouse.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                "AND table_type = 'BASE TABLE' ORDER BY table_name",
+                (MARTS_SCHEMA,),
+            )
+        ]
+        counts = [
+            (f"{MARTS_SCHEMA}.{name}", warehouse.row_count(MARTS_SCHEMA, name)) for name in tables
+        ]
+        parts = [format_table(("mart", "rows"), counts)]
+        if "rec_course_recommendations" in tables:
+            columns, sample = warehouse.query(
+                f"SELECT r.user_id, r.method, r.recommendation_rank, r.course_id, c.title, "
+                f"round(r.score, 2) AS score "
+                f"FROM {qualified(MARTS_SCHEMA, 'rec_course_recommendations')} AS r "
+                f"INNER JOIN {qualified(MARTS_SCHEMA, 'dim_courses')} AS c "
+                f"ON r.course_id = c.course_id "
+                f"WHERE r.user_id = (SELECT min(user_id) FROM "
+                f"{qualified(MARTS_SCHEMA, 'rec_course_recommendations')}) "
+                f"ORDER BY r.method, r.recommendation_rank"
+            )
+            parts.append("Course recommendations for one user:\n" + format_table(columns, sample))
+        return "\n\n".join(parts)
+    finally:
+        warehouse.close()
 
 
 def run_everything() -> int:
     """Run the `everything` job in this process; print a summary; return an exit code."""
     from .definitions import defs
 
+    settings = Settings.from_env()
     started = time.monotonic()
     job = defs.resolve_job_def("everything")
     with _instance() as instance:
@@ -38,22 +92,8 @@ def run_everything() -> int:
             # Dagster's step events at DEBUG would bury the loaders' own progress lines.
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
-    rows = []
-    for event in result.get_asset_materialization_events():
-        materialization = event.materialization
-        assert materialization is not None
-        metadata = {key: value.value for key, value in materialization.metadata.items()}
-        rows.append(
-            (
-                "/".join(materialization.asset_key.path),
-                metadata.get("rows_read", metadata.get("rows", "")),
-                metadata.get("rows_loaded", ""),
-                metadata.get("seconds", ""),
-            )
-        )
-    if rows:
-        print(format_table(("asset", "rows read", "rows loaded", "seconds"), sorted(rows)))
     elapsed = time.monotonic() - started
+    print(_load_summary(result))
     if not result.success:
         for failure in result.get_step_failure_events():
             data = failure.step_failure_data
@@ -61,5 +101,10 @@ def run_everything() -> int:
             print(f"elt: step {failure.step_key} failed: {message}", file=sys.stderr)
         print(f"elt: the run failed after {elapsed:.1f} s", file=sys.stderr)
         return 1
-    print(f"\n{len(rows)} asset(s) materialised in {elapsed:.1f} s")
+    print()
+    print(_marts_summary(settings))
+    materialised = len(result.get_asset_materialization_events())
+    print(
+        f"\n{materialised} asset(s) materialised in {elapsed:.1f} s ({settings.warehouse_label()})"
+    )
     return 0

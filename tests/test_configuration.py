@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extract_load import ConfigError, Settings, SourceSpec, TableSpec, load_table
-from extract_load.cli import main
+from orchestration.cli import main
 from extract_load.warehouse import open_warehouse
 
 

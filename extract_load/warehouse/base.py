@@ -63,6 +63,10 @@ class Warehouse(ABC):
         """Run one statement (placeholders `%s`) and return its rows, if any."""
 
     @abstractmethod
+    def query(self, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run a query; its column names and rows."""
+
+    @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
         """A transaction on this thread's connection."""
 

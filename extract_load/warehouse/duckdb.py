@@ -73,6 +73,12 @@ class DuckDBWarehouse(Warehouse):
         except duckdb.InvalidInputError:  # a statement with no result set
             return []
 
+    def query(self, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cursor = self._cursor()
+        cursor.execute(statement)
+        columns = [column[0] for column in cursor.description or ()]
+        return columns, cursor.fetchall()
+
     def _insert_count(self, statement: str) -> int:
         rows = self.execute(statement)
         return int(rows[0][0]) if rows else 0

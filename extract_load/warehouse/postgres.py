@@ -60,6 +60,12 @@ class PostgresWarehouse(Warehouse):
             cursor.execute(statement, params or None)  # type: ignore[arg-type]
             return cursor.fetchall() if cursor.description else []
 
+    def query(self, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with self._connection().cursor() as cursor:
+            cursor.execute(statement)  # type: ignore[arg-type]
+            columns = [column.name for column in cursor.description or ()]
+            return columns, cursor.fetchall()
+
     def _insert_count(self, statement: str) -> int:
         with self._connection().cursor() as cursor:
             cursor.execute(statement)  # type: ignore[arg-type]

@@ -9,10 +9,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from .errors import EltError
-from .pipeline import LoadFailed, TableResult, load_sources, select_tables
-from .settings import Settings
-from .sources import SOURCES
+from extract_load import SOURCES, EltError, LoadFailed, Settings, TableResult, load_sources
+from extract_load.pipeline import select_tables
 
 __all__ = ["main"]
 
@@ -124,9 +122,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from orchestration.run import run_everything  # Dagster is only imported for this command
+    from .run import run_everything  # Dagster is imported only for the commands that need it
 
     return run_everything()
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from .analyses import run_analysis
+
+    columns, rows = run_analysis(
+        "recommendations_for_user", {"user_id": args.user_id, "threshold": args.threshold}
+    )
+    if not rows:
+        print(f"no recommendation for user {args.user_id} above {args.threshold}")
+        return 0
+    print(format_table(columns, rows))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,6 +151,20 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="materialise the whole Dagster graph (the main job) and print a summary"
     )
     run.set_defaults(func=_cmd_run)
+
+    recommend = commands.add_parser(
+        "recommend",
+        help="a user's recommended courses rated above a threshold (analyses/"
+        "recommendations_for_user.sql)",
+    )
+    recommend.add_argument("--user-id", type=int, required=True)
+    recommend.add_argument(
+        "--threshold",
+        type=float,
+        default=0.0,
+        help="only courses whose average rating is above this",
+    )
+    recommend.set_defaults(func=_cmd_recommend)
 
     load = commands.add_parser("load", help="load source tables into the raw schemas")
     load.add_argument(

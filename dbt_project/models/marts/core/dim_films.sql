@@ -1,0 +1,158 @@
+-- Films with their language and, in recommended_film_ids, the films most often rented by the
+-- customers who rented this one ("customers who rented this also rented"; best first, ties by
+-- film_id; var('recommended_films_per_film') of them; empty when nobody rented the film).
+-- Categories hang off bridge_film_categories (a film may have several).
+with
+
+films as (
+
+    select * from {{ ref('stg_pagila__films') }}
+
+),
+
+languages as (
+
+    select * from {{ ref('stg_pagila__languages') }}
+
+),
+
+film_pairs as (
+
+    select * from {{ ref('int_film_pairs_co_rented') }}
+
+),
+
+inventory_items as (
+
+    select * from {{ ref('stg_pagila__inventory_items') }}
+
+),
+
+film_categories as (
+
+    select * from {{ ref('stg_pagila__film_categories') }}
+
+),
+
+ranked_co_rented_films as (
+
+    select
+        film_id,
+        co_film_id,
+        row_number() over (
+            partition by film_id
+            order by customer_count desc, co_film_id asc
+        ) as co_rental_rank
+    from film_pairs
+
+),
+
+recommended_films as (
+
+    select
+        film_id,
+        array_agg(co_film_id order by co_rental_rank) as recommended_film_ids
+    from ranked_co_rented_films
+    where co_rental_rank <= {{ var('recommended_films_per_film') }}
+    group by film_id
+
+),
+
+known_films as (
+
+    select
+        films.film_id,
+        films.title,
+        films.description,
+        films.mpaa_rating,
+        languages.language_name,
+        original_languages.language_name as original_language_name,
+        films.special_features,
+        coalesce(
+            recommended_films.recommended_film_ids,
+            cast(array[] as integer[])
+        ) as recommended_film_ids,
+        films.release_year,
+        films.rental_duration_days,
+        films.length_minutes,
+        films.rental_rate,
+        films.replacement_cost,
+        false as is_inferred_member,
+        films.updated_at
+    from films
+    left join languages
+        on films.language_id = languages.language_id
+    left join languages as original_languages
+        on films.original_language_id = original_languages.language_id
+    left join recommended_films
+        on films.film_id = recommended_films.film_id
+
+),
+
+referenced_films as (
+
+    select film_id from inventory_items
+    union
+    select film_id from film_categories
+
+),
+
+inferred_films as (
+
+    select
+        referenced_films.film_id,
+        cast(null as text) as title,
+        cast(null as text) as description,
+        cast(null as text) as mpaa_rating,
+        cast(null as text) as language_name,
+        cast(null as text) as original_language_name,
+        cast(null as text[]) as special_features,
+        cast(array[] as integer[]) as recommended_film_ids,
+        cast(null as integer) as release_year,
+        cast(null as integer) as rental_duration_days,
+        cast(null as integer) as length_minutes,
+        cast(null as numeric(4, 2)) as rental_rate,
+        cast(null as numeric(5, 2)) as replacement_cost,
+        true as is_inferred_member,
+        cast(null as timestamp with time zone) as updated_at
+    from referenced_films
+    left join films
+        on referenced_films.film_id = films.film_id
+    where
+        referenced_films.film_id is not null
+        and films.film_id is null
+
+),
+
+unknown_film as (
+
+    select
+        -1 as film_id,
+        cast(null as text) as title,
+        cast(null as text) as description,
+        cast(null as text) as mpaa_rating,
+        cast(null as text) as language_name,
+        cast(null as text) as original_language_name,
+        cast(null as text[]) as special_features,
+        cast(array[] as integer[]) as recommended_film_ids,
+        cast(null as integer) as release_year,
+        cast(null as integer) as rental_duration_days,
+        cast(null as integer) as length_minutes,
+        cast(null as numeric(4, 2)) as rental_rate,
+        cast(null as numeric(5, 2)) as replacement_cost,
+        false as is_inferred_member,
+        cast(null as timestamp with time zone) as updated_at
+
+),
+
+final as (
+
+    select * from known_films
+    union all
+    select * from inferred_films
+    union all
+    select * from unknown_film
+
+)
+
+select * from final

@@ -1,0 +1,60 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='payment_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+-- Grain: one row per payment by a customer (pagila's payment table: usually one per rental,
+-- sometimes several). film_id and store_id are those of the rented copy.
+with
+
+payments as (
+
+    select * from {{ ref('stg_pagila__payments') }}
+    {% if is_incremental() %}
+        where
+            {{ loaded_since_last_build() }}
+            -- a payment whose rental or copy was not loaded yet is looked up again
+            or payment_id in (select payment_id from {{ this }} where film_id = -1)
+    {% endif %}
+
+),
+
+rentals as (
+
+    select * from {{ ref('stg_pagila__rentals') }}
+
+),
+
+inventory_items as (
+
+    select * from {{ ref('stg_pagila__inventory_items') }}
+
+),
+
+final as (
+
+    select
+        payments.payment_id,
+        payments.rental_id,
+        coalesce(payments.customer_id, -1) as customer_id,
+        coalesce(inventory_items.film_id, -1) as film_id,
+        coalesce(inventory_items.store_id, -1) as store_id,
+        coalesce(payments.staff_id, -1) as staff_id,
+        coalesce({{ date_key(utc_date('payments.paid_at')) }}, -1) as payment_date_key,
+        payments.amount,
+        payments.paid_at,
+        payments._loaded_at,
+        payments._batch_id
+    from payments
+    left join rentals
+        on payments.rental_id = rentals.rental_id
+    left join inventory_items
+        on rentals.inventory_id = inventory_items.inventory_id
+
+)
+
+select * from final

@@ -1,0 +1,46 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['user_id', 'course_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+-- Grain: one row per (user, course): the user's current rating of the course. A re-rating
+-- replaces the row (raw keeps one row per key; should it ever hold several versions, the
+-- latest updated_at wins).
+with
+
+ratings as (
+
+    select * from {{ ref('stg_courses__ratings') }}
+    {% if is_incremental() %}
+        where {{ loaded_since_last_build() }}
+    {% endif %}
+
+),
+
+current_ratings as (
+
+    {{ deduplicate('ratings', 'user_id, course_id', 'updated_at desc, _loaded_at desc') }}
+
+),
+
+final as (
+
+    select
+        user_id,
+        course_id,
+        rating,
+        coalesce({{ date_key(utc_date('rated_at')) }}, -1) as rated_date_key,
+        coalesce({{ date_key(utc_date('updated_at')) }}, -1) as updated_date_key,
+        rated_at,
+        updated_at,
+        _loaded_at,
+        _batch_id
+    from current_ratings
+
+)
+
+select * from final

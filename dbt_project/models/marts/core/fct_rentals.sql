@@ -1,0 +1,79 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='rental_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+-- Grain: one row per rental (a copy of a film taken out by a customer).
+with
+
+rentals as (
+
+    select * from {{ ref('stg_pagila__rentals') }}
+    {% if is_incremental() %}
+        where
+            {{ loaded_since_last_build() }}
+            -- a rental whose copy was not in the inventory yet is looked up again
+            or rental_id in (select rental_id from {{ this }} where film_id = -1)
+    {% endif %}
+
+),
+
+inventory_items as (
+
+    select * from {{ ref('stg_pagila__inventory_items') }}
+
+),
+
+films as (
+
+    select * from {{ ref('stg_pagila__films') }}
+
+),
+
+rental_days as (
+
+    select
+        rentals.*,
+        inventory_items.film_id,
+        inventory_items.store_id,
+        films.rental_duration_days,
+        cast({{ dbt.datediff(
+            utc_date('rentals.rented_at'),
+            utc_date('rentals.returned_at'),
+            'day'
+        ) }} as integer) as days_rented
+    from rentals
+    left join inventory_items
+        on rentals.inventory_id = inventory_items.inventory_id
+    left join films
+        on inventory_items.film_id = films.film_id
+
+),
+
+final as (
+
+    select
+        rental_id,
+        coalesce(customer_id, -1) as customer_id,
+        coalesce(film_id, -1) as film_id,
+        coalesce(store_id, -1) as store_id,
+        coalesce(staff_id, -1) as staff_id,
+        inventory_id,
+        coalesce({{ date_key(utc_date('rented_at')) }}, -1) as rental_date_key,
+        coalesce({{ date_key(utc_date('returned_at')) }}, -1) as return_date_key,
+        days_rented,
+        returned_at is not null as is_returned,
+        coalesce(days_rented > rental_duration_days, false) as is_returned_late,
+        rented_at,
+        returned_at,
+        _loaded_at,
+        _batch_id
+    from rental_days
+
+)
+
+select * from final

@@ -1,0 +1,22 @@
+with
+
+source as (
+
+    select * from {{ source('pagila', 'language') }}
+
+),
+
+final as (
+
+    select
+        cast(language_id as integer) as language_id,
+        -- char(20) in pagila: the loader trims it, trimmed here again for other loaders
+        trim(name) as language_name,
+        cast(last_update as timestamp with time zone) as updated_at,
+        cast(_loaded_at as timestamp with time zone) as _loaded_at,
+        cast(_batch_id as text) as _batch_id
+    from source
+
+)
+
+select * from final

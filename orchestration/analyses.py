@@ -1,0 +1,57 @@
+"""Running the dbt project's analyses (documented SQL for analysts) against the warehouse."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from extract_load import EltError, Settings
+from extract_load.warehouse import open_warehouse
+
+from .dbt_project import dbt_project
+
+__all__ = ["compile_analysis", "run_analysis"]
+
+
+def compile_analysis(name: str, variables: Mapping[str, Any]) -> str:
+    """The SQL of `dbt_project/analyses/<name>.sql`, compiled by dbt with these vars."""
+    from dbt.cli.main import dbtRunner
+
+    settings = Settings.from_env()
+    os.environ["ELT_DUCKDB_PATH"] = str(settings.duckdb_path)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    result = dbtRunner().invoke(
+        [
+            "--log-level",
+            "none",
+            "compile",
+            "--project-dir",
+            str(dbt_project.project_dir),
+            "--profiles-dir",
+            str(dbt_project.profiles_dir),
+            "--select",
+            name,
+            "--vars",
+            json.dumps(dict(variables)),
+        ]
+    )
+    if not result.success or not result.result:
+        raise EltError(f"dbt could not compile the analysis {name!r}: {result.exception}")
+    for node_result in result.result:  # type: ignore[attr-defined]
+        if node_result.node.name == name:
+            return str(node_result.node.compiled_code)
+    raise EltError(f"there is no analysis {name!r} in dbt_project/analyses/")
+
+
+def run_analysis(
+    name: str, variables: Mapping[str, Any]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Compile the analysis and run it on the warehouse; (column names, rows)."""
+    statement = compile_analysis(name, variables)
+    warehouse = open_warehouse(Settings.from_env())
+    try:
+        return warehouse.query(statement)
+    finally:
+        warehouse.close()

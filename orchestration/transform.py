@@ -1,0 +1,49 @@
+"""Every dbt model as a Dagster asset, downstream of the raw-table assets; tests as checks."""
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from extract_load import Settings
+
+from .dbt_project import dbt_project
+from .loaders import WAREHOUSE_POOL
+
+__all__ = ["dbt_models", "dbt_resource"]
+
+
+class Translator(DagsterDbtTranslator):
+    """Groups models by layer (staging, intermediate, marts). Sources keep the asset keys
+    their `meta.dagster.asset_key` gives them: the loaders' keys, so the graph is connected."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "model":
+            return str(dbt_resource_props["fqn"][1])
+        return super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=Translator(),
+    pool=WAREHOUSE_POOL,
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """`dbt build` of the selected models: run, then test, model by model."""
+    settings = Settings.from_env()
+    # dbt runs in dbt_project/, so a relative DuckDB path would point elsewhere.
+    os.environ["ELT_DUCKDB_PATH"] = str(settings.duckdb_path)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    # The dbt installed beside this Python, whether or not its bin/ is on PATH.
+    beside = Path(sys.executable).with_name("dbt")
+    executable = str(beside) if beside.exists() else "dbt"
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=executable)
