@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from extract_load import ConfigError, Settings, SourceSpec, TableSpec, load_table
-from orchestration.cli import main
 from extract_load.warehouse import open_warehouse
+from orchestration.cli import main
 
 
 @pytest.mark.parametrize(
