@@ -1,0 +1,134 @@
+"""`dagster dev` in the repository root serves one graph from every raw table to every mart."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from extract_load import SOURCES
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+QUERY = """
+{
+  assetNodes { assetKey { path } groupName dependencyKeys { path } }
+  repositoriesOrError {
+    ... on RepositoryConnection { nodes { schedules { name cronSchedule } } }
+  }
+}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _graphql(port: int) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["data"]
+
+
+@pytest.fixture(scope="module")
+def dagster_dev(tmp_path_factory) -> dict:
+    home = tmp_path_factory.mktemp("dagster-home")
+    port = _free_port()
+    log = (home / "dagster-dev.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster")), "dev", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPOSITORY,
+        env={
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            "ELT_DUCKDB_PATH": str(home / "warehouse.duckdb"),
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so that it stops when told
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert process.poll() is None, (home / "dagster-dev.log").read_text()[-3000:]
+            try:
+                data = _graphql(port)
+                if data["assetNodes"]:
+                    break
+            except (urllib.error.URLError, ConnectionError, KeyError, TypeError):
+                pass
+            assert time.monotonic() < deadline, "dagster dev did not answer in 180 s"
+            time.sleep(2)
+        yield data
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def _marts() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    """Every mart, and those generated from nothing upstream (the date spine)."""
+    manifest = json.loads((REPOSITORY / "dbt_project/target/manifest.json").read_text())
+    models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    ]
+    generated = {("marts", node["name"]) for node in models if not node["depends_on"]["nodes"]}
+    return {("marts", node["name"]) for node in models}, generated
+
+
+def test_graph_runs_from_every_raw_table_to_every_mart(dagster_dev):
+    nodes = {tuple(node["assetKey"]["path"]): node for node in dagster_dev["assetNodes"]}
+    raw = {(s.raw_schema, t.name) for s in SOURCES.values() for t in s.tables}
+    marts, generated = _marts()
+    assert len(marts) >= 15 and generated == {("marts", "dim_dates")}
+    assert raw <= set(nodes) and marts <= set(nodes)
+
+    upstream = {
+        key: {tuple(dep["path"]) for dep in node["dependencyKeys"]} for key, node in nodes.items()
+    }
+
+    def ancestors(key: tuple[str, ...]) -> set[tuple[str, ...]]:
+        seen, todo = set(), [key]
+        while todo:
+            for parent in upstream.get(todo.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+    for mart in marts - generated:
+        assert ancestors(mart) & raw, f"{mart} is not connected to any raw table"
+    # Every raw table feeds the dbt graph (its staging model at least).
+    has_downstream = {parent for parents in upstream.values() for parent in parents}
+    assert raw <= has_downstream, f"raw tables nothing reads: {raw - has_downstream}"
+    assert nodes[("raw_pagila", "rental")]["groupName"] == "raw_pagila"
+    assert nodes[("marts", "fct_rentals")]["groupName"] == "marts"
+
+
+def test_daily_schedule_at_midnight(dagster_dev):
+    schedules = [
+        schedule
+        for repository in dagster_dev["repositoriesOrError"]["nodes"]
+        for schedule in repository["schedules"]
+    ]
+    assert {"name": "daily_refresh", "cronSchedule": "0 0 * * *"} in schedules
