@@ -73,9 +73,9 @@ def demo_sources_factory(new_database):
     """Factory: freshly built demo sources (pagila_url, courses_url) at the test scale."""
     import demo_sources
 
-    def build(seed: int = 42) -> tuple[str, str]:
+    def build(seed: int = 42, scale: float = SCALE) -> tuple[str, str]:
         pagila_url, courses_url = new_database("pagila"), new_database("courses")
-        demo_sources.create_demo(pagila_url, courses_url, scale=SCALE, seed=seed)
+        demo_sources.create_demo(pagila_url, courses_url, scale=scale, seed=seed)
         return pagila_url, courses_url
 
     return build
