@@ -86,6 +86,29 @@ def _cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from extract_load.compare import compare_sources
+
+    comparisons = compare_sources(Settings.from_env(), select_tables(args.source, args.table))
+    rows = [
+        (
+            f"raw_{c.source}.{c.table}",
+            c.source_rows,
+            c.raw_rows,
+            c.missing_in_raw,
+            c.not_in_source,
+            "equal" if c.matches else "DIFFERENT",
+        )
+        for c in comparisons
+    ]
+    print(
+        format_table(
+            ("table", "source rows", "raw rows", "not in raw", "not in source", "result"), rows
+        )
+    )
+    return 0 if all(c.matches for c in comparisons) else 1
+
+
 def _cmd_tables(args: argparse.Namespace) -> int:
     rows = [
         (
@@ -140,6 +163,30 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_warehouse(args: argparse.Namespace) -> int:
+    from extract_load.errors import ConfigError
+    from extract_load.warehouse.roles import Members, access_rows, describe_roles, init_warehouse
+
+    settings = Settings.from_env()
+    if settings.warehouse != "postgres" or not settings.postgres_url:
+        raise ConfigError(
+            "elt warehouse init sets up roles on a PostgreSQL warehouse: set "
+            "ELT_WAREHOUSE=postgres and ELT_POSTGRES_URL to the warehouse as an administrator "
+            "(a DuckDB file has no roles)"
+        )
+    members = Members(
+        tuple(args.loader or ()), tuple(args.transformer or ()), tuple(args.analyst or ())
+    )
+    statements = init_warehouse(settings.postgres_url, members)
+    if args.verbose:
+        print(";\n".join(statements) + ";\n")
+    print(format_table(("role", "login", "members"), describe_roles(settings.postgres_url)))
+    print()
+    print(format_table(("schema", "written by", "read by"), access_rows()))
+    print(f"\nroles and privileges in place ({settings.warehouse_label()})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="elt", description="Load sources into the warehouse and build the marts."
@@ -175,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.set_defaults(func=_cmd_load)
 
+    compare = commands.add_parser(
+        "compare", help="compare raw tables with their sources, every row (exit 1 if they differ)"
+    )
+    compare.add_argument("--source", action="append", choices=sorted(SOURCES))
+    compare.add_argument("--table", action="append")
+    compare.set_defaults(func=_cmd_compare)
+
     tables = commands.add_parser("tables", help="list the configured source tables")
     tables.set_defaults(func=_cmd_tables)
 
@@ -189,6 +243,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_day.add_argument("--seed", type=int, default=7)
     demo_commands.add_parser("urls", help="print the demo databases' URLs")
     demo.set_defaults(func=_cmd_demo)
+
+    warehouse = commands.add_parser("warehouse", help="administer a PostgreSQL warehouse")
+    warehouse_commands = warehouse.add_subparsers(dest="warehouse_command", required=True)
+    init = warehouse_commands.add_parser(
+        "init",
+        help="create the roles elt_loader, elt_transformer and analyst, the schemas and their "
+        "privileges (idempotent; run as an administrator)",
+    )
+    for option, group in (
+        ("--loader", "elt_loader"),
+        ("--transformer", "elt_transformer"),
+        ("--analyst", "analyst"),
+    ):
+        init.add_argument(
+            option,
+            action="append",
+            metavar="LOGIN",
+            help=f"an existing login role to make a member of {group} (repeatable)",
+        )
+    warehouse.set_defaults(func=_cmd_warehouse)
     return parser
 
 

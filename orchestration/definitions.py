@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .loaders import loader_assets
+from .loaders import loader_assets, source_comparison_checks
 from .transform import dbt_models, dbt_resource
 
-__all__ = ["daily_schedule", "defs", "everything_job"]
+__all__ = ["compare_job", "daily_schedule", "defs", "everything_job", "weekly_comparison"]
+
+comparisons = source_comparison_checks()
 
 everything_job = dg.define_asset_job(
     "everything",
-    selection=dg.AssetSelection.all(),
+    # The full comparisons with the sources read whole tables: they have their own job.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*comparisons),
     description="Load every source table, then build everything downstream of it.",
     # One process: steps run one after another (DuckDB has one writer) and start-up is paid once.
     executor_def=dg.in_process_executor,
@@ -25,9 +28,25 @@ daily_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
+compare_job = dg.define_asset_job(
+    "compare_with_sources",
+    selection=dg.AssetSelection.checks(*comparisons),
+    description="Compare every raw table with its source, row by row.",
+    executor_def=dg.in_process_executor,
+)
+
+weekly_comparison = dg.ScheduleDefinition(
+    name="weekly_comparison",
+    job=compare_job,
+    cron_schedule="0 3 * * 0",  # Sundays 03:00, after the nightly refresh
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
 defs = dg.Definitions(
     assets=[*loader_assets(), dbt_models],
-    jobs=[everything_job],
-    schedules=[daily_schedule],
+    asset_checks=comparisons,
+    jobs=[everything_job, compare_job],
+    schedules=[daily_schedule, weekly_comparison],
     resources={"dbt": dbt_resource()},
 )

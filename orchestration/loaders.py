@@ -6,8 +6,15 @@ from collections.abc import Iterator
 import dagster as dg
 
 from extract_load import SOURCES, LoadFailed, Settings, SourceSpec, load_sources
+from extract_load.compare import compare_sources
 
-__all__ = ["WAREHOUSE_POOL", "loader_assets", "raw_asset_key"]
+__all__ = [
+    "SOURCE_COMPARISON_CHECK",
+    "WAREHOUSE_POOL",
+    "loader_assets",
+    "raw_asset_key",
+    "source_comparison_checks",
+]
 
 # Every asset that writes the warehouse shares this pool; with a limit of one (dagster.yaml),
 # overlapping runs queue instead of fighting over DuckDB's single-writer lock.
@@ -73,3 +80,45 @@ def _source_assets(source: SourceSpec) -> dg.AssetsDefinition:
 
 def loader_assets() -> list[dg.AssetsDefinition]:
     return [_source_assets(source) for source in SOURCES.values()]
+
+
+SOURCE_COMPARISON_CHECK = "matches_source"
+
+
+def _source_comparison_check(source: SourceSpec) -> dg.AssetChecksDefinition:
+    specs = [
+        dg.AssetCheckSpec(
+            SOURCE_COMPARISON_CHECK,
+            asset=raw_asset_key(source.name, table.name),
+            description="Every row equals the source's (catches updates that did not move "
+            "the cursor column). Reads the whole source table: run periodically.",
+        )
+        for table in source.tables
+    ]
+
+    @dg.multi_asset_check(
+        name=f"compare_{source.name}", specs=specs, can_subset=True, pool=WAREHOUSE_POOL
+    )
+    def compare(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+        wanted = {key.asset_key.path[-1] for key in context.selected_asset_check_keys}
+        pairs = [(source, table) for table in source.tables if table.name in wanted]
+        for comparison in compare_sources(Settings.from_env(), pairs):
+            yield dg.AssetCheckResult(
+                asset_key=raw_asset_key(source.name, comparison.table),
+                check_name=SOURCE_COMPARISON_CHECK,
+                passed=comparison.matches,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=comparison.describe(),
+                metadata={
+                    "source_rows": comparison.source_rows,
+                    "raw_rows": comparison.raw_rows,
+                    "missing_in_raw": comparison.missing_in_raw,
+                    "not_in_source": comparison.not_in_source,
+                },
+            )
+
+    return compare
+
+
+def source_comparison_checks() -> list[dg.AssetChecksDefinition]:
+    return [_source_comparison_check(source) for source in SOURCES.values()]

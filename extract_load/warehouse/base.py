@@ -32,8 +32,8 @@ METADATA_COLUMNS = ("_loaded_at", "_batch_id")
 Progress = Callable[[int, int], None]  # (rows so far or -1 if unknown, bytes so far)
 
 
-def stage_name(table: str) -> str:
-    return f"__stage_{table}"
+def stage_name(table: str, purpose: str = "stage") -> str:
+    return f"__{purpose}_{table}"
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,11 @@ class StagePlan:
     columns: tuple[SourceColumn, ...]  # the columns to read (excluded ones removed)
     where: psycopg.sql.Composable | None  # the incremental filter, if any
     batch: Batch
+    purpose: str = "stage"  # names the staging table: __stage_<table>, __compare_<table>
 
     @property
     def stage(self) -> str:
-        return stage_name(self.table)
+        return stage_name(self.table, self.purpose)
 
 
 class Warehouse(ABC):
@@ -264,15 +265,17 @@ class Warehouse(ABC):
     ) -> bool:
         if self.row_count(schema, target) != staged_rows:
             return False
-        stage_exprs = ", ".join(e.format("s") for e in self._compare_exprs(schema, stage, columns))
-        target_exprs = ", ".join(
-            e.format("t") for e in self._compare_exprs(schema, target, columns)
-        )
-        (differing,) = self.execute(
-            f"SELECT count(*) FROM (SELECT {stage_exprs} FROM {qualified(schema, stage)} AS s "
-            f"EXCEPT ALL SELECT {target_exprs} FROM {qualified(schema, target)} AS t) AS d"
+        return self.count_rows_not_in(schema, stage, target, columns) == 0
+
+    def count_rows_not_in(self, schema: str, table: str, other: str, columns: Sequence[str]) -> int:
+        """Rows of `table` with no equal row in `other` (as multisets), on these columns."""
+        table_exprs = ", ".join(e.format("a") for e in self._compare_exprs(schema, table, columns))
+        other_exprs = ", ".join(e.format("b") for e in self._compare_exprs(schema, other, columns))
+        (count,) = self.execute(
+            f"SELECT count(*) FROM (SELECT {table_exprs} FROM {qualified(schema, table)} AS a "
+            f"EXCEPT ALL SELECT {other_exprs} FROM {qualified(schema, other)} AS b) AS d"
         )[0]
-        return int(differing) == 0
+        return int(count)
 
     def _merge(
         self,
