@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "BadRowsError",
     "ConfigError",
     "EltError",
     "SchemaDriftError",
@@ -25,6 +26,10 @@ class SourceError(EltError):
 
 class WarehouseError(EltError):
     """The warehouse cannot be reached or refused a write."""
+
+
+class BadRowsError(EltError):
+    """Too many rows of a batch cannot be loaded (NULL or duplicate keys): nothing published."""
 
 
 class SchemaDriftError(EltError):

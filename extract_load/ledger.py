@@ -22,6 +22,8 @@ METADATA_DDL = (
         status VARCHAR NOT NULL,
         rows_read BIGINT,
         rows_loaded BIGINT,
+        rows_quarantined BIGINT,
+        rows_changed BIGINT,
         cursor_column VARCHAR,
         cursor_before VARCHAR,
         cursor_after VARCHAR,
@@ -29,6 +31,18 @@ METADATA_DDL = (
         finished_at TIMESTAMPTZ,
         seconds DOUBLE PRECISION,
         error VARCHAR
+    )""",
+    # Ledgers made before these columns existed get them.
+    "ALTER TABLE elt.load_batches ADD COLUMN IF NOT EXISTS rows_quarantined BIGINT",
+    "ALTER TABLE elt.load_batches ADD COLUMN IF NOT EXISTS rows_changed BIGINT",
+    """CREATE TABLE IF NOT EXISTS elt.quarantine (
+        batch_id VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        table_name VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        key_value VARCHAR,
+        row_data VARCHAR NOT NULL,
+        quarantined_at TIMESTAMPTZ NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS elt.cursors (
         source VARCHAR NOT NULL,
@@ -56,8 +70,10 @@ class Batch:
     cursor_before: str | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     batch_id: str = ""
-    rows_read: int = 0
-    rows_loaded: int = 0
+    rows_read: int = 0  # read from the source
+    rows_quarantined: int = 0  # set aside in elt.quarantine (rows_read = loaded + quarantined)
+    rows_loaded: int = 0  # accepted: raw now holds them as the source does
+    rows_changed: int = 0  # of those, new or different rows actually written
     cursor_after: str | None = None
     status: str = "running"
     error: str | None = None

@@ -35,12 +35,14 @@ class TableResult:
     mode: str
     status: str
     rows_read: int
-    rows_loaded: int
+    rows_loaded: int  # accepted: rows_read = rows_loaded + rows_quarantined
     seconds: float
     batch_id: str
     cursor_before: str | None = None
     cursor_after: str | None = None
     error: str | None = None
+    rows_quarantined: int = 0
+    rows_changed: int = 0  # new or different rows written (0 when the source did not change)
 
     @property
     def key(self) -> str:
@@ -133,7 +135,13 @@ def _check_config(spec: TableSpec, info: TableInfo) -> None:
         )
 
 
-def load_table(warehouse: Warehouse, source: SourceSpec, spec: TableSpec, url: str) -> TableResult:
+def load_table(
+    warehouse: Warehouse,
+    source: SourceSpec,
+    spec: TableSpec,
+    url: str,
+    max_bad_fraction: float = 0.01,
+) -> TableResult:
     """Load one table as one batch; the ledger records it whether it succeeds or fails."""
     key = f"{source.name}.{spec.name}"
     schema = source.raw_schema
@@ -160,7 +168,9 @@ def load_table(warehouse: Warehouse, source: SourceSpec, spec: TableSpec, url: s
                 else "",
             )
             batch.rows_read = warehouse.write_stage(plan, connection, _ProgressLog(key))
-        warehouse.publish(plan, spec.mode, spec.primary_key)
+        # Without a configured key, the source's declared one guards against duplicates.
+        key = spec.primary_key or info.primary_key
+        warehouse.publish(plan, spec.mode, key, max_bad_fraction)
     except Exception as error:
         if plan is not None:
             warehouse.fail_batch(plan, error)
@@ -181,10 +191,11 @@ def load_table(warehouse: Warehouse, source: SourceSpec, spec: TableSpec, url: s
             message,
         )
     log.info(
-        "%s: %s rows read, %s loaded in %.1f s",
-        key,
+        "%s: %s rows read, %s changed%s in %.1f s",
+        f"{source.name}.{spec.name}",
         f"{batch.rows_read:,}",
-        f"{batch.rows_loaded:,}",
+        f"{batch.rows_changed:,}",
+        f", {batch.rows_quarantined:,} quarantined" if batch.rows_quarantined else "",
         batch.seconds,
     )
     return TableResult(
@@ -198,6 +209,8 @@ def load_table(warehouse: Warehouse, source: SourceSpec, spec: TableSpec, url: s
         batch.batch_id,
         batch.cursor_before,
         batch.cursor_after,
+        rows_quarantined=batch.rows_quarantined,
+        rows_changed=batch.rows_changed,
     )
 
 
@@ -246,7 +259,9 @@ def load_sources(
         ordered = sorted(pairs, key=lambda pair: pair[1].mode != "incremental")
 
         def run(pair: tuple[SourceSpec, TableSpec]) -> TableResult:
-            result = load_table(warehouse, pair[0], pair[1], urls[pair[0].name])
+            result = load_table(
+                warehouse, pair[0], pair[1], urls[pair[0].name], settings.max_bad_rows_fraction
+            )
             if on_result is not None:
                 with lock:
                     on_result(result)

@@ -55,6 +55,19 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _fraction(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number between 0 and 1, got {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{name} must be between 0 and 1, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the loaders. See `.env.example` for the variables."""
@@ -66,6 +79,7 @@ class Settings:
     max_workers: int = 2
     block_bytes: int = 1 << 20
     duckdb_memory_limit: str = "512MB"
+    max_bad_rows_fraction: float = 0.01
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -95,6 +109,7 @@ class Settings:
             max_workers=_positive_int(env, "ELT_MAX_WORKERS", 2),
             block_bytes=_positive_int(env, "ELT_BLOCK_BYTES", 1 << 20),
             duckdb_memory_limit=env.get("ELT_DUCKDB_MEMORY_LIMIT", "").strip() or "512MB",
+            max_bad_rows_fraction=_fraction(env, "ELT_MAX_BAD_ROWS_FRACTION", 0.01),
         )
 
     def warehouse_label(self) -> str:

@@ -56,18 +56,29 @@ def _cell(value: object) -> str:
 
 def load_summary(results: Sequence[TableResult]) -> str:
     rows = [
-        (r.key, r.mode, r.status, r.rows_read, r.rows_loaded, round(r.seconds, 2)) for r in results
+        (
+            r.key,
+            r.mode,
+            r.status,
+            r.rows_read,
+            r.rows_quarantined,
+            r.rows_changed,
+            round(r.seconds, 2),
+        )
+        for r in results
     ]
     total = (
         "total",
         "",
         "",
         sum(r.rows_read for r in results),
-        sum(r.rows_loaded for r in results),
+        sum(r.rows_quarantined for r in results),
+        sum(r.rows_changed for r in results),
         round(max((r.seconds for r in results), default=0), 2),
     )
     return format_table(
-        ("table", "mode", "status", "rows read", "rows loaded", "seconds"), [*rows, total]
+        ("table", "mode", "status", "rows read", "quarantined", "rows changed", "seconds"),
+        [*rows, total],
     )
 
 

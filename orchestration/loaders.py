@@ -66,6 +66,8 @@ def _source_assets(source: SourceSpec) -> dg.AssetsDefinition:
                 metadata={
                     "rows_read": result.rows_read,
                     "rows_loaded": result.rows_loaded,
+                    "rows_quarantined": result.rows_quarantined,
+                    "rows_changed": result.rows_changed,
                     "seconds": round(result.seconds, 3),
                     "batch_id": result.batch_id,
                     "cursor_after": result.cursor_after or "",

@@ -38,11 +38,14 @@ def _load_summary(result: dg.ExecuteInProcessResult) -> str:
                 (
                     "/".join(materialization.asset_key.path),
                     metadata["rows_read"],
-                    metadata["rows_loaded"],
+                    metadata["rows_quarantined"],
+                    metadata["rows_changed"],
                     metadata["seconds"],
                 )
             )
-    return format_table(("raw table", "rows read", "rows loaded", "seconds"), sorted(rows))
+    return format_table(
+        ("raw table", "rows read", "quarantined", "rows changed", "seconds"), sorted(rows)
+    )
 
 
 def _marts_summary(settings: Settings) -> str:

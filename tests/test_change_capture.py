@@ -57,7 +57,7 @@ def test_same_second_and_later_updates_are_both_picked_up(loaded):
 
     results = {r.key: r for r in load_sources(Settings.from_env(env))}
 
-    assert results["pagila.rental"].rows_loaded == 2
+    assert results["pagila.rental"].rows_changed == 2
     assert _rental(env, same)[0] == expected[same]
     assert _rental(env, later)[0] == expected[later]
 
@@ -73,7 +73,7 @@ def test_comparison_catches_an_update_that_did_not_move_the_cursor(loaded, capsy
         )
 
     assert (
-        load_sources(Settings.from_env(env), select_tables(tables=["rental"]))[0].rows_loaded == 0
+        load_sources(Settings.from_env(env), select_tables(tables=["rental"]))[0].rows_changed == 0
     )
     (comparison,) = compare_sources(Settings.from_env(env), select_tables(tables=["rental"]))
     assert (comparison.missing_in_raw, comparison.not_in_source) == (1, 1)

@@ -129,7 +129,8 @@ def test_rerun_without_source_change_loads_nothing(fresh_warehouse_env, unchangi
 
     results = load_sources(settings)
 
-    assert [(r.key, r.rows_loaded) for r in results if r.rows_loaded] == []
+    assert [(r.key, r.rows_changed) for r in results if r.rows_changed] == []
+    assert all(r.rows_loaded == r.rows_read for r in results)
     for (schema, table), rows in before.items():
         assert table_checksum(fresh_warehouse_env, schema, table) == rows, f"{schema}.{table}"
 
@@ -163,7 +164,8 @@ def test_incremental_load_picks_up_only_new_and_changed_rows(
         result = second[key]
         assert changed > 0, f"add_day changed {key}"
         assert result.mode == "incremental"
-        assert result.rows_loaded == changed, key
+        assert result.rows_changed == changed, key
+        assert result.rows_loaded == result.rows_read, key
         # Only the lookback window is read again, not the table.
         assert changed <= result.rows_read < total, key
         assert result.cursor_before == first[key].cursor_after

@@ -12,8 +12,8 @@ COURSES = SourceSpec(
     demo_database="courses",
     description="course-ratings app",
     tables=(
-        TableSpec("courses"),
-        TableSpec("users"),
+        TableSpec("courses", primary_key=("course_id",)),
+        TableSpec("users", primary_key=("user_id",)),
         # A user may re-rate a course: the row is updated, and so is updated_at.
         TableSpec(
             "ratings",

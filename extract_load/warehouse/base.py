@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 
 from ..columns import SourceColumn
-from ..errors import SchemaDriftError
+from ..errors import BadRowsError, SchemaDriftError
 from ..identifiers import qualified, quote_ident
 from ..ledger import METADATA_DDL, Batch
 from ..postgres_source import TableInfo
@@ -128,11 +128,14 @@ class Warehouse(ABC):
     def _finish_batch(self, batch: Batch) -> None:
         self.execute(
             "UPDATE elt.load_batches SET status = %s, rows_read = %s, rows_loaded = %s, "
+            "rows_quarantined = %s, rows_changed = %s, "
             "cursor_after = %s, finished_at = %s, seconds = %s, error = %s WHERE batch_id = %s",
             (
                 batch.status,
                 batch.rows_read,
                 batch.rows_loaded,
+                batch.rows_quarantined,
+                batch.rows_changed,
                 batch.cursor_after,
                 datetime.now(UTC),
                 batch.seconds,
@@ -154,9 +157,33 @@ class Warehouse(ABC):
     def row_count(self, schema: str, table: str) -> int:
         return int(self.execute(f"SELECT count(*) FROM {qualified(schema, table)}")[0][0])
 
-    def publish(self, plan: StagePlan, mode: str, primary_key: Sequence[str]) -> Batch:
-        """Publish the staged batch in one transaction with its ledger row and cursor."""
+    def publish(
+        self,
+        plan: StagePlan,
+        mode: str,
+        primary_key: Sequence[str],
+        max_bad_fraction: float = 0.01,
+    ) -> Batch:
+        """Publish the staged batch in one transaction with its ledger row and cursor.
+
+        Rows whose primary key is NULL or not unique go to elt.quarantine in the same
+        transaction; more than `max_bad_fraction` of them refuses the batch.
+        """
         batch, schema, stage, target = plan.batch, plan.schema, plan.stage, plan.table
+        bad = self._count_bad_keys(schema, stage, primary_key)
+        if bad:
+            problem = (
+                f"{schema}.{target}: {bad:,} of {batch.rows_read:,} row(s) have a NULL or "
+                f"duplicate primary key ({', '.join(primary_key)})"
+            )
+            if bad > max_bad_fraction * batch.rows_read:
+                raise BadRowsError(
+                    f"{problem}: more than {max_bad_fraction:.1%} of the batch, so nothing was "
+                    "published. Fix the source, or raise ELT_MAX_BAD_ROWS_FRACTION"
+                )
+            log.warning("%s: quarantined in elt.quarantine", problem)
+        batch.rows_quarantined = bad
+        batch.rows_loaded = batch.rows_read - bad
         staged = self.table_columns(schema, stage)
         assert staged is not None, "write_stage() creates the staging table"
         existing = self.table_columns(schema, target)
@@ -172,20 +199,22 @@ class Warehouse(ABC):
 
         if existing is None:
             with self.transaction():
+                self._quarantine(plan, primary_key, bad)
                 self._rename(schema, stage, target)
-                batch.rows_loaded = batch.rows_read
+                batch.rows_changed = batch.rows_loaded
                 self._commit_batch(batch)
             return batch
 
         added, dropped = self._check_drift(schema, target, existing, staged)
         if (
             mode == "full"
+            and not bad
             and not added
             and not dropped
             and self._same_rows(schema, stage, target, source_columns, batch.rows_read)
         ):
             with self.transaction():
-                batch.rows_loaded = 0
+                batch.rows_changed = 0
                 self._commit_batch(batch)
             self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
             return batch
@@ -204,14 +233,51 @@ class Warehouse(ABC):
             )
         columns = [*source_columns, *METADATA_COLUMNS]
         with self.transaction():
+            self._quarantine(plan, primary_key, bad)
             if mode == "full":
                 self._replace(schema, target, stage, columns)
-                batch.rows_loaded = batch.rows_read
+                batch.rows_changed = batch.rows_loaded
             else:
-                batch.rows_loaded = self._merge(schema, target, stage, source_columns, primary_key)
+                batch.rows_changed = self._merge(schema, target, stage, source_columns, primary_key)
             self._commit_batch(batch)
         self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
         return batch
+
+    def _count_bad_keys(self, schema: str, stage: str, primary_key: Sequence[str]) -> int:
+        if not primary_key:
+            return 0
+        (count,) = self.execute(
+            f"SELECT count(*) FROM ({_bad_key_rows(schema, stage, primary_key)}) AS bad"
+        )[0]
+        return int(count)
+
+    def _quarantine(self, plan: StagePlan, primary_key: Sequence[str], bad: int) -> None:
+        """Inside the publishing transaction: move rows with a bad key to elt.quarantine."""
+        if not bad:
+            return
+        keys = [quote_ident(k) for k in primary_key]
+        stage = qualified(plan.schema, plan.stage)
+        null_key = " OR ".join(f"bad.{k} IS NULL" for k in keys)
+        key_text = ", ".join(f"CAST(bad.{k} AS VARCHAR)" for k in keys)
+        self.execute(
+            "INSERT INTO elt.quarantine (batch_id, source, table_name, reason, key_value, "
+            "row_data, quarantined_at) "
+            f"SELECT %s, %s, %s, CASE WHEN {null_key} THEN 'NULL primary key' "
+            f"ELSE 'duplicate primary key' END, concat_ws(', ', {key_text}), "
+            f"{self._row_json('bad')}, %s "
+            f"FROM ({_bad_key_rows(plan.schema, plan.stage, primary_key)}) AS bad",
+            (plan.batch.batch_id, plan.batch.source, plan.batch.table, datetime.now(UTC)),
+        )
+        self.execute(f"DELETE FROM {stage} WHERE {' OR '.join(f'{k} IS NULL' for k in keys)}")
+        group = ", ".join(keys)
+        self.execute(
+            f"DELETE FROM {stage} AS s USING (SELECT {group} FROM {stage} GROUP BY {group} "
+            f"HAVING count(*) > 1) AS d WHERE " + " AND ".join(f"s.{k} = d.{k}" for k in keys)
+        )
+
+    @abstractmethod
+    def _row_json(self, alias: str) -> str:
+        """SQL turning the row `alias` into JSON text."""
 
     def _commit_batch(self, batch: Batch) -> None:
         """Inside the publishing transaction: the cursor and the ledger row."""
@@ -305,6 +371,17 @@ class Warehouse(ABC):
     @abstractmethod
     def _insert_count(self, statement: str) -> int:
         """Run an INSERT and return how many rows it inserted."""
+
+
+def _bad_key_rows(schema: str, table: str, primary_key: Sequence[str]) -> str:
+    """A query of the rows whose key has a NULL or is shared with another row."""
+    keys = [quote_ident(k) for k in primary_key]
+    group = ", ".join(keys)
+    nulls = " OR ".join(f"{k} IS NULL" for k in keys)
+    return (
+        f"SELECT * FROM (SELECT t.*, count(*) OVER (PARTITION BY {group}) AS _elt_key_rows "
+        f"FROM {qualified(schema, table)} AS t) AS k WHERE {nulls} OR _elt_key_rows > 1"
+    )
 
 
 def iter_with_progress(

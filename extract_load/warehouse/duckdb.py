@@ -104,6 +104,9 @@ class DuckDBWarehouse(Warehouse):
         )
         return dict(rows) if rows else None
 
+    def _row_json(self, alias: str) -> str:
+        return f"CAST(to_json({alias}) AS VARCHAR)"
+
     def _compare_exprs(self, schema: str, table: str, columns: Sequence[str]) -> list[str]:
         return ["{}." + quote_ident(column) for column in columns]
 

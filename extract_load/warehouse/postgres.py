@@ -85,6 +85,9 @@ class PostgresWarehouse(Warehouse):
         )
         return dict(rows) if rows else None
 
+    def _row_json(self, alias: str) -> str:
+        return f"row_to_json({alias})::text"
+
     def _compare_exprs(self, schema: str, table: str, columns: Sequence[str]) -> list[str]:
         types = self.table_columns(schema, table) or {}
         return [
