@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from .errors import ConfigError, EltError, SchemaDriftError, SourceError, WarehouseError
-from .pipeline import LoadFailed, TableResult, load_sources, load_table, resolve_source_url
+from .pipeline import (
+    LoadFailed,
+    RetryPolicy,
+    TableResult,
+    load_sources,
+    load_table,
+    resolve_source_url,
+)
 from .settings import Settings
 from .sources import SOURCES
 from .tables import SourceSpec, TableSpec
@@ -13,6 +20,7 @@ __all__ = [
     "ConfigError",
     "EltError",
     "LoadFailed",
+    "RetryPolicy",
     "SchemaDriftError",
     "Settings",
     "SourceError",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from .errors import ConfigError, EltError, SchemaDriftError
+from .faults import is_transient
 from .ledger import Batch
 from .postgres_source import TableInfo, check_source, connect_source, read_table_info
 from .settings import Settings
@@ -19,7 +20,14 @@ from .sources import SOURCES
 from .tables import SourceSpec, TableSpec
 from .warehouse import StagePlan, Warehouse, open_warehouse
 
-__all__ = ["LoadFailed", "TableResult", "load_sources", "load_table", "resolve_source_url"]
+__all__ = [
+    "LoadFailed",
+    "RetryPolicy",
+    "TableResult",
+    "load_sources",
+    "load_table",
+    "resolve_source_url",
+]
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +143,58 @@ def _check_config(spec: TableSpec, info: TableInfo) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Passing faults are retried `attempts` times in all, waiting base, 2 x base, ... seconds."""
+
+    attempts: int = 4
+    base_seconds: float = 1.0
+    max_seconds: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.base_seconds * 2 ** (attempt - 1), self.max_seconds)
+
+
 def load_table(
     warehouse: Warehouse,
     source: SourceSpec,
     spec: TableSpec,
     url: str,
     max_bad_fraction: float = 0.01,
+    retry: RetryPolicy | None = None,
 ) -> TableResult:
-    """Load one table as one batch; the ledger records it whether it succeeds or fails."""
+    """Load one table; a passing fault (a dropped connection, a restarting server) is retried
+    with exponential backoff, each attempt a batch of its own in the ledger."""
+    retry = retry or RetryPolicy()
+    key = f"{source.name}.{spec.name}"
+    for attempt in range(1, retry.attempts + 1):
+        result, error = _load_once(warehouse, source, spec, url, max_bad_fraction)
+        if error is None or not is_transient(error) or attempt == retry.attempts:
+            if error is not None and attempt > 1:
+                log.error("%s: failed after %d attempt(s): %s", key, attempt, result.error)
+            return result
+        delay = retry.delay(attempt)
+        log.warning(
+            "%s: attempt %d of %d failed (%s); retrying in %.0f s",
+            key,
+            attempt,
+            retry.attempts,
+            result.error,
+            delay,
+        )
+        warehouse.reset_connection()
+        time.sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns")
+
+
+def _load_once(
+    warehouse: Warehouse,
+    source: SourceSpec,
+    spec: TableSpec,
+    url: str,
+    max_bad_fraction: float,
+) -> tuple[TableResult, Exception | None]:
+    """One attempt at loading one table as one batch; the ledger records it either way."""
     key = f"{source.name}.{spec.name}"
     schema = source.raw_schema
     batch = Batch(source=source.name, table=spec.name, mode=spec.mode)
@@ -174,43 +226,37 @@ def load_table(
     except Exception as error:
         if plan is not None:
             warehouse.fail_batch(plan, error)
-        if not isinstance(error, EltError):
+        if not isinstance(error, EltError) and not is_transient(error):
             log.exception("%s: failed", key)
         message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        return TableResult(
-            source.name,
-            spec.name,
-            spec.mode,
-            "failed",
-            batch.rows_read,
-            0,
-            batch.seconds,
-            batch.batch_id,
-            batch.cursor_before,
-            batch.cursor_before,
-            message,
-        )
+        return _result(batch, spec, "failed", message), error
     log.info(
         "%s: %s rows read, %s changed%s in %.1f s",
-        f"{source.name}.{spec.name}",
+        key,
         f"{batch.rows_read:,}",
         f"{batch.rows_changed:,}",
         f", {batch.rows_quarantined:,} quarantined" if batch.rows_quarantined else "",
         batch.seconds,
     )
+    return _result(batch, spec, batch.status, None), None
+
+
+def _result(batch: Batch, spec: TableSpec, status: str, error: str | None) -> TableResult:
+    failed = status == "failed"
     return TableResult(
-        source.name,
-        spec.name,
-        spec.mode,
-        batch.status,
-        batch.rows_read,
-        batch.rows_loaded,
-        batch.seconds,
-        batch.batch_id,
-        batch.cursor_before,
-        batch.cursor_after,
-        rows_quarantined=batch.rows_quarantined,
-        rows_changed=batch.rows_changed,
+        source=batch.source,
+        table=batch.table,
+        mode=spec.mode,
+        status=status,
+        rows_read=batch.rows_read,
+        rows_loaded=0 if failed else batch.rows_loaded,
+        seconds=batch.seconds,
+        batch_id=batch.batch_id,
+        cursor_before=batch.cursor_before,
+        cursor_after=batch.cursor_before if failed else batch.cursor_after,
+        error=error,
+        rows_quarantined=0 if failed else batch.rows_quarantined,
+        rows_changed=0 if failed else batch.rows_changed,
     )
 
 
@@ -260,7 +306,12 @@ def load_sources(
 
         def run(pair: tuple[SourceSpec, TableSpec]) -> TableResult:
             result = load_table(
-                warehouse, pair[0], pair[1], urls[pair[0].name], settings.max_bad_rows_fraction
+                warehouse,
+                pair[0],
+                pair[1],
+                urls[pair[0].name],
+                settings.max_bad_rows_fraction,
+                RetryPolicy(settings.max_attempts, settings.retry_base_seconds),
             )
             if on_result is not None:
                 with lock:

@@ -48,7 +48,7 @@ def connect_source(url: str, variable: str) -> Iterator[psycopg.Connection]:
         raise SourceError(
             f"{variable}: cannot connect to {redact_url(url)} ({reason}); check the URL, the "
             "server and the credentials"
-        ) from None
+        ) from error
     try:
         for statement in _SESSION:
             connection.execute(statement)
@@ -185,15 +185,18 @@ class CopyOutStream(io.RawIOBase):
         self._done = False
         self.bytes_read = 0
         self.rows: int | None = None
+        # The error that ended the stream, kept for readers (Arrow, DuckDB) that re-wrap it.
+        self.error: psycopg.Error | None = None
 
     def __enter__(self) -> CopyOutStream:
         self._pgconn.send_query(self._query)
         result = self._pgconn.get_result()
         if result is None or result.status != pq.ExecStatus.COPY_OUT:
-            message = result.error_message.decode(errors="replace") if result else "no result"
             while self._pgconn.get_result() is not None:
                 pass
-            raise psycopg.DatabaseError(message.strip())
+            if result is None:
+                raise psycopg.OperationalError("the server sent no result for COPY")
+            raise psycopg.errors.error_from_result(result)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -205,7 +208,8 @@ class CopyOutStream(io.RawIOBase):
             if result is None:
                 break
             if result.status == pq.ExecStatus.FATAL_ERROR:
-                raise psycopg.DatabaseError(result.error_message.decode(errors="replace").strip())
+                self.error = psycopg.errors.error_from_result(result)
+                raise self.error
             status = (result.command_status or b"").split()
             if status[:1] == [b"COPY"]:
                 self.rows = int(status[1])
@@ -217,7 +221,11 @@ class CopyOutStream(io.RawIOBase):
         piece = bytearray()
         get_copy_data = self._pgconn.get_copy_data
         while len(piece) < self._piece_bytes:
-            size, data = get_copy_data(0)
+            try:
+                size, data = get_copy_data(0)
+            except psycopg.Error as error:
+                self.error = error
+                raise
             if size < 0:  # -1: the COPY is over; -2 cannot happen in blocking mode
                 self._done = True
                 break

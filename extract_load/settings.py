@@ -80,6 +80,8 @@ class Settings:
     block_bytes: int = 1 << 20
     duckdb_memory_limit: str = "512MB"
     max_bad_rows_fraction: float = 0.01
+    max_attempts: int = 4
+    retry_base_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -110,6 +112,8 @@ class Settings:
             block_bytes=_positive_int(env, "ELT_BLOCK_BYTES", 1 << 20),
             duckdb_memory_limit=env.get("ELT_DUCKDB_MEMORY_LIMIT", "").strip() or "512MB",
             max_bad_rows_fraction=_fraction(env, "ELT_MAX_BAD_ROWS_FRACTION", 0.01),
+            max_attempts=_positive_int(env, "ELT_MAX_ATTEMPTS", 4),
+            retry_base_seconds=float(_positive_int(env, "ELT_RETRY_BASE_SECONDS", 1)),
         )
 
     def warehouse_label(self) -> str:

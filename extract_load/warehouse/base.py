@@ -94,6 +94,10 @@ class Warehouse(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def reset_connection(self) -> None:
+        """Forget this thread's connection if it broke, so that the next use reconnects."""
+
     # -- shared --------------------------------------------------------------------------
     def ensure_metadata(self) -> None:
         for statement in METADATA_DDL:

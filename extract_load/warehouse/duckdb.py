@@ -165,6 +165,10 @@ class DuckDBWarehouse(Warehouse):
                     f"SELECT {loads}, ?::TIMESTAMPTZ, ? FROM {quote_ident(view)}",
                     [plan.batch.started_at, plan.batch.batch_id],
                 )
+            except duckdb.Error as error:
+                if stream.error is not None:  # the source failed: say so, not DuckDB's wrapper
+                    raise stream.error from error
+                raise
             finally:
                 cursor.unregister(view)
         return self.row_count(plan.schema, plan.stage)
@@ -176,6 +180,9 @@ class DuckDBWarehouse(Warehouse):
         # Views over the table (dbt's staging layer) bind by name, so they survive the swap.
         self.execute(f"DROP TABLE {qualified(schema, target)}")
         self._rename(schema, stage, target)
+
+    def reset_connection(self) -> None:
+        """Nothing to do: the database runs in this process, there is no connection to lose."""
 
     def close(self) -> None:
         for cursor in self._cursors:

@@ -48,7 +48,7 @@ class PostgresWarehouse(Warehouse):
                 raise WarehouseError(
                     f"ELT_POSTGRES_URL: cannot connect to {redact_url(self.url)} ({reason}); "
                     "check the URL, the server and the credentials"
-                ) from None
+                ) from error
             connection.execute("SET TimeZone = 'UTC'")
             self._local.connection = connection
             with self._lock:
@@ -122,17 +122,22 @@ class PostgresWarehouse(Warehouse):
         column_list = ", ".join(quote_ident(c.name) for c in columns)
         # The source is read in pieces by this thread while psycopg's queued writer sends them
         # on from another; small pieces keep its queue (1024 items) small in memory.
-        with (
-            CopyOutStream(source, query, piece_bytes=64 << 10) as stream,
-            self._connection().cursor() as target_cursor,
-            target_cursor.copy(
-                f"COPY {stage} ({column_list}) FROM STDIN (FORMAT binary)",  # type: ignore[arg-type]
-                writer=QueuedLibpqWriter(target_cursor),
-            ) as copy_in,
-        ):
-            while piece := stream.read_piece():
-                copy_in.write(piece)
-                progress(-1, stream.bytes_read)
+        try:
+            with (
+                CopyOutStream(source, query, piece_bytes=64 << 10) as stream,
+                self._connection().cursor() as target_cursor,
+                target_cursor.copy(
+                    f"COPY {stage} ({column_list}) FROM STDIN (FORMAT binary)",  # type: ignore[arg-type]
+                    writer=QueuedLibpqWriter(target_cursor),
+                ) as copy_in,
+            ):
+                while piece := stream.read_piece():
+                    copy_in.write(piece)
+                    progress(-1, stream.bytes_read)
+        except BaseException:
+            # A COPY cut short can leave the connection mid-protocol: start afresh.
+            self._discard_connection()
+            raise
         rows = stream.rows if stream.rows is not None else -1
         self.execute(f"ALTER TABLE {stage} ALTER COLUMN _loaded_at DROP DEFAULT")
         self.execute(f"ALTER TABLE {stage} ALTER COLUMN _batch_id DROP DEFAULT")
@@ -150,6 +155,22 @@ class PostgresWarehouse(Warehouse):
             f"INSERT INTO {qualified(schema, target)} ({column_list}) "
             f"SELECT {column_list} FROM {qualified(schema, stage)}"
         )
+
+    def reset_connection(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None and (connection.closed or connection.broken):
+            self._discard_connection()
+
+    def _discard_connection(self) -> None:
+        """Close and forget this thread's connection; the next use opens a new one."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            return
+        with self._lock:
+            if connection in self._connections:
+                self._connections.remove(connection)
+        self._local.connection = None
+        connection.close()
 
     def close(self) -> None:
         with self._lock:
