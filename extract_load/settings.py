@@ -81,6 +81,7 @@ class Settings:
     duckdb_memory_limit: str = "512MB"
     max_bad_rows_fraction: float = 0.01
     max_attempts: int = 4
+    duckdb_lock_wait_seconds: float = 300
     retry_base_seconds: float = 1.0
 
     @classmethod
@@ -113,6 +114,7 @@ class Settings:
             duckdb_memory_limit=env.get("ELT_DUCKDB_MEMORY_LIMIT", "").strip() or "512MB",
             max_bad_rows_fraction=_fraction(env, "ELT_MAX_BAD_ROWS_FRACTION", 0.01),
             max_attempts=_positive_int(env, "ELT_MAX_ATTEMPTS", 4),
+            duckdb_lock_wait_seconds=float(_positive_int(env, "ELT_DUCKDB_LOCK_WAIT_SECONDS", 300)),
             retry_base_seconds=float(_positive_int(env, "ELT_RETRY_BASE_SECONDS", 1)),
         )
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from extract_load import SOURCES
+from table_contents import warehouse_query
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 QUERY = """
@@ -73,7 +74,7 @@ def dagster_dev(tmp_path_factory) -> dict:
                 pass
             assert time.monotonic() < deadline, "dagster dev did not answer in 180 s"
             time.sleep(2)
-        yield data
+        yield {**data, "_port": port, "_duckdb_path": str(home / "warehouse.duckdb")}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -132,3 +133,63 @@ def test_daily_schedule_at_midnight(dagster_dev):
         for schedule in repository["schedules"]
     ]
     assert {"name": "daily_refresh", "cronSchedule": "0 0 * * *"} in schedules
+
+
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+STATUS = "query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+
+def _post(port: int, query: str, variables: dict) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["data"]
+
+
+def test_overlapping_runs_queue_on_the_warehouse_pool_and_both_succeed(dagster_dev):
+    port = dagster_dev["_port"]
+    params = {
+        "selector": {
+            "repositoryLocationName": "elt_warehouse",
+            "repositoryName": "__repository__",
+            "jobName": "everything",
+        },
+        "runConfigData": {},
+    }
+    run_ids = []
+    for _ in range(2):
+        launched = _post(port, LAUNCH, {"params": params})["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        run_ids.append(launched["run"]["runId"])
+        time.sleep(3)  # seconds apart, as a schedule and a person clicking "materialize" would
+
+    statuses: dict[str, str] = {}
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        statuses = {
+            run_id: _post(port, STATUS, {"id": run_id})["runOrError"]["status"]
+            for run_id in run_ids
+        }
+        if all(s in ("SUCCESS", "FAILURE", "CANCELED") for s in statuses.values()):
+            break
+        time.sleep(3)
+    assert list(statuses.values()) == ["SUCCESS", "SUCCESS"], statuses
+
+    warehouse = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": dagster_dev["_duckdb_path"]}
+    assert warehouse_query(
+        warehouse, "select count(*) - count(distinct rental_id) from raw_pagila.rental"
+    ) == [(0,)]
+    assert warehouse_query(warehouse, "select count(*) from marts.fct_rentals") == warehouse_query(
+        warehouse, "select count(*) from raw_pagila.rental"
+    )

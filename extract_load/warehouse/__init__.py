@@ -20,7 +20,10 @@ def open_warehouse(settings: Settings) -> Warehouse:
         from .duckdb import DuckDBWarehouse
 
         warehouse = DuckDBWarehouse(
-            settings.duckdb_path, settings.block_bytes, settings.duckdb_memory_limit
+            settings.duckdb_path,
+            settings.block_bytes,
+            settings.duckdb_memory_limit,
+            settings.duckdb_lock_wait_seconds,
         )
     warehouse.ensure_metadata()
     return warehouse

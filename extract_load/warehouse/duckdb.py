@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +23,26 @@ from .base import Progress, StagePlan, Warehouse, iter_with_progress
 
 __all__ = ["DuckDBWarehouse"]
 
+log = logging.getLogger(__name__)
+
+
+def _connect_waiting_for_lock(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Open the file; while another process holds its write lock, wait (a run in progress)."""
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.5
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
+                raise WarehouseError(
+                    f"ELT_DUCKDB_PATH: cannot open {path} ({error}). If another process (a "
+                    "notebook, a running pipeline) keeps it open, close that first"
+                ) from None
+            log.info("%s is in use by another process; waiting for it", path)
+            time.sleep(delay)
+            delay = min(delay * 2, 10)
+
 
 class DuckDBWarehouse(Warehouse):
     """One process-wide connection; each thread works on its own cursor of it.
@@ -31,15 +53,15 @@ class DuckDBWarehouse(Warehouse):
 
     kind = "duckdb"
 
-    def __init__(self, path: Path, block_bytes: int = 1 << 20, memory_limit: str = "512MB") -> None:
+    def __init__(
+        self,
+        path: Path,
+        block_bytes: int = 1 << 20,
+        memory_limit: str = "512MB",
+        lock_wait_seconds: float = 300,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._connection = duckdb.connect(str(path))
-        except duckdb.IOException as error:
-            raise WarehouseError(
-                f"ELT_DUCKDB_PATH: cannot open {path} ({error}). If another process (a "
-                "notebook, a running pipeline) has it open, close that first"
-            ) from None
+        self._connection = _connect_waiting_for_lock(path, lock_wait_seconds)
         self._connection.execute("SET TimeZone = 'UTC'")
         # DuckDB keeps written blocks cached up to 80 % of RAM by default; the loader streams,
         # so a bound keeps its memory flat as tables grow (larger work spills to disk).
