@@ -1,16 +1,15 @@
 {#
-    The predicate of an incremental fact's import CTE: the raw rows published since the fact's
-    latest _loaded_at, inclusive (the last batch is read again; delete+insert on the key makes
-    that harmless), less var('incremental_lookback_hours'). Use inside {% if is_incremental() %}.
+    The predicate of an incremental fact's import CTE: the raw rows of batches published after
+    the latest batch the fact already holds (raw's _loaded_at, the batch's start, is the
+    cursor; the loader publishes a table's batches one after another), widened by
+    var('incremental_lookback_hours') when that is set: rows read twice are harmless, as
+    delete+insert on the key replaces them. Use inside {% if is_incremental() %}.
 #}
 {% macro loaded_since_last_build(loaded_at_column='_loaded_at') -%}
-    {{ loaded_at_column }} >= (
+    {%- set lookback_hours = var('incremental_lookback_hours') | int -%}
+    {{ loaded_at_column }} {{ '>' if lookback_hours == 0 else '>=' }} (
         select
-            {{ dbt.dateadd(
-                'hour',
-                -1 * (var('incremental_lookback_hours') | int),
-                'max(' ~ loaded_at_column ~ ')'
-            ) }}
+            {{ dbt.dateadd('hour', -1 * lookback_hours, 'max(' ~ loaded_at_column ~ ')') }}
         from {{ this }}
     )
 {%- endmacro %}

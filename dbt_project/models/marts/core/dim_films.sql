@@ -34,25 +34,12 @@ film_categories as (
 
 ),
 
-ranked_co_rented_films as (
-
-    select
-        film_id,
-        co_film_id,
-        row_number() over (
-            partition by film_id
-            order by customer_count desc, co_film_id asc
-        ) as co_rental_rank
-    from film_pairs
-
-),
-
 recommended_films as (
 
     select
         film_id,
         array_agg(co_film_id order by co_rental_rank) as recommended_film_ids
-    from ranked_co_rented_films
+    from film_pairs
     where co_rental_rank <= {{ var('recommended_films_per_film') }}
     group by film_id
 

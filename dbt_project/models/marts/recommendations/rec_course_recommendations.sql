@@ -95,6 +95,28 @@ user_languages as (
 
 ),
 
+-- How deep any user reads into each language (an equality join on the language alone would
+-- pair every user with every course of the language before the rank filter).
+language_depths as (
+
+    select
+        programming_language,
+        max(rated_course_count) + {{ var('course_recommendations_per_user') }} as max_language_rank
+    from user_languages
+    group by programming_language
+
+),
+
+top_language_rankings as (
+
+    select language_rankings.*
+    from language_rankings
+    inner join language_depths
+        on language_rankings.programming_language = language_depths.programming_language
+    where language_rankings.language_rank <= language_depths.max_language_rank
+
+),
+
 -- Candidates: the user's unrated courses in the user's languages. Only the first
 -- (N + courses the user rated in the language) of a language can make the user's top N: at
 -- least N of them are unrated, and they come first in the same order. Reading no further
@@ -107,7 +129,7 @@ candidate_scores as (
         language_rankings.method,
         language_rankings.score
     from user_languages
-    inner join language_rankings
+    inner join top_language_rankings as language_rankings
         on
             user_languages.programming_language = language_rankings.programming_language
             and language_rankings.language_rank

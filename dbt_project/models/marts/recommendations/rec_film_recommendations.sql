@@ -1,8 +1,9 @@
 -- For each customer, the films to recommend: films the customer has not rented, scored by
 -- how often they were rented by the customers who rented the same films ("customers who
--- rented this also rented"): score = the sum, over the films the customer rented, of the
--- number of customers who rented both that film and the candidate. Best first, ties to the
--- lower film_id, var('film_recommendations_per_customer') per customer.
+-- rented this also rented", item-to-item): score = the sum, over the films the customer
+-- rented, of the number of customers who rented both that film and the candidate, where the
+-- candidate is among that film's var('film_neighbours_per_film') most co-rented films. Best
+-- first, ties to the lower film_id, var('film_recommendations_per_customer') per customer.
 with
 
 customer_films as (
@@ -26,6 +27,7 @@ candidate_scores as (
     from customer_films
     inner join film_pairs
         on customer_films.film_id = film_pairs.film_id
+    where film_pairs.co_rental_rank <= {{ var('film_neighbours_per_film') }}
     group by
         customer_films.customer_id,
         film_pairs.co_film_id
