@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from .loaders import loader_assets, source_comparison_checks
-from .transform import dbt_models, dbt_resource
+from .transform import dbt_models, dbt_resource, published_marts
 
 __all__ = ["compare_job", "daily_schedule", "defs", "everything_job", "weekly_comparison"]
 
@@ -44,7 +44,7 @@ weekly_comparison = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[*loader_assets(), dbt_models],
+    assets=[*loader_assets(), dbt_models, published_marts],
     asset_checks=comparisons,
     jobs=[everything_job, compare_job],
     schedules=[daily_schedule, weekly_comparison],

@@ -13,6 +13,7 @@ from extract_load.identifiers import qualified
 from extract_load.warehouse import open_warehouse
 
 from .cli import format_table
+from .publish import analyst_location
 
 __all__ = ["run_everything"]
 
@@ -67,7 +68,7 @@ def _marts_summary(settings: Settings) -> str:
         if "rec_course_recommendations" in tables:
             columns, sample = warehouse.query(
                 f"SELECT r.user_id, r.method, r.recommendation_rank, r.course_id, c.title, "
-                f"round(r.score, 2) AS score "
+                f"round(CAST(r.score AS NUMERIC), 2) AS score "
                 f"FROM {qualified(MARTS_SCHEMA, 'rec_course_recommendations')} AS r "
                 f"INNER JOIN {qualified(MARTS_SCHEMA, 'dim_courses')} AS c "
                 f"ON r.course_id = c.course_id "
@@ -79,6 +80,17 @@ def _marts_summary(settings: Settings) -> str:
         return "\n\n".join(parts)
     finally:
         warehouse.close()
+
+
+def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    """`check on asset` for every asset check (dbt test) that failed in the run."""
+    failed = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                failed.append(f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}")
+    return failed
 
 
 def run_everything() -> int:
@@ -98,6 +110,8 @@ def run_everything() -> int:
     elapsed = time.monotonic() - started
     print(_load_summary(result))
     if not result.success:
+        for check in failed_checks(result):
+            print(f"elt: test failed: {check}", file=sys.stderr)
         for failure in result.get_step_failure_events():
             data = failure.step_failure_data
             message = data.error.message.strip() if data and data.error else "failed"
@@ -106,6 +120,7 @@ def run_everything() -> int:
         return 1
     print()
     print(_marts_summary(settings))
+    print(f"\nAnalysts read the published marts: {analyst_location(settings)}")
     materialised = len(result.get_asset_materialization_events())
     print(
         f"\n{materialised} asset(s) materialised in {elapsed:.1f} s ({settings.warehouse_label()})"

@@ -13,8 +13,9 @@ from extract_load import Settings
 
 from .dbt_project import dbt_project
 from .loaders import WAREHOUSE_POOL
+from .publish import publish_marts
 
-__all__ = ["dbt_models", "dbt_resource"]
+__all__ = ["dbt_models", "dbt_resource", "published_marts"]
 
 
 class Translator(DagsterDbtTranslator):
@@ -47,3 +48,23 @@ def dbt_resource() -> DbtCliResource:
     beside = Path(sys.executable).with_name("dbt")
     executable = str(beside) if beside.exists() else "dbt"
     return DbtCliResource(project_dir=dbt_project, dbt_executable=executable)
+
+
+@dg.asset(
+    key=["analytics", "published_marts"],
+    deps=[key for key in dbt_models.keys if key.path[0] == "marts"],
+    group_name="analytics",
+    pool=WAREHOUSE_POOL,
+    kinds={"python"},
+    description="The marts as analysts see them (schema analytics): replaced only after a dbt "
+    "build whose tests all passed; on DuckDB a file of its own, on PostgreSQL one transaction.",
+)
+def published_marts() -> dg.MaterializeResult:
+    published = publish_marts(Settings.from_env())
+    return dg.MaterializeResult(
+        metadata={
+            "tables": len(published.tables),
+            "rows": sum(published.tables.values()),
+            "analysts_connect_to": published.location,
+        }
+    )

@@ -21,12 +21,12 @@ from ..identifiers import qualified, quote_ident
 from ..postgres_source import CopyOutStream, copy_query
 from .base import Progress, StagePlan, Warehouse, iter_with_progress
 
-__all__ = ["DuckDBWarehouse"]
+__all__ = ["DuckDBWarehouse", "connect_waiting_for_lock"]
 
 log = logging.getLogger(__name__)
 
 
-def _connect_waiting_for_lock(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+def connect_waiting_for_lock(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     """Open the file; while another process holds its write lock, wait (a run in progress)."""
     deadline = time.monotonic() + wait_seconds
     delay = 0.5
@@ -61,7 +61,7 @@ class DuckDBWarehouse(Warehouse):
         lock_wait_seconds: float = 300,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = _connect_waiting_for_lock(path, lock_wait_seconds)
+        self._connection = connect_waiting_for_lock(path, lock_wait_seconds)
         self._connection.execute("SET TimeZone = 'UTC'")
         # DuckDB keeps written blocks cached up to 80 % of RAM by default; the loader streams,
         # so a bound keeps its memory flat as tables grow (larger work spills to disk).

@@ -5,9 +5,11 @@ Three group roles (NOLOGIN); people and services log in as their own roles, gran
 * `elt_loader` owns the schemas the loaders write (`raw_<source>` and `elt`) and every table in
   them. It writes nothing else.
 * `elt_transformer` owns dbt's schemas (`staging`, `intermediate`, `marts`) and everything dbt
-  builds in them; it reads the raw schemas, never `elt`.
-* `analyst` reads the published schema (`marts`) and nothing else: no raw table, no staging view,
-  so no personal data beyond what the marts expose (e-mail domains, never addresses).
+  builds in them, and the published copy of the marts (`analytics`); it reads the raw schemas,
+  never `elt`.
+* `analyst` reads the published marts (`analytics`) and nothing else: not the marts dbt is
+  building, no raw table, no staging view, so no personal data beyond what the marts expose
+  (e-mail domains, never addresses).
 
 PostgreSQL gives a new table to the role that creates it, and default privileges
 (`ALTER DEFAULT PRIVILEGES FOR ROLE x`) apply only to tables that role `x` creates. So every
@@ -38,6 +40,7 @@ __all__ = [
     "DBT_SCHEMAS",
     "GROUP_ROLES",
     "LOADER_ROLE",
+    "PUBLISHED_SCHEMA",
     "PUBLISHED_SCHEMAS",
     "TRANSFORMER_ROLE",
     "Members",
@@ -56,7 +59,10 @@ GROUP_ROLES = (LOADER_ROLE, TRANSFORMER_ROLE, ANALYST_ROLE)
 # dbt's schemas: the `+schema` of each folder in dbt_project/dbt_project.yml (a test checks that
 # they agree), and those of them that analysts read.
 DBT_SCHEMAS = ("staging", "intermediate", "marts")
-PUBLISHED_SCHEMAS = ("marts",)
+# Where analysts read: a copy of the marts, replaced only after a build whose tests all passed
+# (orchestration/publish.py). dbt's own schemas, marts included, are the pipeline's workshop.
+PUBLISHED_SCHEMA = "analytics"
+PUBLISHED_SCHEMAS = (PUBLISHED_SCHEMA,)
 
 # Serialises concurrent runs on one database (an advisory lock's key; any constant will do).
 _LOCK_KEY = 0x656C7400
@@ -93,13 +99,11 @@ def schema_access() -> tuple[SchemaAccess, ...]:
         SchemaAccess(source.raw_schema, LOADER_ROLE, (TRANSFORMER_ROLE,))
         for source in SOURCES.values()
     )
-    dbt = tuple(
-        SchemaAccess(
-            schema, TRANSFORMER_ROLE, (ANALYST_ROLE,) if schema in PUBLISHED_SCHEMAS else ()
-        )
-        for schema in DBT_SCHEMAS
+    dbt = tuple(SchemaAccess(schema, TRANSFORMER_ROLE) for schema in DBT_SCHEMAS)
+    published = tuple(
+        SchemaAccess(schema, TRANSFORMER_ROLE, (ANALYST_ROLE,)) for schema in PUBLISHED_SCHEMAS
     )
-    return (*raw, SchemaAccess(METADATA_SCHEMA, LOADER_ROLE), *dbt)
+    return (*raw, SchemaAccess(METADATA_SCHEMA, LOADER_ROLE), *dbt, *published)
 
 
 def _roles(names: Iterable[str]) -> str:
