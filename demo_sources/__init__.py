@@ -8,7 +8,7 @@ They let the warehouse run on a fresh machine with no database server and no net
     add_day(pagila_url, courses_url)         # one more day of rentals, payments and ratings
 """
 
-from demo_sources.demo import add_day, create_demo, ensure_demo, next_day
+from demo_sources.demo import add_day, create_demo, ensure_demo, next_day, row_counts
 from demo_sources.server import connection_params, database_url, demo_dir, embedded_server_uri
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "embedded_server_uri",
     "ensure_demo",
     "next_day",
+    "row_counts",
 ]

@@ -14,7 +14,7 @@ from psycopg import sql
 from demo_sources import courses, pagila
 from demo_sources.server import database_url, demo_dir
 
-__all__ = ["add_day", "create_demo", "ensure_demo", "next_day"]
+__all__ = ["add_day", "create_demo", "ensure_demo", "next_day", "row_counts"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,22 +43,37 @@ def create_demo(
     return counts
 
 
-def ensure_demo(*, scale: float = 1.0, seed: int = 42) -> tuple[str, str]:
+def ensure_demo(
+    *, scale: float | None = None, seed: int | None = None, rebuild: bool = False
+) -> tuple[str, str]:
     """Start the embedded server and build the demo databases unless they are built already.
 
     Cheap when they are; several threads or processes may call it at once (one builds, the others
-    wait). A demo built with another scale or seed is rebuilt. Returns (pagila_url, courses_url).
+    wait). With no scale and seed, any demo already built is kept (`elt demo create --scale 10`
+    stays at 10); a demo built with another scale or seed than the ones given is rebuilt, and
+    `rebuild` rebuilds it anyway. Defaults: scale 1, seed 42. Returns (pagila_url, courses_url).
     """
     import fasteners
 
     pagila_url = database_url(PAGILA_DATABASE)
     courses_url = database_url(COURSES_DATABASE)
+    explicit = scale is not None or seed is not None
+    scale = 1.0 if scale is None else scale
+    seed = 42 if seed is None else seed
     marker = f"{_MARKER_PREFIX}: scale={float(scale)!r} seed={int(seed)}"
-    if _is_marked(pagila_url, marker) and _is_marked(courses_url, marker):
+
+    def built() -> bool:
+        if rebuild:
+            return False
+        if explicit:
+            return _is_marked(pagila_url, marker) and _is_marked(courses_url, marker)
+        return _is_marked(pagila_url, None) and _is_marked(courses_url, None)
+
+    if built():
         return pagila_url, courses_url
     lock_path = demo_dir() / "demo.lock"
     with _thread_lock, fasteners.InterProcessLock(str(lock_path)):
-        if not (_is_marked(pagila_url, marker) and _is_marked(courses_url, marker)):
+        if not built():
             logger.info("building the demo sources (scale %s, seed %s)", scale, seed)
             create_demo(pagila_url, courses_url, scale=scale, seed=seed)
             for url in (pagila_url, courses_url):
@@ -108,13 +123,16 @@ def _connect(url: str) -> psycopg.Connection[Any]:
         raise RuntimeError(f"cannot connect to the demo database at {url}: {err}") from err
 
 
-def _is_marked(url: str, marker: str) -> bool:
+def _is_marked(url: str, marker: str | None) -> bool:
+    """Whether `ensure_demo` built this database: with this marker, or with any if None."""
     with _connect(url) as conn:
         row = conn.execute(
             "select shobj_description(oid, 'pg_database') from pg_database "
             "where datname = current_database()"
         ).fetchone()
-    return row is not None and row[0] == marker
+    if row is None or row[0] is None:
+        return False
+    return row[0] == marker if marker is not None else str(row[0]).startswith(_MARKER_PREFIX)
 
 
 def _set_marker(conn: psycopg.Connection[Any], marker: str) -> None:
@@ -135,3 +153,24 @@ def _clear_marker(conn: psycopg.Connection[Any]) -> None:
         conn.execute(
             sql.SQL("comment on database {} is null").format(sql.Identifier(conn.info.dbname))
         )
+
+
+def row_counts(pagila_url: str, courses_url: str) -> dict[str, int]:
+    """Rows per table (partitioned tables counted once, through their parent)."""
+    counts: dict[str, int] = {}
+    for name, url in (("pagila", pagila_url), ("courses", courses_url)):
+        with _connect(url) as conn:
+            tables = [
+                table
+                for (table,) in conn.execute(
+                    "select c.relname from pg_class as c inner join pg_namespace as n "
+                    "on n.oid = c.relnamespace where n.nspname = 'public' "
+                    "and c.relkind in ('r', 'p') and not c.relispartition order by 1"
+                )
+            ]
+            for table in tables:
+                (count,) = conn.execute(
+                    sql.SQL("select count(*) from {}").format(sql.Identifier(table))
+                ).fetchone()
+                counts[f"{name}.{table}"] = count
+    return counts

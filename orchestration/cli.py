@@ -141,9 +141,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     import demo_sources
 
     if args.demo_command == "create":
-        pagila_url = demo_sources.database_url("pagila")
-        courses_url = demo_sources.database_url("courses")
-        counts = demo_sources.create_demo(pagila_url, courses_url, scale=args.scale, seed=args.seed)
+        pagila_url, courses_url = demo_sources.ensure_demo(
+            scale=args.scale, seed=args.seed, rebuild=True
+        )
+        counts = demo_sources.row_counts(pagila_url, courses_url)
         print(format_table(("table", "rows"), sorted(counts.items())))
     elif args.demo_command == "add-day":
         pagila_url, courses_url = demo_sources.ensure_demo()

@@ -21,6 +21,7 @@ from demo_sources import (
     database_url,
     embedded_server_uri,
     ensure_demo,
+    row_counts,
 )
 
 SCALE = 0.1
@@ -570,3 +571,13 @@ def test_ensure_demo_builds_once() -> None:
 
     ensure_demo(scale=0.05, seed=6)  # another seed: built again, without the added day
     assert query(pagila_url, "select max(rental_date) < '2022-07-01' from rental") == [(True,)]
+
+
+def test_ensure_demo_keeps_a_demo_built_at_another_scale():
+    """`elt demo create --scale N` then `elt load`: the load must not rebuild it at scale 1."""
+    pagila_url, courses_url = ensure_demo(scale=0.05, seed=5, rebuild=True)
+    built = row_counts(pagila_url, courses_url)
+    assert ensure_demo() == (pagila_url, courses_url)
+    assert row_counts(pagila_url, courses_url) == built
+    ensure_demo(scale=0.06, seed=5)  # asked for another scale: rebuilt
+    assert row_counts(pagila_url, courses_url) != built
