@@ -78,7 +78,7 @@ class Settings:
     source_urls: Mapping[str, str] = field(default_factory=dict)
     max_workers: int = 2
     block_bytes: int = 1 << 20
-    duckdb_memory_limit: str = "512MB"
+    duckdb_memory_limit: str = "192MB"
     max_bad_rows_fraction: float = 0.01
     max_attempts: int = 4
     duckdb_lock_wait_seconds: float = 300
@@ -111,7 +111,7 @@ class Settings:
             source_urls=source_urls,
             max_workers=_positive_int(env, "ELT_MAX_WORKERS", 2),
             block_bytes=_positive_int(env, "ELT_BLOCK_BYTES", 1 << 20),
-            duckdb_memory_limit=env.get("ELT_DUCKDB_MEMORY_LIMIT", "").strip() or "512MB",
+            duckdb_memory_limit=env.get("ELT_DUCKDB_MEMORY_LIMIT", "").strip() or "192MB",
             max_bad_rows_fraction=_fraction(env, "ELT_MAX_BAD_ROWS_FRACTION", 0.01),
             max_attempts=_positive_int(env, "ELT_MAX_ATTEMPTS", 4),
             duckdb_lock_wait_seconds=float(_positive_int(env, "ELT_DUCKDB_LOCK_WAIT_SECONDS", 300)),

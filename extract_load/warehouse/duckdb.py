@@ -44,6 +44,28 @@ def connect_waiting_for_lock(path: Path, wait_seconds: float) -> duckdb.DuckDBPy
             delay = min(delay * 2, 10)
 
 
+def _slices(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[Iterator[pa.RecordBatch]]:
+    """Consecutive runs of batches of about `rows` rows each, streamed (never all in memory)."""
+    pending = next(batches, None)
+    while pending is not None:
+        first = pending
+
+        def run(first: pa.RecordBatch = first) -> Iterator[pa.RecordBatch]:
+            nonlocal pending
+            yield first
+            count = first.num_rows
+            pending = None
+            for batch in batches:
+                if count >= rows:
+                    pending = batch
+                    return
+                count += batch.num_rows
+                yield batch
+
+        pending = None
+        yield run()
+
+
 class DuckDBWarehouse(Warehouse):
     """One process-wide connection; each thread works on its own cursor of it.
 
@@ -57,7 +79,7 @@ class DuckDBWarehouse(Warehouse):
         self,
         path: Path,
         block_bytes: int = 1 << 20,
-        memory_limit: str = "512MB",
+        memory_limit: str = "192MB",
         lock_wait_seconds: float = 300,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +96,7 @@ class DuckDBWarehouse(Warehouse):
             ) from None
         self.path = path
         self.block_bytes = block_bytes
+        self.rows_per_commit = 500_000
         self._local = threading.local()
         self._publish_lock = threading.RLock()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
@@ -175,24 +198,24 @@ class DuckDBWarehouse(Warehouse):
                 if "Empty CSV file" in str(error):
                     return 0
                 raise
-            counted = pa.RecordBatchReader.from_batches(
-                reader.schema,
-                iter_with_progress(iter(reader), progress, lambda: stream.bytes_read),
-            )
+            batches = iter_with_progress(iter(reader), progress, lambda: stream.bytes_read)
             loads = ", ".join(c.load_expr for c in columns)
-            cursor.register(view, counted)
-            try:
-                cursor.execute(
-                    f"INSERT INTO {stage} "
-                    f"SELECT {loads}, ?::TIMESTAMPTZ, ? FROM {quote_ident(view)}",
-                    [plan.batch.started_at, plan.batch.batch_id],
-                )
-            except duckdb.Error as error:
-                if stream.error is not None:  # the source failed: say so, not DuckDB's wrapper
-                    raise stream.error from error
-                raise
-            finally:
-                cursor.unregister(view)
+            insert = (
+                f"INSERT INTO {stage} SELECT {loads}, ?::TIMESTAMPTZ, ? FROM {quote_ident(view)}"
+            )
+            # One INSERT (one transaction) per slice of rows: DuckDB holds a transaction's
+            # appended rows in memory, so one INSERT of the whole table grows with the table.
+            # The staging table is private; publishing is what must be atomic.
+            for piece in _slices(batches, self.rows_per_commit):
+                cursor.register(view, pa.RecordBatchReader.from_batches(reader.schema, piece))
+                try:
+                    cursor.execute(insert, [plan.batch.started_at, plan.batch.batch_id])
+                except duckdb.Error as error:
+                    if stream.error is not None:  # the source failed: say so, not DuckDB
+                        raise stream.error from error
+                    raise
+                finally:
+                    cursor.unregister(view)
         return self.row_count(plan.schema, plan.stage)
 
     def _rename(self, schema: str, stage: str, target: str) -> None:
