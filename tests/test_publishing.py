@@ -89,3 +89,40 @@ def test_failing_test_fails_the_run_and_keeps_the_published_marts(
     assert _published(env) == before
     if env["ELT_WAREHOUSE"] == "duckdb":
         assert os.stat(published_file).st_ino == inode
+
+
+def test_analysts_reading_the_published_file_never_block_the_pipeline(
+    tmp_path, new_database, demo_sources_factory, monkeypatch
+):
+    """DuckDB: an analyst's open connection to the published file neither blocks a run nor
+    sees it change under a query; a new connection sees the new marts."""
+    import duckdb
+
+    pagila_url, courses_url = demo_sources_factory()
+    env = {
+        "ELT_WAREHOUSE": "duckdb",
+        "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "PAGILA_URL": pagila_url,
+        "COURSES_URL": courses_url,
+    }
+    assert _run_everything(env, monkeypatch).success
+    published_file = published_duckdb_path(Settings.from_env(env))
+    analyst = duckdb.connect(str(published_file), read_only=True)
+    try:
+        before = analyst.execute(f"select count(*) from {PUBLISHED_SCHEMA}.fct_rentals").fetchall()
+        import demo_sources
+
+        demo_sources.add_day(pagila_url, courses_url, seed=11)
+        assert _run_everything(env, monkeypatch).success  # not blocked by the open connection
+        assert (
+            analyst.execute(f"select count(*) from {PUBLISHED_SCHEMA}.fct_rentals").fetchall()
+            == before
+        )
+    finally:
+        analyst.close()
+    fresh = duckdb.connect(str(published_file), read_only=True)
+    try:
+        after = fresh.execute(f"select count(*) from {PUBLISHED_SCHEMA}.fct_rentals").fetchall()
+    finally:
+        fresh.close()
+    assert after[0][0] > before[0][0]

@@ -133,3 +133,72 @@ def test_lost_primary_key_stops_the_table(fresh_warehouse_env, orders_url):
 
     assert result.status == "failed"
     assert "primary key column(s) ['order_id'] are not in the source table" in result.error
+
+
+def test_new_source_column_leaves_the_marts_unchanged(tmp_path, demo_sources_factory):
+    """Staging selects its columns by name: a new raw column reaches no mart."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pagila_url, courses_url = demo_sources_factory()
+    env = {
+        "ELT_WAREHOUSE": "duckdb",
+        "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "PAGILA_URL": pagila_url,
+        "COURSES_URL": courses_url,
+    }
+    repository = Path(__file__).resolve().parents[1]
+    dbt = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--project-dir",
+        "dbt_project",
+        "--profiles-dir",
+        "profiles",
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
+
+    def marts() -> dict[str, list]:
+        tables = [
+            t
+            for (t,) in warehouse_query(
+                env,
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' order by 1",
+            )
+        ]
+        return {
+            table: (
+                warehouse_columns(env, "marts", table),
+                warehouse_query(env, f'select count(*) from marts."{table}"'),
+            )
+            for table in tables
+        }
+
+    def build() -> None:
+        from extract_load import load_sources
+
+        load_sources(Settings.from_env(env))
+        completed = subprocess.run(
+            dbt,
+            cwd=repository,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stdout[-3000:]
+
+    build()
+    before = marts()
+    _source(pagila_url, "alter table rental add column channel text default 'store'")
+    build()
+
+    assert "channel" in warehouse_columns(env, "raw_pagila", "rental")
+    assert marts() == before
