@@ -9,7 +9,8 @@ import logging
 import psycopg
 import pytest
 
-from extract_load import Settings, SourceSpec, TableSpec, load_table
+from commands import dbt_build
+from extract_load import Settings, SourceSpec, TableSpec, load_sources, load_table
 from extract_load.warehouse import open_warehouse
 from table_contents import warehouse_columns, warehouse_query
 
@@ -137,11 +138,6 @@ def test_lost_primary_key_stops_the_table(fresh_warehouse_env, orders_url):
 
 def test_new_source_column_leaves_the_marts_unchanged(tmp_path, demo_sources_factory):
     """Staging selects its columns by name: a new raw column reaches no mart."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     pagila_url, courses_url = demo_sources_factory()
     env = {
         "ELT_WAREHOUSE": "duckdb",
@@ -149,19 +145,6 @@ def test_new_source_column_leaves_the_marts_unchanged(tmp_path, demo_sources_fac
         "PAGILA_URL": pagila_url,
         "COURSES_URL": courses_url,
     }
-    repository = Path(__file__).resolve().parents[1]
-    dbt = [
-        str(Path(sys.executable).with_name("dbt")),
-        "build",
-        "--project-dir",
-        "dbt_project",
-        "--profiles-dir",
-        "profiles",
-        "--target-path",
-        str(tmp_path / "target"),
-        "--log-path",
-        str(tmp_path / "logs"),
-    ]
 
     def marts() -> dict[str, list]:
         tables = [
@@ -181,18 +164,8 @@ def test_new_source_column_leaves_the_marts_unchanged(tmp_path, demo_sources_fac
         }
 
     def build() -> None:
-        from extract_load import load_sources
-
         load_sources(Settings.from_env(env))
-        completed = subprocess.run(
-            dbt,
-            cwd=repository,
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        completed = dbt_build(env, tmp_path)
         assert completed.returncode == 0, completed.stdout[-3000:]
 
     build()

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from commands import dbt_build
 from conftest import warehouse_env
 from table_contents import warehouse_query
 
@@ -44,21 +45,8 @@ def _build(env: dict[str, str], work: Path, zone: str) -> None:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     _run([str(BIN / "elt"), "load"], process_env)
-    _run(
-        [
-            str(BIN / "dbt"),
-            "build",
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            "profiles",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        process_env,
-    )
+    built = dbt_build(process_env, work)
+    assert built.returncode == 0, built.stdout[-3000:]
 
 
 def _marts(env: dict[str, str]) -> dict[str, list]:

@@ -4,47 +4,18 @@ algorithm."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import defaultdict
 from fractions import Fraction
-from pathlib import Path
 
 import psycopg
 import pytest
 
+from commands import dbt_build
 from extract_load import Settings, load_sources
 from orchestration.cli import main
 from table_contents import warehouse_query
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-DBT = str(Path(sys.executable).with_name("dbt"))
 MISSING_LANGUAGE = "R"  # the project var missing_programming_language
-
-
-def dbt_build(env: dict[str, str], work: Path) -> subprocess.CompletedProcess[str]:
-    """`dbt build` as a user runs it, with its own target and log folders."""
-    return subprocess.run(
-        [
-            DBT,
-            "build",
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            "profiles",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=REPOSITORY,
-        env={**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def build_warehouse(kind, tmp_path_factory, new_database, demo_urls) -> dict[str, str]:

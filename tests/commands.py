@@ -1,0 +1,37 @@
+"""The project's commands, run as a user runs them: separate processes from the repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def dbt_build(env: Mapping[str, str], work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`dbt build` on the warehouse `env` names, with its own target and log folders in `work`."""
+    return subprocess.run(
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--project-dir",
+            "dbt_project",
+            "--profiles-dir",
+            "profiles",
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            *args,
+        ],
+        cwd=REPOSITORY,
+        env={**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
