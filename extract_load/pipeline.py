@@ -221,8 +221,8 @@ def _load_once(
             )
             batch.rows_read = warehouse.write_stage(plan, connection, _ProgressLog(key))
         # Without a configured key, the source's declared one guards against duplicates.
-        key = spec.primary_key or info.primary_key
-        warehouse.publish(plan, spec.mode, key, max_bad_fraction)
+        primary_key = spec.primary_key or info.primary_key
+        warehouse.publish(plan, spec.mode, primary_key, max_bad_fraction)
     except Exception as error:
         if plan is not None:
             warehouse.fail_batch(plan, error)
