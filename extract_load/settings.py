@@ -82,6 +82,8 @@ class Settings:
     max_bad_rows_fraction: float = 0.01
     max_attempts: int = 4
     duckdb_lock_wait_seconds: float = 300
+    # What analysts open (a copy of the marts); default: beside the warehouse file.
+    published_duckdb_path: Path | None = None
     retry_base_seconds: float = 1.0
 
     @classmethod
@@ -104,9 +106,11 @@ class Settings:
             if url:
                 source_urls[variable] = validate_postgres_url(url, variable)
         duckdb_path = Path(env.get("ELT_DUCKDB_PATH", "").strip() or "warehouse.duckdb")
+        published = env.get("ELT_PUBLISHED_DUCKDB_PATH", "").strip()
         return cls(
             warehouse=warehouse,  # type: ignore[arg-type]
             duckdb_path=duckdb_path.expanduser().absolute(),
+            published_duckdb_path=Path(published).expanduser().absolute() if published else None,
             postgres_url=postgres_url,
             source_urls=source_urls,
             max_workers=_positive_int(env, "ELT_MAX_WORKERS", 2),

@@ -33,9 +33,8 @@ class Published:
 
 
 def published_duckdb_path(settings: Settings) -> Path:
-    configured = os.environ.get("ELT_PUBLISHED_DUCKDB_PATH", "").strip()
-    if configured:
-        return Path(configured).expanduser().absolute()
+    if settings.published_duckdb_path is not None:
+        return settings.published_duckdb_path
     return settings.duckdb_path.with_name(settings.duckdb_path.stem + ".published.duckdb")
 
 
