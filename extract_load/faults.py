@@ -31,6 +31,7 @@ _TRANSIENT_MESSAGES = (
     "no such file or directory",  # the socket of a server that is restarting
     "the connection is closed",
     "the connection is lost",
+    "connection socket closed",  # a warehouse connection cut while COPY was writing to it
 )
 
 

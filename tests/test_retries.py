@@ -42,13 +42,16 @@ def events_url(new_database) -> str:
     return url
 
 
-def _terminate_first_copy(url: str, done: threading.Event, killed: list[int]) -> None:
-    """Like a network drop or a DBA: end the loader's connection while it streams."""
+def _terminate_first_copy(
+    url: str, database: str, done: threading.Event, killed: list[int]
+) -> None:
+    """Like a network drop or a DBA: end the loader's connection to `database` mid-stream."""
     with psycopg.connect(url, autocommit=True) as connection:
         while not done.is_set() and not killed:
             rows = connection.execute(
                 "select pid from pg_stat_activity where application_name = 'elt-loader' "
-                "and query like 'COPY%%' and state = 'active'"
+                "and datname = %s and query like 'COPY%%' and state = 'active'",
+                (database,),
             ).fetchall()
             for (pid,) in rows:
                 connection.execute("select pg_terminate_backend(%s)", (pid,))
@@ -56,12 +59,13 @@ def _terminate_first_copy(url: str, done: threading.Event, killed: list[int]) ->
             time.sleep(0.01)
 
 
-def test_a_dropped_connection_is_retried_with_backoff(fresh_warehouse_env, events_url, caplog):
+def _load_while_cutting(env: dict[str, str], events_url: str, cut: str, caplog) -> None:
+    """Load the events table while the connection to database `cut` is ended once."""
     source = SourceSpec("app", "APP_URL", (TableSpec("events", primary_key=("event_id",)),))
-    warehouse = open_warehouse(Settings.from_env(fresh_warehouse_env))
+    warehouse = open_warehouse(Settings.from_env(env))
     warehouse.ensure_schema(source.raw_schema)
     done, killed = threading.Event(), []
-    killer = threading.Thread(target=_terminate_first_copy, args=(events_url, done, killed))
+    killer = threading.Thread(target=_terminate_first_copy, args=(events_url, cut, done, killed))
     killer.start()
     try:
         with caplog.at_level(logging.WARNING):
@@ -82,13 +86,27 @@ def test_a_dropped_connection_is_retried_with_backoff(fresh_warehouse_env, event
     assert result.rows_read == ROWS
     retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
     assert len(retries) == 1 and retries[0].startswith("app.events: attempt 1 of 3 failed")
-    assert warehouse_query(fresh_warehouse_env, "select count(*) from raw_app.events") == [(ROWS,)]
+    assert warehouse_query(env, "select count(*) from raw_app.events") == [(ROWS,)]
     ledger = warehouse_query(
-        fresh_warehouse_env,
-        "select status from elt.load_batches where table_name = 'events' order by started_at",
+        env, "select status from elt.load_batches where table_name = 'events' order by started_at"
     )
-    assert [status for (status,) in ledger][-1] == "succeeded"
-    assert len(ledger) == 2
+    assert [status for (status,) in ledger] == ["failed", "succeeded"]
+
+
+def test_a_dropped_source_connection_is_retried_with_backoff(
+    fresh_warehouse_env, events_url, caplog
+):
+    _load_while_cutting(fresh_warehouse_env, events_url, _database(events_url), caplog)
+
+
+def test_a_dropped_warehouse_connection_is_retried_with_backoff(new_database, events_url, caplog):
+    warehouse_url = new_database("warehouse")
+    env = {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": warehouse_url}
+    _load_while_cutting(env, events_url, _database(warehouse_url), caplog)
+
+
+def _database(url: str) -> str:
+    return psycopg.conninfo.conninfo_to_dict(url)["dbname"]
 
 
 def test_a_missing_table_fails_at_once(tmp_path, events_url, caplog):
