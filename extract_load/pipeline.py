@@ -220,9 +220,12 @@ def _load_once(
                 else "",
             )
             batch.rows_read = warehouse.write_stage(plan, connection, _ProgressLog(key))
-        # Without a configured key, the source's declared one guards against duplicates.
+        # Without a configured key, the source's declared one guards against duplicates. When
+        # the source enforces exactly that key, its rows cannot break it: skip the check (a
+        # sort of the whole batch in the warehouse).
         primary_key = spec.primary_key or info.primary_key
-        warehouse.publish(plan, spec.mode, primary_key, max_bad_fraction)
+        enforced = bool(info.primary_key) and set(primary_key) == set(info.primary_key)
+        warehouse.publish(plan, spec.mode, primary_key, max_bad_fraction, check_keys=not enforced)
     except Exception as error:
         if plan is not None:
             warehouse.fail_batch(plan, error)

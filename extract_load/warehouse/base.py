@@ -167,6 +167,7 @@ class Warehouse(ABC):
         mode: str,
         primary_key: Sequence[str],
         max_bad_fraction: float = 0.01,
+        check_keys: bool = True,
     ) -> Batch:
         """Publish the staged batch in one transaction with its ledger row and cursor.
 
@@ -174,7 +175,7 @@ class Warehouse(ABC):
         transaction; more than `max_bad_fraction` of them refuses the batch.
         """
         batch, schema, stage, target = plan.batch, plan.schema, plan.stage, plan.table
-        bad = self._count_bad_keys(schema, stage, primary_key)
+        bad = self._count_bad_keys(schema, stage, primary_key) if check_keys else 0
         if bad:
             problem = (
                 f"{schema}.{target}: {bad:,} of {batch.rows_read:,} row(s) have a NULL or "
