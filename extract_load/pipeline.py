@@ -16,7 +16,7 @@ from .faults import is_transient
 from .ledger import Batch
 from .postgres_source import TableInfo, check_source, connect_source, read_table_info
 from .settings import Settings
-from .sources import SOURCES
+from .sources import SOURCES, source_by_name
 from .tables import SourceSpec, TableSpec
 from .warehouse import StagePlan, Warehouse, open_warehouse
 
@@ -268,9 +268,7 @@ def select_tables(
 ) -> list[tuple[SourceSpec, TableSpec]]:
     """(source, table) pairs to load; tables may be `name` or `source.name`."""
     chosen = (
-        [SOURCES[name] for name in SOURCES]
-        if sources is None
-        else [SOURCES[name] if name in SOURCES else _unknown_source(name) for name in sources]
+        list(SOURCES.values()) if sources is None else [source_by_name(name) for name in sources]
     )
     pairs = [(source, table) for source in chosen for table in source.tables]
     if tables is not None:
@@ -281,10 +279,6 @@ def select_tables(
         if unknown:
             raise ConfigError(f"unknown table(s) {unknown}; see `elt tables`")
     return pairs
-
-
-def _unknown_source(name: str) -> SourceSpec:
-    raise ConfigError(f"unknown source {name!r}; the sources are {', '.join(SOURCES)}")
 
 
 def load_sources(
