@@ -5,7 +5,10 @@ text, '' becomes NULL; see shared/STACK.md). Every column's type is therefore ta
 `pg_attribute`/`pg_type`, and mapped explicitly:
 
 * into DuckDB, rows travel as PostgreSQL CSV (NULL unquoted-empty, '' quoted) parsed by Arrow
-  with an explicit type per column, then cast in DuckDB SQL to the final type;
+  with an explicit type per column, then cast in DuckDB SQL to the final type. Timestamps and
+  dates are parsed by Arrow itself (the fast way); Arrow refuses what it cannot represent
+  (infinity, BC, years after 9999) rather than changing it, and such a table is read again
+  with them as text, cast by DuckDB, which keeps those values;
 * into PostgreSQL, rows travel as binary COPY with the source casting each column to the
   warehouse type (enums and domains to their base type, tsvector to text, char(n) to text).
 """
@@ -13,21 +16,18 @@ text, '' becomes NULL; see shared/STACK.md). Every column's type is therefore ta
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from .identifiers import quote_ident
+
+if TYPE_CHECKING:  # pyarrow is imported where DuckDB columns are made: PostgreSQL needs none
+    import pyarrow as pa
 
 __all__ = ["DuckDBColumn", "PostgresColumn", "SourceColumn", "to_duckdb", "to_postgres"]
 
 # Base types (pg_type.typname) that read as text with no change of meaning.
 _TEXT_LIKE = {"text", "varchar", "name", "char", "citext", "enum", "bpchar"}
-_INTEGERS = {
-    "int2": (pa.int16(), "SMALLINT"),
-    "int4": (pa.int32(), "INTEGER"),
-    "int8": (pa.int64(), "BIGINT"),
-    "oid": (pa.int64(), "BIGINT"),
-}
+_INTEGERS = {"int2": "SMALLINT", "int4": "INTEGER", "int8": "BIGINT", "oid": "BIGINT"}
 _CAST_FROM_TEXT = {
     "float4": "FLOAT",
     "float8": "DOUBLE",
@@ -40,6 +40,25 @@ _CAST_FROM_TEXT = {
     "timestamp": "TIMESTAMP",
     "timestamptz": "TIMESTAMPTZ",
 }
+# Temporal types Arrow parses from PostgreSQL's ISO output (TimeZone UTC: offsets are "+00").
+_ARROW_TEMPORAL = {"timestamptz", "timestamp", "date"}
+
+
+def _arrow_type(base: str) -> pa.DataType:
+    """The Arrow type that parses a CSV field of this base type (integers, temporal types)."""
+    import pyarrow as pa
+
+    return {
+        "int2": pa.int16(),
+        "int4": pa.int32(),
+        "int8": pa.int64(),
+        "oid": pa.int64(),
+        "timestamptz": pa.timestamp("us", tz="UTC"),
+        "timestamp": pa.timestamp("us"),
+        "date": pa.date32(),
+    }[base]
+
+
 # Built-in types a PostgreSQL warehouse keeps as they are.
 _PG_KEEP = {
     "bool",
@@ -121,7 +140,7 @@ class PostgresColumn:
 def _duckdb_scalar(column: SourceColumn) -> str | None:
     """DuckDB type for a scalar of this base type, if it maps to a native one."""
     if column.base in _INTEGERS:
-        return _INTEGERS[column.base][1]
+        return _INTEGERS[column.base]
     if column.base == "bool":
         return "BOOLEAN"
     if column.base in _TEXT_LIKE:
@@ -133,7 +152,11 @@ def _duckdb_scalar(column: SourceColumn) -> str | None:
     return None
 
 
-def to_duckdb(column: SourceColumn) -> DuckDBColumn:
+def to_duckdb(column: SourceColumn, text_temporals: bool = False) -> DuckDBColumn:
+    """How `column` travels into DuckDB; `text_temporals` sends timestamps and dates as text,
+    for values Arrow cannot parse (infinity, BC, years after 9999)."""
+    import pyarrow as pa
+
     name = quote_ident(column.name)
     text = pa.string()
     if column.is_array:
@@ -147,7 +170,7 @@ def to_duckdb(column: SourceColumn) -> DuckDBColumn:
             column.name, source, text, duck_type, f"CAST(CAST({name} AS JSON) AS {duck_type})"
         )
     if column.base in _INTEGERS:
-        arrow_type, duck_type = _INTEGERS[column.base]
+        arrow_type, duck_type = _arrow_type(column.base), _INTEGERS[column.base]
         return DuckDBColumn(column.name, name, arrow_type, duck_type, name)
     if column.base == "bool":
         return DuckDBColumn(column.name, name, pa.bool_(), "BOOLEAN", name)
@@ -168,6 +191,15 @@ def to_duckdb(column: SourceColumn) -> DuckDBColumn:
             )
         # Unconstrained or wider than DuckDB's DECIMAL(38): exact digits as text, never a float.
         return DuckDBColumn(column.name, name, text, "VARCHAR", name)
+    if column.base in _ARROW_TEMPORAL and not text_temporals:
+        duck_type = _CAST_FROM_TEXT[column.base]
+        return DuckDBColumn(
+            column.name,
+            name,
+            _arrow_type(column.base),
+            duck_type,
+            f"CAST({name} AS {duck_type})",
+        )
     if column.base in _CAST_FROM_TEXT:
         duck_type = _CAST_FROM_TEXT[column.base]
         return DuckDBColumn(column.name, name, text, duck_type, f"CAST({name} AS {duck_type})")

@@ -60,7 +60,7 @@ def compare_table(
         batch = Batch(source=source.name, table=spec.name, mode="compare")
         plan = StagePlan(schema, spec.name, info, columns, None, batch, purpose="compare")
         try:
-            source_rows = warehouse.write_stage(plan, connection, lambda rows, size: None)
+            source_rows = warehouse.write_stage(plan, url, lambda rows, size: None)
             names = [column.name for column in columns]
             comparison = Comparison(
                 source=source.name,

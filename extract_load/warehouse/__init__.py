@@ -15,7 +15,7 @@ def open_warehouse(settings: Settings) -> Warehouse:
         from .postgres import PostgresWarehouse
 
         assert settings.postgres_url, "Settings.from_env() checks this"
-        warehouse = PostgresWarehouse(settings.postgres_url)
+        warehouse = PostgresWarehouse(settings.postgres_url, settings.psql)
     else:
         from .duckdb import DuckDBWarehouse
 
@@ -24,6 +24,7 @@ def open_warehouse(settings: Settings) -> Warehouse:
             settings.block_bytes,
             settings.duckdb_memory_limit,
             settings.duckdb_lock_wait_seconds,
+            settings.psql,
         )
     warehouse.ensure_metadata()
     return warehouse

@@ -76,7 +76,7 @@ class Warehouse(ABC):
         """Column name -> type as the warehouse describes it; None if there is no such table."""
 
     @abstractmethod
-    def write_stage(self, plan: StagePlan, source: psycopg.Connection, progress: Progress) -> int:
+    def write_stage(self, plan: StagePlan, source_url: str, progress: Progress) -> int:
         """Create the staging table, stream the source rows into it, return the row count."""
 
     @abstractmethod

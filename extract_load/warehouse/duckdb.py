@@ -1,24 +1,27 @@
-"""The DuckDB warehouse: one file, rows streamed from PostgreSQL CSV through Arrow."""
+"""The DuckDB warehouse: one file, rows streamed from PostgreSQL CSV (psql) through Arrow."""
 
 from __future__ import annotations
 
+import io
 import logging
+import queue
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import duckdb
-import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..columns import to_duckdb
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
-from ..postgres_source import CopyOutStream, copy_query
+from ..postgres_source import copy_out, copy_query
+from ..psql_copy import CopyFailed, PsqlCopy, find_psql
 from .base import Progress, StagePlan, Warehouse, iter_with_progress
 
 __all__ = ["DuckDBWarehouse", "connect_waiting_for_lock"]
@@ -44,6 +47,55 @@ def connect_waiting_for_lock(path: Path, wait_seconds: float) -> duckdb.DuckDBPy
             delay = min(delay * 2, 10)
 
 
+class _ReadAhead:
+    """Batches of a reader, parsed by a thread of their own while the caller inserts the ones
+    before: parsing (Arrow) and inserting (DuckDB) then run on separate cores. At most `depth`
+    parsed batches wait, so memory stays bounded."""
+
+    _END = object()
+
+    def __init__(self, reader: Iterator[pa.RecordBatch], depth: int = 4) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._produce, args=(reader,), name="elt-csv-parse", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self, reader: Iterator[pa.RecordBatch]) -> None:
+        try:
+            for batch in reader:
+                if not self._put(batch):
+                    return
+        except BaseException as error:  # handed to the consumer, raised there
+            self._put(error)
+            return
+        self._put(self._END)
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+
+    def close(self) -> None:
+        """Stop the parsing thread (after an error downstream) and wait for it."""
+        self._stop.set()
+        self._thread.join()
+
+
 def _slices(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[Iterator[pa.RecordBatch]]:
     """Consecutive runs of batches of about `rows` rows each, streamed (never all in memory)."""
     pending = next(batches, None)
@@ -66,6 +118,45 @@ def _slices(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[Iterator[p
         yield run()
 
 
+class _TemporalOutOfRange(Exception):
+    """Arrow met a timestamp or date it cannot represent (infinity, BC, a year after 9999)."""
+
+
+_ARROW_TEMPORAL_ERROR = re.compile(
+    r"CSV conversion error to (timestamp|date32)[^:]*: invalid value"
+)
+
+
+def _cause(error: Exception, source: PsqlCopy, text_temporals: bool) -> Exception:
+    """What to raise for an error met while parsing or inserting."""
+    # A CSV cut short is a symptom: when psql failed, its error is the cause.
+    failed = source.failure(wait_seconds=10)
+    if failed is not None:
+        return failed
+    match = _ARROW_TEMPORAL_ERROR.search(str(error))
+    if match and not text_temporals:
+        return _TemporalOutOfRange(f"a {match.group(1)} value Arrow cannot represent")
+    return error
+
+
+class _CountingReader(io.RawIOBase):
+    """A pipe, read in whole blocks, that counts the bytes it gave (for progress)."""
+
+    def __init__(self, pipe: IO[bytes]) -> None:
+        # A pipe gives at most 64 KiB a read; the buffer waits for whole blocks, so that Arrow
+        # parses blocks of ELT_BLOCK_BYTES.
+        self._pipe = io.BufferedReader(pipe, 1 << 20)  # type: ignore[arg-type]
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        size = self._pipe.readinto(buffer) or 0
+        self.bytes_read += size
+        return size
+
+
 class DuckDBWarehouse(Warehouse):
     """One process-wide connection; each thread works on its own cursor of it.
 
@@ -81,10 +172,13 @@ class DuckDBWarehouse(Warehouse):
         block_bytes: int = 1 << 20,
         memory_limit: str = "192MB",
         lock_wait_seconds: float = 300,
+        psql: str | None = None,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = connect_waiting_for_lock(path, lock_wait_seconds)
         self._connection.execute("SET TimeZone = 'UTC'")
+        # Rows of a table have no order; not keeping the source's lets inserts run in parallel.
+        self._connection.execute("SET preserve_insertion_order = false")
         # DuckDB keeps written blocks cached up to 80 % of RAM by default; the loader streams,
         # so a bound keeps its memory flat as tables grow (larger work spills to disk).
         try:
@@ -95,6 +189,7 @@ class DuckDBWarehouse(Warehouse):
                 f"512MB or 2GB ({error})"
             ) from None
         self.path = path
+        self.psql = psql or find_psql()
         self.block_bytes = block_bytes
         self.rows_per_commit = 500_000
         self._local = threading.local()
@@ -155,8 +250,22 @@ class DuckDBWarehouse(Warehouse):
     def _compare_exprs(self, schema: str, table: str, columns: Sequence[str]) -> list[str]:
         return ["{}." + quote_ident(column) for column in columns]
 
-    def write_stage(self, plan: StagePlan, source: psycopg.Connection, progress: Progress) -> int:
-        columns = [to_duckdb(column) for column in plan.columns]
+    def write_stage(self, plan: StagePlan, source_url: str, progress: Progress) -> int:
+        try:
+            return self._stream_stage(plan, source_url, progress, text_temporals=False)
+        except _TemporalOutOfRange as error:
+            log.info(
+                "%s.%s: %s; reading it again with timestamps and dates as text",
+                plan.info.schema,
+                plan.info.name,
+                error,
+            )
+            return self._stream_stage(plan, source_url, progress, text_temporals=True)
+
+    def _stream_stage(
+        self, plan: StagePlan, source_url: str, progress: Progress, text_temporals: bool
+    ) -> int:
+        columns = [to_duckdb(column, text_temporals) for column in plan.columns]
         stage = qualified(plan.schema, plan.stage)
         definitions = ", ".join(f"{quote_ident(c.name)} {c.duckdb_type}" for c in columns)
         self.execute(
@@ -186,7 +295,8 @@ class DuckDBWarehouse(Warehouse):
         parse_options = pacsv.ParseOptions(newlines_in_values=True)
         cursor = self._cursor()
         view = f"__elt_arrow_{plan.table}"
-        with CopyOutStream(source, query) as stream:
+        with copy_out(self.psql, source_url, query) as source, ExitStack() as stack:
+            stream = _CountingReader(source.data)
             try:
                 reader = pacsv.open_csv(
                     stream,
@@ -195,28 +305,34 @@ class DuckDBWarehouse(Warehouse):
                     convert_options=convert_options,
                 )
             except pa.ArrowInvalid as error:
-                if "Empty CSV file" in str(error):
-                    return 0
-                raise
-            batches = iter_with_progress(iter(reader), progress, lambda: stream.bytes_read)
-            loads = ", ".join(c.load_expr for c in columns)
-            insert = (
-                f"INSERT INTO {stage} SELECT {loads}, ?::TIMESTAMPTZ, ? FROM {quote_ident(view)}"
-            )
-            # One INSERT (one transaction) per slice of rows: DuckDB holds a transaction's
-            # appended rows in memory, so one INSERT of the whole table grows with the table.
-            # The staging table is private; publishing is what must be atomic.
-            for piece in _slices(batches, self.rows_per_commit):
-                cursor.register(view, pa.RecordBatchReader.from_batches(reader.schema, piece))
-                try:
-                    cursor.execute(insert, [plan.batch.started_at, plan.batch.batch_id])
-                except duckdb.Error as error:
-                    if stream.error is not None:  # the source failed: say so, not DuckDB
-                        raise stream.error from error
-                    raise
-                finally:
-                    cursor.unregister(view)
-        return self.row_count(plan.schema, plan.stage)
+                if "Empty CSV file" not in str(error):
+                    raise _cause(error, source, text_temporals) from error
+                reader = None
+            if reader is not None:
+                parsed = _ReadAhead(iter(reader))
+                stack.callback(parsed.close)
+                batches = iter_with_progress(iter(parsed), progress, lambda: stream.bytes_read)
+                loads = ", ".join(c.load_expr for c in columns)
+                insert = (
+                    f"INSERT INTO {stage} SELECT {loads}, ?::TIMESTAMPTZ, ? "
+                    f"FROM {quote_ident(view)}"
+                )
+                # One INSERT (one transaction) per slice of rows: DuckDB holds a transaction's
+                # appended rows in memory, so one INSERT of the whole table grows with it. The
+                # staging table is private; publishing is what must be atomic.
+                for piece in _slices(batches, self.rows_per_commit):
+                    cursor.register(view, pa.RecordBatchReader.from_batches(reader.schema, piece))
+                    try:
+                        cursor.execute(insert, [plan.batch.started_at, plan.batch.batch_id])
+                    except (duckdb.Error, pa.ArrowException) as error:
+                        raise _cause(error, source, text_temporals) from error
+                    finally:
+                        cursor.unregister(view)
+            rows_out = source.finish()
+        rows = self.row_count(plan.schema, plan.stage)
+        if rows != rows_out:
+            raise CopyFailed(f"{stage}: the source sent {rows_out:,} rows, {rows:,} arrived")
+        return rows
 
     def _rename(self, schema: str, stage: str, target: str) -> None:
         self.execute(f"ALTER TABLE {qualified(schema, stage)} RENAME TO {quote_ident(target)}")

@@ -1,4 +1,4 @@
-"""The PostgreSQL warehouse: rows piped from the source as binary COPY, never parsed."""
+"""The PostgreSQL warehouse: rows piped from the source as binary COPY by psql, never parsed."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.copy import QueuedLibpqWriter
 
 from ..columns import to_postgres
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
-from ..postgres_source import CopyOutStream, connection_error_reason, copy_query
+from ..postgres_source import connection_error_reason, copy_out, copy_query
+from ..psql_copy import CopyFailed, PsqlCopy, find_psql, relay
 from ..settings import redact_url
 from .base import Progress, StagePlan, Warehouse
 
@@ -29,8 +29,9 @@ class PostgresWarehouse(Warehouse):
 
     kind = "postgres"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, psql: str | None = None) -> None:
         self.url = url
+        self.psql = psql or find_psql()
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._lock = threading.Lock()
@@ -95,7 +96,7 @@ class PostgresWarehouse(Warehouse):
             for c in columns
         ]
 
-    def write_stage(self, plan: StagePlan, source: psycopg.Connection, progress: Progress) -> int:
+    def write_stage(self, plan: StagePlan, source_url: str, progress: Progress) -> int:
         columns = [to_postgres(column) for column in plan.columns]
         stage = qualified(plan.schema, plan.stage)
         definitions = ", ".join(f"{quote_ident(c.name)} {c.pg_type}" for c in columns)
@@ -120,28 +121,22 @@ class PostgresWarehouse(Warehouse):
             "FORMAT binary",
         )
         column_list = ", ".join(quote_ident(c.name) for c in columns)
-        # The source is read in pieces by this thread while psycopg's queued writer sends them
-        # on from another; small pieces keep its queue (1024 items) small in memory.
-        try:
-            with (
-                CopyOutStream(source, query, piece_bytes=64 << 10) as stream,
-                self._connection().cursor() as target_cursor,
-                target_cursor.copy(
-                    f"COPY {stage} ({column_list}) FROM STDIN (FORMAT binary)",  # type: ignore[arg-type]
-                    writer=QueuedLibpqWriter(target_cursor),
-                ) as copy_in,
-            ):
-                while piece := stream.read_piece():
-                    copy_in.write(piece)
-                    progress(-1, stream.bytes_read)
-        except BaseException:
-            # A COPY cut short can leave the connection mid-protocol: start afresh.
-            self._discard_connection()
-            raise
-        rows = stream.rows if stream.rows is not None else -1
+        copy_in = f"COPY {stage} ({column_list}) FROM STDIN (FORMAT binary)"
+        # Binary COPY out of the source, piped into binary COPY into the stage: two psql
+        # processes, the rows never parsed. Leaving the block early kills both, and the stage
+        # (private until published) is dropped by the caller.
+        with (
+            copy_out(self.psql, source_url, query) as source,
+            PsqlCopy(self.psql, self.url, copy_in, "in") as target,
+        ):
+            relay(source, target, lambda size: progress(-1, size))
+            rows_out = source.finish()
+            rows = target.finish()
+        if rows != rows_out:
+            raise CopyFailed(f"{stage}: the source sent {rows_out:,} rows, {rows:,} arrived")
         self.execute(f"ALTER TABLE {stage} ALTER COLUMN _loaded_at DROP DEFAULT")
         self.execute(f"ALTER TABLE {stage} ALTER COLUMN _batch_id DROP DEFAULT")
-        return rows if rows >= 0 else self.row_count(plan.schema, plan.stage)
+        return rows
 
     def _rename(self, schema: str, stage: str, target: str) -> None:
         self.execute(f"ALTER TABLE {qualified(schema, stage)} RENAME TO {quote_ident(target)}")

