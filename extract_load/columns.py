@@ -202,7 +202,12 @@ def to_duckdb(column: SourceColumn, text_temporals: bool = False) -> DuckDBColum
         )
     if column.base in _CAST_FROM_TEXT:
         duck_type = _CAST_FROM_TEXT[column.base]
-        return DuckDBColumn(column.name, name, text, duck_type, f"CAST({name} AS {duck_type})")
+        value = name
+        if column.base in _ARROW_TEMPORAL:
+            # PostgreSQL ends a BC value with " BC"; DuckDB reads "0044-03-15 (BC) 12:00:00",
+            # and silently reads "0044-03-15 12:00:00 BC" as a date AD.
+            value = rf"regexp_replace({name}, '^(\d+-\d\d-\d\d)(.*) BC$', '\1 (BC)\2')"
+        return DuckDBColumn(column.name, name, text, duck_type, f"CAST({value} AS {duck_type})")
     if column.base == "interval":
         # IntervalStyle 'postgres' ("-1 days +02:00:00"); DuckDB reads it without the plus signs.
         return DuckDBColumn(

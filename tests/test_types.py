@@ -228,3 +228,60 @@ def test_every_awkward_type_round_trips(fresh_warehouse_env, awkward_source):
         )
         expected = EXPECTED_POSTGRES_TYPES
     assert {name: types[name] for name in expected} == expected
+
+
+EDGE_TIMES = """
+create table edge_times (id integer primary key, happened timestamptz, local_time timestamp,
+                         day date);
+insert into edge_times values
+ (1, 'infinity', 'infinity', 'infinity'),
+ (2, '-infinity', '-infinity', '-infinity'),
+ (3, '0044-03-15 12:00:00.5+00 BC', '0044-03-15 12:00:00 BC', '0044-03-15 BC'),
+ (4, '10000-01-01 00:00:00+00', '10000-01-01 00:00:00', '10000-01-01'),
+ (5, '2024-02-29 23:59:59.999999+00', '2024-02-29 23:59:59.999999', '2024-02-29');
+"""
+# How DuckDB spells the same instants (PostgreSQL's own text is checked against the source).
+EDGE_TIMES_DUCKDB = [
+    (1, "infinity", "infinity", "infinity"),
+    (2, "-infinity", "-infinity", "-infinity"),
+    (3, "0044-03-15 (BC) 12:00:00.5+00", "0044-03-15 (BC) 12:00:00", "0044-03-15 (BC)"),
+    (4, "10000-01-01 00:00:00+00", "10000-01-01 00:00:00", "10000-01-01"),
+    (5, "2024-02-29 23:59:59.999999+00", "2024-02-29 23:59:59.999999", "2024-02-29"),
+]
+
+
+def test_timestamps_arrow_cannot_represent_round_trip(fresh_warehouse_env, new_database, caplog):
+    """Infinity, BC and years after 9999 make Arrow refuse the fast path; the table is read
+    again with them as text, and nothing changes on the way (DuckDB would read a BC timestamp
+    as AD if it were given PostgreSQL's spelling)."""
+    env = fresh_warehouse_env
+    url = new_database("edge_times")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(EDGE_TIMES)
+        connection.execute("set timezone = 'UTC'")
+        in_source = connection.execute(
+            "select id, happened::text, local_time::text, day::text from edge_times order by id"
+        ).fetchall()
+    source = SourceSpec("fixture", "FIXTURE_URL", (TableSpec("edge_times"),))
+    warehouse = open_warehouse(Settings.from_env(env))
+    try:
+        warehouse.ensure_schema(source.raw_schema)
+        with caplog.at_level("INFO", logger="extract_load"):
+            result = load_table(warehouse, source, source.tables[0], url)
+    finally:
+        warehouse.close()
+    assert result.status == "succeeded", result.error
+    loaded = warehouse_query(
+        env,
+        "select id, cast(happened as varchar), cast(local_time as varchar), "
+        "cast(day as varchar) from raw_fixture.edge_times order by id",
+    )
+    if env["ELT_WAREHOUSE"] == "duckdb":
+        assert loaded == EDGE_TIMES_DUCKDB
+        assert "reading it again with timestamps and dates as text" in caplog.text
+        years = warehouse_query(
+            env, "select year(local_time), year(day) from raw_fixture.edge_times where id = 3"
+        )
+        assert years == [(-43, -43)]  # 44 BC is year -43: not 44 AD
+    else:
+        assert loaded == in_source
