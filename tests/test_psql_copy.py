@@ -79,7 +79,13 @@ def test_the_password_is_never_on_psqls_command_line(new_database):
     ) as copy:
         process = copy._process
         assert process is not None
-        command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+        # psql blocks on its full pipe until read, so it is alive here; a loaded machine may
+        # show an empty command line for a moment around exec.
+        deadline = time.monotonic() + 10
+        command_line = b""
+        while not command_line and time.monotonic() < deadline:
+            command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+            time.sleep(0.05)
         environment = Path(f"/proc/{process.pid}/environ").read_bytes()
         while copy.data.read(1 << 20):
             pass
