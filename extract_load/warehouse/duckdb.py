@@ -177,8 +177,6 @@ class DuckDBWarehouse(Warehouse):
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = connect_waiting_for_lock(path, lock_wait_seconds)
         self._connection.execute("SET TimeZone = 'UTC'")
-        # Rows of a table have no order; not keeping the source's lets inserts run in parallel.
-        self._connection.execute("SET preserve_insertion_order = false")
         # DuckDB keeps written blocks cached up to 80 % of RAM by default; the loader streams,
         # so a bound keeps its memory flat as tables grow (larger work spills to disk).
         try:
