@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Literal
 
 import psycopg
 import psycopg.conninfo
@@ -107,7 +107,7 @@ class PsqlCopy:
         psql: str,
         url: str,
         copy: str,
-        direction: str,
+        direction: Literal["in", "out"],
         statements: Sequence[str] = (),
     ) -> None:
         if direction not in ("in", "out"):
@@ -141,7 +141,8 @@ class PsqlCopy:
             self.data = self._process.stdin
             return self
         # COPY TO STDOUT would mix its rows with psql's own output on stdout; `\g` sends them
-        # to a pipe of their own (descriptor 3), and the script comes on stdin.
+        # to a pipe of their own (psql gets its write end under the same descriptor number),
+        # and the script comes on stdin.
         read_end, write_end = os.pipe()
         try:
             self._process = subprocess.Popen(
