@@ -32,7 +32,9 @@ from .errors import ConfigError
 
 __all__ = ["CopyFailed", "PsqlCopy", "error_from_psql", "find_psql", "relay"]
 
-_ERROR = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}): ([^\n]*)")
+# "ERROR:  42P01: relation ... does not exist" (VERBOSITY verbose). The severity word is in
+# the server's language (FEHLER, ERREUR, ...); the SQLSTATE never is.
+_ERROR = re.compile(r"\b[^\W\d_]+:  ([0-9A-Z]{5}): ([^\n]*)")
 _COPY_TAG = re.compile(rb"^COPY (\d+)$", re.MULTILINE)
 _PIECE = 1 << 20
 
@@ -70,6 +72,9 @@ def _connection_args(url: str) -> tuple[str, dict[str, str]]:
     """
     params = psycopg.conninfo.conninfo_to_dict(url)
     env = {"PGAPPNAME": "elt-loader", "PGCONNECT_TIMEOUT": "15", "PGCLIENTENCODING": "UTF8"}
+    # libpq's own messages ("server closed the connection unexpectedly") in English: the retry
+    # policy recognises passing faults by them.
+    env["LC_ALL"] = "C"
     password = params.pop("password", None)
     if password is not None:
         env["PGPASSWORD"] = str(password)

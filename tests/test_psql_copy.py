@@ -26,6 +26,16 @@ PSQL_ERRORS = [
         psycopg.errors.AdminShutdown,
         True,
     ),
+    (  # as psql prints it for a script on stdin: file and line first
+        "psql:<stdin>:8: FATAL:  57P01: terminating connection due to administrator command",
+        psycopg.errors.AdminShutdown,
+        True,
+    ),
+    (
+        "FEHLER:  57P01: Verbindung wird abgebrochen aufgrund von Anweisung des Administrators",
+        psycopg.errors.AdminShutdown,
+        True,
+    ),
     (
         'psql: error: connection to server on socket "/tmp/x/.s.PGSQL.5432" failed: '
         "No such file or directory",
