@@ -191,23 +191,18 @@ def to_duckdb(column: SourceColumn, text_temporals: bool = False) -> DuckDBColum
             )
         # Unconstrained or wider than DuckDB's DECIMAL(38): exact digits as text, never a float.
         return DuckDBColumn(column.name, name, text, "VARCHAR", name)
-    if column.base in _ARROW_TEMPORAL and not text_temporals:
-        duck_type = _CAST_FROM_TEXT[column.base]
-        return DuckDBColumn(
-            column.name,
-            name,
-            _arrow_type(column.base),
-            duck_type,
-            f"CAST({name} AS {duck_type})",
-        )
     if column.base in _CAST_FROM_TEXT:
         duck_type = _CAST_FROM_TEXT[column.base]
-        value = name
-        if column.base in _ARROW_TEMPORAL:
+        arrow_type, value = text, name
+        if column.base in _ARROW_TEMPORAL and not text_temporals:
+            arrow_type = _arrow_type(column.base)
+        elif column.base in _ARROW_TEMPORAL:
             # PostgreSQL ends a BC value with " BC"; DuckDB reads "0044-03-15 (BC) 12:00:00",
             # and silently reads "0044-03-15 12:00:00 BC" as a date AD.
             value = rf"regexp_replace({name}, '^(\d+-\d\d-\d\d)(.*) BC$', '\1 (BC)\2')"
-        return DuckDBColumn(column.name, name, text, duck_type, f"CAST({value} AS {duck_type})")
+        return DuckDBColumn(
+            column.name, name, arrow_type, duck_type, f"CAST({value} AS {duck_type})"
+        )
     if column.base == "interval":
         # IntervalStyle 'postgres' ("-1 days +02:00:00"); DuckDB reads it without the plus signs.
         return DuckDBColumn(

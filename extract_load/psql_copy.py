@@ -181,12 +181,10 @@ class PsqlCopy:
             with contextlib.suppress(BrokenPipeError):  # psql ended: its status says why
                 self.data.close()
         returncode = self._process.wait()
-        self._stdout.seek(0)
-        self._stderr.seek(0)
-        stdout = self._stdout.read()
-        stderr = self._stderr.read().decode(errors="replace")
         if returncode != 0:
-            raise error_from_psql(stderr, returncode)
+            raise self._error(returncode)
+        self._stdout.seek(0)
+        stdout = self._stdout.read()
         tags = _COPY_TAG.findall(stdout)
         if not tags:
             raise CopyFailed(f"psql printed no COPY row count: {stdout[-300:]!r}")
@@ -201,8 +199,9 @@ class PsqlCopy:
             returncode = self._process.wait(wait_seconds) if wait_seconds else self._process.poll()
         except subprocess.TimeoutExpired:
             return None
-        if not returncode:
-            return None
+        return self._error(returncode) if returncode else None
+
+    def _error(self, returncode: int) -> psycopg.Error:
         assert self._stderr is not None
         self._stderr.seek(0)
         return error_from_psql(self._stderr.read().decode(errors="replace"), returncode)

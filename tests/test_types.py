@@ -285,3 +285,33 @@ def test_timestamps_arrow_cannot_represent_round_trip(fresh_warehouse_env, new_d
         assert years == [(-43, -43)]  # 44 BC is year -43: not 44 AD
     else:
         assert loaded == in_source
+
+
+def test_an_error_before_the_end_of_the_stream_does_not_wait_for_psql():
+    """Mid-stream, psql is alive and blocked on a full pipe: waiting for its exit status would
+    stall every error, and the fallback to text timestamps, by the whole wait (it did: 10 s on
+    a 600k-row table). Once the stream has ended, psql's status is worth waiting for."""
+    import io
+
+    import pyarrow as pa
+
+    from extract_load.warehouse.duckdb import _cause, _CountingReader, _TemporalOutOfRange
+
+    class Source:
+        def __init__(self) -> None:
+            self.waits: list[float] = []
+
+        def failure(self, wait_seconds: float = 0) -> None:
+            self.waits.append(wait_seconds)
+
+    source = Source()
+    stream = _CountingReader(io.BytesIO(b"1,infinity\n"))
+    error = pa.ArrowInvalid(
+        "In CSV column #1: CSV conversion error to timestamp[us, tz=UTC]: invalid value 'infinity'"
+    )
+    assert isinstance(_cause(error, source, stream, False), _TemporalOutOfRange)
+    assert source.waits == [0]
+    while stream.read(1 << 20):
+        pass
+    assert _cause(error, source, stream, True) is error
+    assert source.waits[-1] > 0

@@ -118,6 +118,26 @@ def _slices(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[Iterator[p
         yield run()
 
 
+class _CountingReader(io.RawIOBase):
+    """A pipe, read in whole blocks, that counts the bytes it gave (for progress)."""
+
+    def __init__(self, pipe: IO[bytes]) -> None:
+        # A pipe gives at most 64 KiB a read; the buffer waits for whole blocks, so that Arrow
+        # parses blocks of ELT_BLOCK_BYTES.
+        self._pipe = io.BufferedReader(pipe, 1 << 20)  # type: ignore[arg-type]
+        self.bytes_read = 0
+        self.at_end = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        size = self._pipe.readinto(buffer) or 0
+        self.bytes_read += size
+        self.at_end = self.at_end or (size == 0 and len(buffer) > 0)
+        return size
+
+
 class _TemporalOutOfRange(Exception):
     """Arrow met a timestamp or date it cannot represent (infinity, BC, a year after 9999)."""
 
@@ -127,34 +147,20 @@ _ARROW_TEMPORAL_ERROR = re.compile(
 )
 
 
-def _cause(error: Exception, source: PsqlCopy, text_temporals: bool) -> Exception:
+def _cause(
+    error: Exception, source: PsqlCopy, stream: _CountingReader, text_temporals: bool
+) -> Exception:
     """What to raise for an error met while parsing or inserting."""
-    # A CSV cut short is a symptom: when psql failed, its error is the cause.
-    failed = source.failure(wait_seconds=10)
+    # A CSV cut short is a symptom: when psql failed, its error is the cause. Once the stream
+    # has ended psql is on its way out, so wait for its status; before that, psql is alive and
+    # blocked on a full pipe, and waiting would only stall the error (or the text fallback).
+    failed = source.failure(wait_seconds=10 if stream.at_end else 0)
     if failed is not None:
         return failed
     match = _ARROW_TEMPORAL_ERROR.search(str(error))
     if match and not text_temporals:
         return _TemporalOutOfRange(f"a {match.group(1)} value Arrow cannot represent")
     return error
-
-
-class _CountingReader(io.RawIOBase):
-    """A pipe, read in whole blocks, that counts the bytes it gave (for progress)."""
-
-    def __init__(self, pipe: IO[bytes]) -> None:
-        # A pipe gives at most 64 KiB a read; the buffer waits for whole blocks, so that Arrow
-        # parses blocks of ELT_BLOCK_BYTES.
-        self._pipe = io.BufferedReader(pipe, 1 << 20)  # type: ignore[arg-type]
-        self.bytes_read = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        size = self._pipe.readinto(buffer) or 0
-        self.bytes_read += size
-        return size
 
 
 class DuckDBWarehouse(Warehouse):
@@ -304,7 +310,7 @@ class DuckDBWarehouse(Warehouse):
                 )
             except pa.ArrowInvalid as error:
                 if "Empty CSV file" not in str(error):
-                    raise _cause(error, source, text_temporals) from error
+                    raise _cause(error, source, stream, text_temporals) from error
                 reader = None
             if reader is not None:
                 parsed = _ReadAhead(iter(reader))
@@ -323,7 +329,7 @@ class DuckDBWarehouse(Warehouse):
                     try:
                         cursor.execute(insert, [plan.batch.started_at, plan.batch.batch_id])
                     except (duckdb.Error, pa.ArrowException) as error:
-                        raise _cause(error, source, text_temporals) from error
+                        raise _cause(error, source, stream, text_temporals) from error
                     finally:
                         cursor.unregister(view)
             rows_out = source.finish()
