@@ -1,4 +1,4 @@
-"""Extract-load: copy PostgreSQL sources, exactly, into a DuckDB or PostgreSQL warehouse."""
+"""Extract-load: copy the sources of sources.yml, exactly, into a DuckDB or PostgreSQL warehouse."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from .pipeline import (
     TableResult,
     load_sources,
     load_table,
+    plan_tables,
     resolve_source_url,
 )
 from .settings import Settings
-from .sources import SOURCES
 from .tables import SourceSpec, TableSpec
 
 __all__ = [
-    "SOURCES",
     "ConfigError",
     "EltError",
     "LoadFailed",
@@ -30,5 +29,6 @@ __all__ = [
     "WarehouseError",
     "load_sources",
     "load_table",
+    "plan_tables",
     "resolve_source_url",
 ]

@@ -55,7 +55,7 @@ def compare_table(
     if warehouse.table_columns(schema, spec.name) is None:
         raise EltError(f"{schema}.{spec.name} is not loaded yet: run `elt load` first")
     with connect_source(url, source.url_env) as connection:
-        info = read_table_info(connection, source.source_schema, spec.name, source.url_env)
+        info = read_table_info(connection, source.schema or "", spec.name, source.url_env)
         columns = tuple(c for c in info.columns if c.name not in spec.exclude_columns)
         batch = Batch(source=source.name, table=spec.name, mode="compare")
         plan = StagePlan(schema, spec.name, info, columns, None, batch, purpose="compare")

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
+from .catalog import CatalogTable, resolve_tables
 from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
 from .ledger import Batch
-from .postgres_source import TableInfo, check_source, connect_source, read_table_info
+from .postgres_source import (
+    TableInfo,
+    check_source,
+    connect_source,
+    list_tables,
+    read_table_info,
+)
 from .settings import Settings
-from .sources import SOURCES, source_by_name
 from .tables import SourceSpec, TableSpec
 from .warehouse import StagePlan, Warehouse, open_warehouse
 
@@ -26,6 +32,8 @@ __all__ = [
     "TableResult",
     "load_sources",
     "load_table",
+    "plan_tables",
+    "read_catalog",
     "resolve_source_url",
 ]
 
@@ -68,16 +76,27 @@ class LoadFailed(EltError):
 
 
 def resolve_source_url(source: SourceSpec, settings: Settings) -> str:
-    """The source's URL from its variable, or the embedded demo database when it is unset."""
+    """The source's URL, from the variable sources.yml names for it."""
     url = settings.source_urls.get(source.url_env)
     if url:
         return url
-    if source.demo_database is None:
-        raise ConfigError(f"set {source.url_env} to the URL of the {source.name} database")
-    import demo_sources  # only needed when running on the demo
+    demo = (
+        f" (or leave it unset for the demo {source.demo!r} under `elt`/Dagster)"
+        if source.demo
+        else ""
+    )
+    raise ConfigError(
+        f"{source.url_env} is not set: set it to the URL of the {source.name} database{demo}"
+    )
 
-    demo_urls = dict(zip(("pagila", "courses"), demo_sources.ensure_demo(), strict=True))
-    return demo_urls[source.demo_database]
+
+def read_catalog(source: SourceSpec, url: str) -> list[CatalogTable]:
+    """Every table of the source's schema, as its catalog describes it."""
+    if source.kind != "postgres":
+        raise ConfigError(f"source {source.name!r}: kind {source.kind!r} cannot be read yet")
+    assert source.schema is not None, "PostgreSQL sources default to public"
+    with connect_source(url, source.url_env) as connection:
+        return list_tables(connection, source.schema, source.url_env)
 
 
 class _ProgressLog:
@@ -134,12 +153,12 @@ def _check_config(spec: TableSpec, info: TableInfo) -> None:
     if missing_key:
         raise SchemaDriftError(
             f"{info.schema}.{info.name}: primary key column(s) {missing_key} are not in the "
-            "source table; nothing was written. Fix the key in extract_load/sources/"
+            "source table; nothing was written. Fix primary_key in sources.yml"
         )
     if spec.cursor_column and spec.cursor_column not in names:
         raise SchemaDriftError(
             f"{info.schema}.{info.name}: cursor column {spec.cursor_column!r} is not in the "
-            "source table; nothing was written. Fix the cursor in extract_load/sources/"
+            "source table; nothing was written. Fix cursor_column in sources.yml"
         )
 
 
@@ -201,7 +220,7 @@ def _load_once(
     plan: StagePlan | None = None
     try:
         with connect_source(url, source.url_env) as connection:
-            info = read_table_info(connection, source.source_schema, spec.name, source.url_env)
+            info = read_table_info(connection, source.schema or "", spec.name, source.url_env)
             _check_config(spec, info)
             columns = tuple(c for c in info.columns if c.name not in spec.exclude_columns)
             if spec.mode == "incremental":
@@ -263,19 +282,32 @@ def _result(batch: Batch, spec: TableSpec, status: str, error: str | None) -> Ta
     )
 
 
-def select_tables(
-    sources: Iterable[str] | None = None, tables: Iterable[str] | None = None
+def plan_tables(
+    settings: Settings,
+    sources: Iterable[str] | None = None,
+    tables: Iterable[str] | None = None,
 ) -> list[tuple[SourceSpec, TableSpec]]:
-    """(source, table) pairs to load; tables may be `name` or `source.name`."""
+    """(source, table) pairs to load, resolved against each source's catalog; tables may be
+    `name` or `source.name`. Every problem of the declaration stops it, before any write."""
     chosen = (
-        list(SOURCES.values()) if sources is None else [source_by_name(name) for name in sources]
+        list(settings.sources.values())
+        if sources is None
+        else [settings.source(name) for name in sources]
     )
-    pairs = [(source, table) for source in chosen for table in source.tables]
+    pairs: list[tuple[SourceSpec, TableSpec]] = []
+    problems: list[str] = []
+    for source in chosen:
+        catalog = read_catalog(source, resolve_source_url(source, settings))
+        specs, found = resolve_tables(source, catalog, str(settings.sources_file))
+        problems += found
+        pairs += [(source, spec) for spec in specs]
+    if problems:
+        raise ConfigError("\n".join(problems))
     if tables is not None:
         wanted = set(tables)
         pairs = [(s, t) for s, t in pairs if t.name in wanted or f"{s.name}.{t.name}" in wanted]
-        found = {t.name for _, t in pairs} | {f"{s.name}.{t.name}" for s, t in pairs}
-        unknown = sorted(wanted - found)
+        found_names = {t.name for _, t in pairs} | {f"{s.name}.{t.name}" for s, t in pairs}
+        unknown = sorted(wanted - found_names)
         if unknown:
             raise ConfigError(f"unknown table(s) {unknown}; see `elt tables`")
     return pairs
@@ -289,7 +321,7 @@ def load_sources(
     on_result: Callable[[TableResult], None] | None = None,
 ) -> list[TableResult]:
     """Load the given tables (all by default), `settings.max_workers` at a time."""
-    pairs = list(pairs if pairs is not None else select_tables())
+    pairs = list(pairs if pairs is not None else plan_tables(settings))
     sources = {source.name: source for source, _ in pairs}
     warehouse = open_warehouse(settings)
     lock = threading.Lock()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from .catalog import CatalogColumn, CatalogTable
 from .columns import SourceColumn
 from .errors import SourceError
 from .identifiers import qualified
@@ -22,6 +23,7 @@ __all__ = [
     "connection_error_reason",
     "copy_out",
     "copy_query",
+    "list_tables",
     "read_table_info",
 ]
 
@@ -140,7 +142,7 @@ def read_table_info(
         database = connection.info.dbname
         raise SourceError(
             f"{variable}: table {schema}.{table} not found in database {database!r}; check the "
-            "URL, or the table list of the source in extract_load/sources/"
+            "URL, or the source's tables in sources.yml"
         )
     relid, kind, is_partition = row
     if is_partition:
@@ -188,3 +190,61 @@ def copy_query(
     if where is not None:
         query += sql.SQL(" WHERE ") + where
     return query + sql.SQL(f") TO STDOUT ({options})")
+
+
+# Base and partitioned tables (never partitions: their parent is read), views, materialized
+# views and foreign tables of one schema, with the planner's row estimate.
+_TABLES = """
+select c.oid, c.relname::text, c.relkind in ('r', 'p') as is_base_table,
+       case when c.relkind = 'p' then (
+           select sum(greatest(p.reltuples, 0))::bigint
+           from pg_partition_tree(c.oid) as t
+           inner join pg_class as p on p.oid = t.relid
+           where t.isleaf
+       ) when c.reltuples >= 0 then c.reltuples::bigint end as estimated_rows,
+       coalesce(obj_description(c.oid, 'pg_class'), '') as comment
+from pg_class as c
+inner join pg_namespace as n on n.oid = c.relnamespace
+where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm', 'f') and not c.relispartition
+order by c.relname
+"""
+_ORDERABLE = {"timestamptz", "timestamp", "date", "int2", "int4", "int8"}
+_TEMPORAL = {"timestamptz", "timestamp", "date"}
+
+
+def list_tables(connection: psycopg.Connection, schema: str, variable: str) -> list[CatalogTable]:
+    """Every table of `schema` with its columns, key and estimated rows."""
+    tables = []
+    for _oid, name, is_base_table, estimated_rows, comment in connection.execute(
+        _TABLES, (schema,)
+    ).fetchall():
+        info = read_table_info(connection, schema, name, variable)
+        columns = tuple(
+            CatalogColumn(
+                name=column.name,
+                declared=column.declared,
+                orderable=column.base in _ORDERABLE and not column.is_array,
+                temporal=column.base in _TEMPORAL and not column.is_array,
+            )
+            for column in info.columns
+        )
+        tables.append(
+            CatalogTable(
+                name=name,
+                columns=columns,
+                primary_key=info.primary_key,
+                estimated_rows=estimated_rows,
+                is_base_table=is_base_table,
+                comment=comment,
+            )
+        )
+    if not tables:
+        exists = connection.execute(
+            "select 1 from pg_namespace where nspname = %s", (schema,)
+        ).fetchone()
+        if exists is None:
+            raise SourceError(
+                f"{variable}: schema {schema!r} not found in database "
+                f"{connection.info.dbname!r}; set schema: in sources.yml"
+            )
+    return tables

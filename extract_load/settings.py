@@ -15,8 +15,9 @@ from typing import Literal
 import psycopg.conninfo
 
 from .errors import ConfigError
+from .tables import SourceSpec
 
-__all__ = ["Settings", "redact_url", "validate_postgres_url"]
+__all__ = ["Settings", "redact_url", "validate_postgres_url", "validate_source_url"]
 
 WarehouseKind = Literal["duckdb", "postgres"]
 
@@ -39,6 +40,18 @@ def validate_postgres_url(url: str, variable: str) -> str:
     except psycopg.ProgrammingError as error:
         reason = str(error).strip()
         raise ConfigError(f"{variable} is not a valid PostgreSQL URL ({reason})") from None
+    return url
+
+
+def validate_source_url(url: str, source: SourceSpec) -> str:
+    """Check that `url` suits the source's kind; raise ConfigError naming its variable if not."""
+    if source.kind == "postgres":
+        return validate_postgres_url(url, source.url_env)
+    if not re.match(r"^(mysql|mariadb)(\+\w+)?://", url):
+        raise ConfigError(
+            f"{source.url_env} must be a MySQL URL such as "
+            f"mysql://user:password@host:3306/dbname, got {redact_url(url)!r}"
+        )
     return url
 
 
@@ -75,6 +88,10 @@ class Settings:
     warehouse: WarehouseKind = "duckdb"
     duckdb_path: Path = field(default_factory=lambda: Path("warehouse.duckdb").absolute())
     postgres_url: str | None = None
+    # The sources of sources.yml (ELT_SOURCES_FILE), and the URL of each one whose variable
+    # is set, by variable.
+    sources: Mapping[str, SourceSpec] = field(default_factory=dict)
+    sources_file: Path = field(default_factory=lambda: Path("sources.yml").absolute())
     source_urls: Mapping[str, str] = field(default_factory=dict)
     max_workers: int = 2
     block_bytes: int = 1 << 20
@@ -101,11 +118,15 @@ class Settings:
                 "ELT_WAREHOUSE=postgres needs ELT_POSTGRES_URL "
                 "(e.g. postgresql://loader:secret@localhost:5432/warehouse)"
             )
+        from .config import load_sources_file, sources_file_path
+
+        sources_file = sources_file_path(env)
+        sources = load_sources_file(sources_file)
         source_urls = {}
-        for variable in ("PAGILA_URL", "COURSES_URL"):
-            url = env.get(variable, "").strip()
+        for source in sources.values():  # every variable the file names is read
+            url = env.get(source.url_env, "").strip()
             if url:
-                source_urls[variable] = validate_postgres_url(url, variable)
+                source_urls[source.url_env] = validate_source_url(url, source)
         duckdb_path = Path(env.get("ELT_DUCKDB_PATH", "").strip() or "warehouse.duckdb")
         published = env.get("ELT_PUBLISHED_DUCKDB_PATH", "").strip()
         return cls(
@@ -113,6 +134,8 @@ class Settings:
             duckdb_path=duckdb_path.expanduser().absolute(),
             published_duckdb_path=Path(published).expanduser().absolute() if published else None,
             postgres_url=postgres_url,
+            sources=sources,
+            sources_file=sources_file,
             source_urls=source_urls,
             max_workers=_positive_int(env, "ELT_MAX_WORKERS", 2),
             block_bytes=_positive_int(env, "ELT_BLOCK_BYTES", 1 << 20),
@@ -123,6 +146,15 @@ class Settings:
             retry_base_seconds=float(_positive_int(env, "ELT_RETRY_BASE_SECONDS", 1)),
             psql=env.get("ELT_PSQL", "").strip() or None,
         )
+
+    def source(self, name: str) -> SourceSpec:
+        try:
+            return self.sources[name]
+        except KeyError:
+            raise ConfigError(
+                f"{self.sources_file}: no source {name!r}; its sources are "
+                f"{', '.join(self.sources) or 'none'}"
+            ) from None
 
     def warehouse_label(self) -> str:
         if self.warehouse == "duckdb":

@@ -1,22 +1,48 @@
-"""What to load from a source: its tables, keys, cursors and excluded columns."""
+"""What to load from a source: its tables, keys, cursors and excluded columns.
+
+`SourceSpec` is a source as `sources.yml` declares it; `TableSpec` is one table as it will be
+loaded, once the declaration has been resolved against the source's catalog (`catalog.py`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
 from .errors import ConfigError
-from .identifiers import validate_identifier
 
-__all__ = ["SourceSpec", "TableSpec"]
+__all__ = ["LoadMode", "SourceKind", "SourceSpec", "TableOverride", "TableSpec"]
 
 LoadMode = Literal["full", "incremental"]
+SourceKind = Literal["postgres", "mysql"]
+# The schema a source is read from when its entry names none.
+DEFAULT_SCHEMA = {"postgres": "public"}
+
+
+def _check_name(name: str, what: str) -> None:
+    # Names are taken as the source has them (mixed case, spaces, reserved words) and always
+    # quoted; only what no database allows in a name is refused.
+    if not isinstance(name, str) or not name or "\x00" in name:
+        raise ConfigError(f"{what} {name!r} is empty or contains a NUL character")
+
+
+@dataclass(frozen=True)
+class TableOverride:
+    """What `sources.yml` says about one table: only what the catalog cannot know."""
+
+    name: str
+    mode: LoadMode | None = None
+    cursor_column: str | None = None
+    lookback: timedelta = timedelta(hours=1)
+    primary_key: tuple[str, ...] = ()
+    exclude_columns: tuple[str, ...] = ()
+    description: str = ""
 
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One source table.
+    """One source table as it is loaded.
 
     `full` tables are copied whole and swapped in; `incremental` tables read only rows whose
     `cursor_column` is newer than the saved cursor minus `lookback`, and merge them on
@@ -29,19 +55,21 @@ class TableSpec:
     cursor_column: str | None = None
     lookback: timedelta = timedelta(hours=1)
     exclude_columns: tuple[str, ...] = ()
+    description: str = ""
 
     def __post_init__(self) -> None:
-        validate_identifier(self.name, "table name")
+        _check_name(self.name, "table name")
         for column in (*self.primary_key, *self.exclude_columns):
-            validate_identifier(column, f"column name in table {self.name!r}")
+            _check_name(column, f"column name in table {self.name!r}")
         if self.mode not in ("full", "incremental"):
             raise ConfigError(f"table {self.name!r}: mode must be 'full' or 'incremental'")
         if self.mode == "incremental":
             if not self.primary_key or not self.cursor_column:
                 raise ConfigError(
-                    f"table {self.name!r} is incremental: give it a primary_key and a cursor_column"
+                    f"table {self.name!r} is incremental: it needs a primary key (declared in "
+                    "the source, or primary_key in sources.yml) and a cursor_column"
                 )
-            validate_identifier(self.cursor_column, f"cursor column of table {self.name!r}")
+            _check_name(self.cursor_column, f"cursor column of table {self.name!r}")
         overlap = set(self.primary_key) & set(self.exclude_columns)
         if overlap:
             raise ConfigError(f"table {self.name!r}: key column(s) {sorted(overlap)} are excluded")
@@ -49,33 +77,34 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """A source system: one PostgreSQL database, landed in the warehouse schema `raw_<name>`."""
+    """A source system as `sources.yml` declares it, landed in the warehouse schema
+    `raw_<name>`. Which tables it has is asked of its catalog (`catalog.resolve_tables`)."""
 
     name: str
     url_env: str
-    tables: tuple[TableSpec, ...]
-    source_schema: str = "public"
-    demo_database: str | None = None
+    kind: SourceKind = "postgres"
+    source_schema: str | None = None  # None: the kind's default (public; MySQL: the URL's)
+    demo: str | None = None  # an embedded demo that stands in while url_env is unset
     description: str = ""
-    table_names: tuple[str, ...] = field(init=False)
+    include: tuple[str, ...] = ("*",)
+    exclude: tuple[str, ...] = ()
+    overrides: tuple[TableOverride, ...] = ()
 
     def __post_init__(self) -> None:
-        validate_identifier(self.name, "source name")
-        validate_identifier(self.source_schema, f"schema of source {self.name!r}")
-        names = tuple(table.name for table in self.tables)
+        if self.source_schema is not None:
+            _check_name(self.source_schema, f"schema of source {self.name!r}")
+        names = [override.name for override in self.overrides]
         if len(set(names)) != len(names):
             raise ConfigError(f"source {self.name!r} lists a table twice: {names}")
-        object.__setattr__(self, "table_names", names)
 
     @property
     def raw_schema(self) -> str:
         return f"raw_{self.name}"
 
-    def table(self, name: str) -> TableSpec:
-        for table in self.tables:
-            if table.name == name:
-                return table
-        raise ConfigError(
-            f"source {self.name!r} has no table {name!r}; "
-            f"its tables are {', '.join(self.table_names)}"
-        )
+    @property
+    def schema(self) -> str | None:
+        """The schema to read, when the kind has a default (MySQL's comes from the URL)."""
+        return self.source_schema or DEFAULT_SCHEMA.get(self.kind)
+
+    def override(self, table: str) -> TableOverride | None:
+        return next((o for o in self.overrides if o.name == table), None)

@@ -9,8 +9,10 @@ import sys
 import time
 from collections.abc import Sequence
 
-from extract_load import SOURCES, EltError, LoadFailed, Settings, TableResult, load_sources
-from extract_load.pipeline import select_tables
+from extract_load import EltError, LoadFailed, Settings, TableResult, load_sources, plan_tables
+
+from .demo import with_demo_sources
+from .source_commands import add_sources_parser
 
 __all__ = ["main"]
 
@@ -83,8 +85,8 @@ def load_summary(results: Sequence[TableResult]) -> str:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    pairs = select_tables(args.source, args.table)
+    settings = with_demo_sources(Settings.from_env())
+    pairs = plan_tables(settings, args.source, args.table)
     log.info("loading %d table(s) into %s", len(pairs), settings.warehouse_label())
     started = time.monotonic()
     try:
@@ -100,7 +102,8 @@ def _cmd_load(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from extract_load.compare import compare_sources
 
-    comparisons = compare_sources(Settings.from_env(), select_tables(args.source, args.table))
+    settings = with_demo_sources(Settings.from_env())
+    comparisons = compare_sources(settings, plan_tables(settings, args.source, args.table))
     rows = [
         (
             f"raw_{c.source}.{c.table}",
@@ -121,6 +124,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_tables(args: argparse.Namespace) -> int:
+    settings = with_demo_sources(Settings.from_env())
     rows = [
         (
             f"{source.name}.{table.name}",
@@ -130,8 +134,7 @@ def _cmd_tables(args: argparse.Namespace) -> int:
             table.cursor_column or "",
             ", ".join(table.exclude_columns),
         )
-        for source in SOURCES.values()
-        for table in source.tables
+        for source, table in plan_tables(settings, args.source)
     ]
     print(format_table(("table", "url variable", "mode", "key", "cursor", "excluded"), rows))
     return 0
@@ -177,7 +180,13 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
 def _cmd_warehouse(args: argparse.Namespace) -> int:
     from extract_load.errors import ConfigError
-    from extract_load.warehouse.roles import Members, access_rows, describe_roles, init_warehouse
+    from extract_load.warehouse.roles import (
+        Members,
+        access_rows,
+        describe_roles,
+        init_warehouse,
+        schema_access,
+    )
 
     settings = Settings.from_env()
     if settings.warehouse != "postgres" or not settings.postgres_url:
@@ -189,12 +198,15 @@ def _cmd_warehouse(args: argparse.Namespace) -> int:
     members = Members(
         tuple(args.loader or ()), tuple(args.transformer or ()), tuple(args.analyst or ())
     )
-    statements = init_warehouse(settings.postgres_url, members)
+    raw_schemas = [source.raw_schema for source in settings.sources.values()]
+    statements = init_warehouse(settings.postgres_url, raw_schemas, members)
     if args.verbose:
         print(";\n".join(statements) + ";\n")
     print(format_table(("role", "login", "members"), describe_roles(settings.postgres_url)))
     print()
-    print(format_table(("schema", "written by", "read by"), access_rows()))
+    print(
+        format_table(("schema", "written by", "read by"), access_rows(schema_access(raw_schemas)))
+    )
     print(f"\nroles and privileges in place ({settings.warehouse_label()})")
     return 0
 
@@ -227,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser("load", help="load source tables into the raw schemas")
     load.add_argument(
-        "--source", action="append", choices=sorted(SOURCES), help="only this source (repeatable)"
+        "--source", action="append", help="only this source of sources.yml (repeatable)"
     )
     load.add_argument(
         "--table", action="append", help="only this table, as name or source.name (repeatable)"
@@ -237,12 +249,17 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare", help="compare raw tables with their sources, every row (exit 1 if they differ)"
     )
-    compare.add_argument("--source", action="append", choices=sorted(SOURCES))
+    compare.add_argument("--source", action="append", help="only this source (repeatable)")
     compare.add_argument("--table", action="append")
     compare.set_defaults(func=_cmd_compare)
 
-    tables = commands.add_parser("tables", help="list the configured source tables")
+    tables = commands.add_parser(
+        "tables", help="the tables sources.yml selects, resolved against the catalogs"
+    )
+    tables.add_argument("--source", action="append", help="only this source (repeatable)")
     tables.set_defaults(func=_cmd_tables)
+
+    add_sources_parser(commands)
 
     demo = commands.add_parser("demo", help="the embedded demo sources")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)

@@ -1,12 +1,19 @@
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 """One Dagster asset per raw table, keyed `raw_<source>/<table>`, grouped by source."""
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import dagster as dg
 
-from extract_load import SOURCES, LoadFailed, Settings, SourceSpec, load_sources
+from extract_load import LoadFailed, Settings, SourceSpec, load_sources, plan_tables
 from extract_load.compare import compare_sources
+from extract_load.config import load_sources_file, sources_file_path
+
+from .dbt_project import dbt_project
+from .dbt_sources import manifest_source_tables, raw_asset_key
+from .demo import with_demo_sources
 
 __all__ = [
     "SOURCE_COMPARISON_CHECK",
@@ -21,29 +28,37 @@ __all__ = [
 WAREHOUSE_POOL = "warehouse"
 
 
-def raw_asset_key(source: str, table: str) -> dg.AssetKey:
-    return dg.AssetKey([f"raw_{source}", table])
+def _raw_tables() -> list[tuple[SourceSpec, list[dict[str, Any]]]]:
+    """Each source of sources.yml with the tables dbt's sources list for it (`elt sources
+    dbt` writes them from the catalog): the raw-table assets, known without connecting."""
+    sources = load_sources_file(sources_file_path())
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    tables = manifest_source_tables(manifest)
+    return [(source, tables.get(name, [])) for name, source in sources.items()]
 
 
-def _source_assets(source: SourceSpec) -> dg.AssetsDefinition:
+def _settings() -> Settings:
+    return with_demo_sources(Settings.from_env())
+
+
+def _pairs(settings: Settings, source: SourceSpec, names: set[str]) -> list[Any]:
+    return plan_tables(settings, [source.name], [f"{source.name}.{name}" for name in names])
+
+
+def _source_assets(source: SourceSpec, tables: list[Mapping[str, Any]]) -> dg.AssetsDefinition:
     specs = [
         dg.AssetSpec(
-            raw_asset_key(source.name, table.name),
+            raw_asset_key(source.name, table["name"]),
             description=(
-                f"{source.name}.{table.name} as the source has it ({table.mode} load"
-                + (
-                    f" on {table.cursor_column}, merged on {', '.join(table.primary_key)}"
-                    if table.mode == "incremental"
-                    else ", swapped in whole"
-                )
-                + "), plus _loaded_at and _batch_id."
-            ),
+                f"{source.name}.{table['name']} as the source has it, plus _loaded_at and "
+                f"_batch_id. {table.get('description') or ''}"
+            ).strip(),
             group_name=f"raw_{source.name}",
-            kinds={"postgres", "python"},
+            kinds={source.kind, "python"},
             skippable=True,
-            metadata={"source_variable": source.url_env, "mode": table.mode},
+            metadata={"source_variable": source.url_env},
         )
-        for table in source.tables
+        for table in tables
     ]
 
     @dg.multi_asset(
@@ -54,16 +69,16 @@ def _source_assets(source: SourceSpec) -> dg.AssetsDefinition:
         description=f"Load {source.description or source.name} into raw_{source.name}.",
     )
     def load(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-        settings = Settings.from_env()
+        settings = _settings()
         wanted = {key.path[-1] for key in context.selected_asset_keys}
-        pairs = [(source, table) for table in source.tables if table.name in wanted]
-        results = load_sources(settings, pairs, raise_on_failure=False)
+        results = load_sources(settings, _pairs(settings, source, wanted), raise_on_failure=False)
         for result in results:
             if result.status == "failed":
                 continue
             yield dg.MaterializeResult(
                 asset_key=raw_asset_key(result.source, result.table),
                 metadata={
+                    "mode": result.mode,
                     "rows_read": result.rows_read,
                     "rows_loaded": result.rows_loaded,
                     "rows_quarantined": result.rows_quarantined,
@@ -81,21 +96,23 @@ def _source_assets(source: SourceSpec) -> dg.AssetsDefinition:
 
 
 def loader_assets() -> list[dg.AssetsDefinition]:
-    return [_source_assets(source) for source in SOURCES.values()]
+    return [_source_assets(source, tables) for source, tables in _raw_tables() if tables]
 
 
 SOURCE_COMPARISON_CHECK = "matches_source"
 
 
-def _source_comparison_check(source: SourceSpec) -> dg.AssetChecksDefinition:
+def _source_comparison_check(
+    source: SourceSpec, tables: list[Mapping[str, Any]]
+) -> dg.AssetChecksDefinition:
     specs = [
         dg.AssetCheckSpec(
             SOURCE_COMPARISON_CHECK,
-            asset=raw_asset_key(source.name, table.name),
+            asset=raw_asset_key(source.name, table["name"]),
             description="Every row equals the source's (catches updates that did not move "
             "the cursor column). Reads the whole source table: run periodically.",
         )
-        for table in source.tables
+        for table in tables
     ]
 
     @dg.multi_asset_check(
@@ -103,8 +120,8 @@ def _source_comparison_check(source: SourceSpec) -> dg.AssetChecksDefinition:
     )
     def compare(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         wanted = {key.asset_key.path[-1] for key in context.selected_asset_check_keys}
-        pairs = [(source, table) for table in source.tables if table.name in wanted]
-        for comparison in compare_sources(Settings.from_env(), pairs):
+        settings = _settings()
+        for comparison in compare_sources(settings, _pairs(settings, source, wanted)):
             yield dg.AssetCheckResult(
                 asset_key=raw_asset_key(source.name, comparison.table),
                 check_name=SOURCE_COMPARISON_CHECK,
@@ -123,4 +140,4 @@ def _source_comparison_check(source: SourceSpec) -> dg.AssetChecksDefinition:
 
 
 def source_comparison_checks() -> list[dg.AssetChecksDefinition]:
-    return [_source_comparison_check(source) for source in SOURCES.values()]
+    return [_source_comparison_check(source, tables) for source, tables in _raw_tables() if tables]

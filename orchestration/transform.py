@@ -12,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from extract_load import Settings
 
 from .dbt_project import dbt_project
+from .dbt_sources import raw_asset_key
 from .loaders import WAREHOUSE_POOL
 from .publish import publish_marts
 
@@ -19,8 +20,13 @@ __all__ = ["dbt_models", "dbt_resource", "published_marts"]
 
 
 class Translator(DagsterDbtTranslator):
-    """Groups models by layer (staging, intermediate, marts). Sources keep the asset keys
-    their `meta.dagster.asset_key` gives them: the loaders' keys, so the graph is connected."""
+    """Groups models by layer (staging, intermediate, marts). A source table's key is derived
+    from its source and table names, the loaders' key, so the graph is connected."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return raw_asset_key(dbt_resource_props["source_name"], dbt_resource_props["name"])
+        return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "model":

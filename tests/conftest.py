@@ -29,6 +29,14 @@ for _variable in (
 ):
     os.environ.pop(_variable, None)
 
+
+def declared_tables(env: dict[str, str]) -> list:
+    """The (source, table) pairs sources.yml selects, resolved against the sources in `env`."""
+    from extract_load import Settings, plan_tables
+
+    return plan_tables(Settings.from_env(env))
+
+
 SCALE = 0.1  # about 1.6k rentals and 10k ratings: every shape of the data, quickly
 
 

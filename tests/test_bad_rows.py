@@ -34,7 +34,7 @@ def orders_url(new_database) -> str:
 
 
 def _load(env, url, spec: TableSpec, max_bad_fraction: float = 0.01):
-    source = SourceSpec("shop", "SHOP_URL", (spec,))
+    source = SourceSpec("shop", "SHOP_URL")
     warehouse = open_warehouse(Settings.from_env(env))
     try:
         warehouse.ensure_schema(source.raw_schema)

@@ -15,18 +15,18 @@ import psycopg
 import pytest
 
 import demo_sources
-from extract_load import SOURCES
+from conftest import declared_tables
 from table_contents import source_rows, warehouse_columns, warehouse_query, warehouse_rows
 
 ELT = str(Path(sys.executable).with_name("elt"))
 KILLS = 10
-TABLES = [(source, table) for source in SOURCES.values() for table in source.tables]
 
 
 def _contents(env: dict[str, str]) -> dict[str, list]:
+    tables = declared_tables(env)
     """Every raw table's rows (source columns only), keyed schema.table."""
     result = {}
-    for source, table in TABLES:
+    for source, table in tables:
         columns = [
             c
             for c in warehouse_columns(env, source.raw_schema, table.name)
@@ -44,7 +44,9 @@ def _source_contents(urls: dict[str, str], columns_of: dict[str, list[str]]) -> 
         f"{source.raw_schema}.{table.name}": source_rows(
             urls[source.name], table.name, columns_of[f"{source.raw_schema}.{table.name}"]
         )
-        for source, table in TABLES
+        for source, table in declared_tables(
+            {"PAGILA_URL": urls["pagila"], "COURSES_URL": urls["courses"]}
+        )
     }
 
 
@@ -136,7 +138,7 @@ def test_loader_killed_at_random_points_leaves_tables_whole(loaded):
 
 def _assert_cursors_at_source_maximum(env: dict[str, str], urls: dict[str, str]) -> None:
     """The cursor is saved with the rows it covers: after a rerun it is the source's newest."""
-    for source, table in TABLES:
+    for source, table in declared_tables(env):
         if table.mode != "incremental":
             continue
         ((cursor,),) = warehouse_query(
@@ -153,7 +155,7 @@ def _assert_cursors_at_source_maximum(env: dict[str, str], urls: dict[str, str])
 
 def _assert_clean(env: dict[str, str]) -> None:
     """No duplicates, no staging leftovers, every batch in the data finished in the ledger."""
-    for source, table in TABLES:
+    for source, table in declared_tables(env):
         if table.primary_key:
             key = ", ".join(table.primary_key)
             assert warehouse_query(

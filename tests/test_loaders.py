@@ -6,7 +6,8 @@ import psycopg
 import pytest
 
 import demo_sources
-from extract_load import SOURCES, Settings, load_sources
+from conftest import declared_tables
+from extract_load import Settings, load_sources
 from table_contents import (
     source_columns,
     source_rows,
@@ -28,17 +29,16 @@ def _source_count(url: str, table: str) -> int:
 
 def _assert_raw_equals_source(env, pagila_url: str, courses_url: str) -> None:
     urls = {"pagila": pagila_url, "courses": courses_url}
-    for source in SOURCES.values():
-        for table in source.tables:
-            columns = [
-                c
-                for c in warehouse_columns(env, source.raw_schema, table.name)
-                if c not in ("_loaded_at", "_batch_id")
-            ]
-            expected = source_rows(urls[source.name], table.name, columns)
-            actual = warehouse_rows(env, source.raw_schema, table.name, columns)
-            assert len(actual) == len(expected), f"{source.name}.{table.name} row count"
-            assert actual == expected, f"{source.name}.{table.name} differs from the source"
+    for source, table in declared_tables({"PAGILA_URL": pagila_url, "COURSES_URL": courses_url}):
+        columns = [
+            c
+            for c in warehouse_columns(env, source.raw_schema, table.name)
+            if c not in ("_loaded_at", "_batch_id")
+        ]
+        expected = source_rows(urls[source.name], table.name, columns)
+        actual = warehouse_rows(env, source.raw_schema, table.name, columns)
+        assert len(actual) == len(expected), f"{source.name}.{table.name} row count"
+        assert actual == expected, f"{source.name}.{table.name} differs from the source"
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +51,9 @@ def test_full_load_lands_every_table_exactly(fresh_warehouse_env, unchanging_sou
     pagila_url, courses_url = unchanging_sources
     results = load_sources(_settings(fresh_warehouse_env, pagila_url, courses_url))
 
-    assert {r.key for r in results} == {
-        f"{s.name}.{t.name}" for s in SOURCES.values() for t in s.tables
-    }
+    tables = declared_tables({"PAGILA_URL": pagila_url, "COURSES_URL": courses_url})
+    assert {r.key for r in results} == {f"{s.name}.{t.name}" for s, t in tables}
+    assert len(results) == 18
     assert all(r.status == "succeeded" for r in results)
     for result in results:
         url = pagila_url if result.source == "pagila" else courses_url
@@ -123,8 +123,7 @@ def test_rerun_without_source_change_loads_nothing(fresh_warehouse_env, unchangi
     load_sources(settings)
     before = {
         (s.raw_schema, t.name): table_checksum(fresh_warehouse_env, s.raw_schema, t.name)
-        for s in SOURCES.values()
-        for t in s.tables
+        for s, t in declared_tables({"PAGILA_URL": pagila_url, "COURSES_URL": courses_url})
     }
 
     results = load_sources(settings)

@@ -20,7 +20,7 @@ from extract_load import (
     load_table,
 )
 from extract_load.faults import is_transient
-from extract_load.pipeline import select_tables
+from extract_load.pipeline import plan_tables
 from extract_load.warehouse import open_warehouse
 from table_contents import warehouse_query
 
@@ -61,7 +61,8 @@ def _terminate_first_copy(
 
 def _load_while_cutting(env: dict[str, str], events_url: str, cut: str, caplog) -> None:
     """Load the events table while the connection to database `cut` is ended once."""
-    source = SourceSpec("app", "APP_URL", (TableSpec("events", primary_key=("event_id",)),))
+    spec = TableSpec("events", primary_key=("event_id",))
+    source = SourceSpec("app", "APP_URL")
     warehouse = open_warehouse(Settings.from_env(env))
     warehouse.ensure_schema(source.raw_schema)
     done, killed = threading.Event(), []
@@ -72,7 +73,7 @@ def _load_while_cutting(env: dict[str, str], events_url: str, cut: str, caplog) 
             result = load_table(
                 warehouse,
                 source,
-                source.tables[0],
+                spec,
                 events_url,
                 retry=RetryPolicy(attempts=3, base_seconds=0.2),
             )
@@ -110,14 +111,15 @@ def _database(url: str) -> str:
 
 
 def test_a_missing_table_fails_at_once(tmp_path, events_url, caplog):
-    source = SourceSpec("app", "APP_URL", (TableSpec("evnets"),))
+    spec = TableSpec("evnets")
+    source = SourceSpec("app", "APP_URL")
     warehouse = open_warehouse(Settings.from_env({"ELT_DUCKDB_PATH": str(tmp_path / "w.db")}))
     started = time.monotonic()
     with caplog.at_level(logging.WARNING):
         result = load_table(
             warehouse,
             source,
-            source.tables[0],
+            spec,
             events_url,
             retry=RetryPolicy(attempts=4, base_seconds=5),
         )
@@ -133,7 +135,8 @@ def test_bad_credentials_and_urls_fail_at_once(tmp_path, events_url):
     env = {"ELT_DUCKDB_PATH": str(tmp_path / "w.db"), "PAGILA_URL": wrong_user}
     started = time.monotonic()
     with pytest.raises(SourceError, match="PAGILA_URL: cannot connect") as caught:
-        load_sources(Settings.from_env(env), select_tables(["pagila"]))
+        settings = Settings.from_env(env)
+        load_sources(settings, plan_tables(settings, ["pagila"]))
     assert time.monotonic() - started < 5
     assert not is_transient(caught.value)
     with pytest.raises(ConfigError, match="PAGILA_URL"):

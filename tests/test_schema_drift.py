@@ -43,7 +43,7 @@ def _source(url: str, statement: str) -> None:
 
 
 def _load(env, url, spec: TableSpec):
-    source = SourceSpec("shop", "SHOP_URL", (spec,))
+    source = SourceSpec("shop", "SHOP_URL")
     warehouse = open_warehouse(Settings.from_env(env))
     try:
         warehouse.ensure_schema(source.raw_schema)

@@ -25,7 +25,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from extract_load import ConfigError, Settings, SourceError, SourceSpec, TableSpec, load_sources
+from extract_load import ConfigError, Settings, SourceError, load_sources, plan_tables
 from extract_load.identifiers import qualified
 from extract_load.postgres_source import connect_source, read_table_info
 from extract_load.warehouse.postgres import PostgresWarehouse
@@ -256,11 +256,11 @@ def _privileges(url: str, roles: list[str]) -> dict[tuple[str, str, str], set[st
 def test_schema_list_is_the_sources_and_dbt_schemas():
     """One list: the sources' raw schemas, the loaders' `elt`, dbt's schemas (that these are
     exactly the schemas dbt builds in is checked on the manifest below)."""
-    from extract_load import SOURCES
-
-    schemas = [access.schema for access in schema_access()]
+    raw = [source.raw_schema for source in Settings.from_env({}).sources.values()]
+    assert raw == ["raw_pagila", "raw_courses"]
+    schemas = [access.schema for access in schema_access(raw)]
     assert schemas == [
-        *(source.raw_schema for source in SOURCES.values()),
+        *raw,
         "elt",
         *DBT_SCHEMAS,
         *PUBLISHED_SCHEMAS,
@@ -464,59 +464,68 @@ def _publish(transformer_url: str) -> None:
 
 
 # -- 12: identifiers --------------------------------------------------------------------------
-def _pagila(*tables: TableSpec, name: str = "pagila", schema: str = "public") -> SourceSpec:
-    return SourceSpec(name, "PAGILA_URL", tables, source_schema=schema)
-
-
-# A configuration (extract_load/sources/) with the name in each place a name can be given.
-INJECTED_CONFIGURATIONS = {
-    "table name": lambda: _pagila(TableSpec(EVIL)),
-    "source name (its raw schema)": lambda: _pagila(TableSpec("film"), name=EVIL),
-    "source schema": lambda: _pagila(TableSpec("film"), schema=EVIL),
-    "key column": lambda: _pagila(TableSpec("film", primary_key=(EVIL,))),
-    "cursor column": lambda: _pagila(
-        TableSpec("rental", mode="incremental", primary_key=("rental_id",), cursor_column=EVIL)
-    ),
-    "excluded column": lambda: _pagila(TableSpec("staff", exclude_columns=(EVIL,))),
+# Real names are taken as the source has them; an injected one is only ever a quoted name that
+# the source's catalog does not have. Each configuration puts EVIL in one place of a table.
+INJECTED_TABLES = {
+    "table name": f"{json.dumps(EVIL)}: {{}}",
+    "key column": f"film: {{primary_key: [{json.dumps(EVIL)}]}}",
+    "cursor column": f"rental: {{cursor_column: {json.dumps(EVIL)}}}",
+    "excluded column": f"staff: {{exclude_columns: [{json.dumps(EVIL)}]}}",
 }
 
 
-@pytest.mark.parametrize("what", sorted(INJECTED_CONFIGURATIONS))
-def test_injected_names_are_refused_before_any_connection(secured, monkeypatch, what):
-    connections = []
+def _sources_file(tmp_path: Path, source: str, schema: str, tables: str) -> str:
+    path = tmp_path / "sources.yml"
+    path.write_text(
+        f"sources:\n  {source}:\n    kind: postgres\n    url_env: PAGILA_URL\n"
+        f"    schema: {schema}\n    include: []\n    tables:\n      {tables}\n"
+    )
+    return str(path)
+
+
+@pytest.mark.parametrize("what", sorted(INJECTED_TABLES))
+def test_injected_names_are_names_the_source_does_not_have(secured, tmp_path, what):
+    env = {
+        "ELT_WAREHOUSE": "postgres",
+        "ELT_POSTGRES_URL": secured["admin_url"],
+        "PAGILA_URL": secured["pagila_url"],
+        "ELT_SOURCES_FILE": _sources_file(tmp_path, "pagila", "public", INJECTED_TABLES[what]),
+    }
+    settings = Settings.from_env(env)
+    with pytest.raises(ConfigError) as refused:
+        load_sources(settings, plan_tables(settings))
+    assert (repr(EVIL) in str(refused.value) and "does not exist" in str(refused.value)) or (
+        "is not in schema public" in str(refused.value)
+    )
+    assert query(secured["admin_url"], "select count(*) from raw_pagila.film")[0][0] > 0
+    with psycopg.connect(secured["pagila_url"]) as connection:
+        assert connection.execute("select count(*) from film").fetchone()[0] > 0
+
+
+def test_an_injected_schema_is_a_schema_the_source_does_not_have(secured, tmp_path):
+    env = {
+        "PAGILA_URL": secured["pagila_url"],
+        "ELT_SOURCES_FILE": _sources_file(tmp_path, "pagila", json.dumps(EVIL), "film: {}"),
+    }
+    settings = Settings.from_env(env)
+    with pytest.raises(SourceError, match=r"schema .* not found"):
+        plan_tables(settings)
+
+
+def test_an_injected_source_name_is_refused_before_any_connection(tmp_path, monkeypatch):
+    """A source's name makes the schema raw_<name>: only plain lowercase names are taken."""
 
     def no_connection(*args, **kwargs):
-        connections.append(args)
         raise AssertionError("connected before the configuration was checked")
 
     monkeypatch.setattr(psycopg, "connect", no_connection)
-    with pytest.raises(ConfigError) as refused:
-        source = INJECTED_CONFIGURATIONS[what]()
-        settings = Settings.from_env(
-            {
-                "ELT_WAREHOUSE": "postgres",
-                "ELT_POSTGRES_URL": secured["admin_url"],
-                "PAGILA_URL": secured["pagila_url"],
-            }
-        )
-        load_sources(settings, [(source, source.tables[0])])
-    monkeypatch.undo()
-    assert connections == []
-    message = str(refused.value)
-    assert repr(EVIL) in message and "not a plain SQL identifier" in message
-    assert "fix the configuration" in message
-    assert query(secured["admin_url"], "select count(*) from raw_pagila.film")[0][0] > 0
+    path = _sources_file(tmp_path, json.dumps(EVIL), "public", "film: {}")
+    with pytest.raises(ConfigError, match="must be lowercase letters, digits and _"):
+        Settings.from_env({"ELT_SOURCES_FILE": path})
 
 
-def test_cli_refuses_an_injected_table_before_connecting(secured, monkeypatch, capsys):
-    # URLs that cannot connect: an error about them would mean a connection was tried.
+def test_cli_refuses_an_unknown_table_before_writing(secured, monkeypatch, capsys):
     monkeypatch.setenv("ELT_WAREHOUSE", "postgres")
-    monkeypatch.setenv("ELT_POSTGRES_URL", "postgresql://u:pw@127.0.0.1:9/warehouse")
-    monkeypatch.setenv("PAGILA_URL", "postgresql://u:pw@127.0.0.1:9/pagila")
-    assert main(["load", "--table", EVIL]) == 2
-    err = capsys.readouterr().err
-    assert "unknown table(s)" in err and "cannot connect" not in err
-    # and against the real warehouse, which keeps its film table
     monkeypatch.setenv("ELT_POSTGRES_URL", secured["admin_url"])
     monkeypatch.setenv("PAGILA_URL", secured["pagila_url"])
     assert main(["load", "--source", "pagila", "--table", EVIL]) == 2

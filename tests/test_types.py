@@ -118,11 +118,12 @@ def awkward_source(new_database) -> str:
 
 
 def _load(env: dict[str, str], url: str) -> None:
-    source = SourceSpec("fixture", "FIXTURE_URL", (TableSpec("awkward"),))
+    spec = TableSpec("awkward")
+    source = SourceSpec("fixture", "FIXTURE_URL")
     warehouse = open_warehouse(Settings.from_env(env))
     try:
         warehouse.ensure_schema(source.raw_schema)
-        result = load_table(warehouse, source, source.tables[0], url)
+        result = load_table(warehouse, source, spec, url)
     finally:
         warehouse.close()
     assert result.status == "succeeded", result.error
@@ -262,12 +263,13 @@ def test_timestamps_arrow_cannot_represent_round_trip(fresh_warehouse_env, new_d
         in_source = connection.execute(
             "select id, happened::text, local_time::text, day::text from edge_times order by id"
         ).fetchall()
-    source = SourceSpec("fixture", "FIXTURE_URL", (TableSpec("edge_times"),))
+    spec = TableSpec("edge_times")
+    source = SourceSpec("fixture", "FIXTURE_URL")
     warehouse = open_warehouse(Settings.from_env(env))
     try:
         warehouse.ensure_schema(source.raw_schema)
         with caplog.at_level("INFO", logger="extract_load"):
-            result = load_table(warehouse, source, source.tables[0], url)
+            result = load_table(warehouse, source, spec, url)
     finally:
         warehouse.close()
     assert result.status == "succeeded", result.error

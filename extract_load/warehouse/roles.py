@@ -33,7 +33,6 @@ from ..identifiers import quote_ident
 from ..ledger import METADATA_SCHEMA
 from ..postgres_source import connection_error_reason
 from ..settings import redact_url
-from ..sources import SOURCES
 
 __all__ = [
     "ANALYST_ROLE",
@@ -93,12 +92,10 @@ class Members:
         }
 
 
-def schema_access() -> tuple[SchemaAccess, ...]:
-    """Every schema of the warehouse, its owner and its readers: the one list of them."""
-    raw = tuple(
-        SchemaAccess(source.raw_schema, LOADER_ROLE, (TRANSFORMER_ROLE,))
-        for source in SOURCES.values()
-    )
+def schema_access(raw_schemas: Sequence[str]) -> tuple[SchemaAccess, ...]:
+    """Every schema of the warehouse, its owner and its readers: the one list of them.
+    `raw_schemas` are the sources' (`raw_<source>` for each entry of sources.yml)."""
+    raw = tuple(SchemaAccess(schema, LOADER_ROLE, (TRANSFORMER_ROLE,)) for schema in raw_schemas)
     dbt = tuple(SchemaAccess(schema, TRANSFORMER_ROLE) for schema in DBT_SCHEMAS)
     published = tuple(
         SchemaAccess(schema, TRANSFORMER_ROLE, (ANALYST_ROLE,)) for schema in PUBLISHED_SCHEMAS
@@ -263,7 +260,9 @@ def _execute(connection: psycopg.Connection, statement: str) -> None:
         ) from None
 
 
-def init_warehouse(url: str, members: Members | None = None) -> list[str]:
+def init_warehouse(
+    url: str, raw_schemas: Sequence[str], members: Members | None = None
+) -> list[str]:
     """Create the roles, schemas and privileges; idempotent. Returns the statements run."""
     members = members or Members()
     try:
@@ -296,7 +295,7 @@ def init_warehouse(url: str, members: Members | None = None) -> list[str]:
             for statement in planned:
                 _execute(connection, statement)
             statements += planned
-            for access in schema_access():
+            for access in schema_access(raw_schemas):
                 schema_statements = _schema_statements(access)
                 # The schema must exist before its relations are looked up.
                 for statement in schema_statements[:2]:
@@ -325,9 +324,6 @@ def describe_roles(url: str) -> list[tuple[str, str, str]]:
     return [(name, "yes" if login else "no", members) for name, login, members in rows]
 
 
-def access_rows(accesses: Sequence[SchemaAccess] | None = None) -> list[tuple[str, str, str]]:
+def access_rows(accesses: Sequence[SchemaAccess]) -> list[tuple[str, str, str]]:
     """(schema, written by, read by) rows, for the command's summary."""
-    return [
-        (access.schema, access.owner, ", ".join(access.readers) or "-")
-        for access in (accesses if accesses is not None else schema_access())
-    ]
+    return [(access.schema, access.owner, ", ".join(access.readers) or "-") for access in accesses]

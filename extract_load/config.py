@@ -1,0 +1,207 @@
+"""`sources.yml`: every source the warehouse loads, validated before anything connects.
+
+The file says only what a catalog cannot: which system (kind, the variable holding its URL,
+the schema), which tables (all by default; include/exclude glob patterns), and per table what
+a catalog does not know (incremental cursor, lookback, a key where none is declared, columns
+never to read). Keys and types come from the source's catalog when a load starts.
+
+Every message names the file, the line, the source and table, and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .tables import SourceSpec, TableOverride
+
+__all__ = ["DEFAULT_SOURCES_FILE", "load_sources_file", "parse_lookback", "sources_file_path"]
+
+DEFAULT_SOURCES_FILE = "sources.yml"
+_SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LOOKBACK = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)\s*$"
+)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_lookback(value: object) -> timedelta:
+    """`1h`, `30 minutes`, `2 days`, or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return timedelta(seconds=value)
+    match = _LOOKBACK.match(str(value))
+    if not match:
+        raise ValueError(
+            f"lookback {value!r} is not a duration such as '1h', '30 minutes' or '2 days'"
+        )
+    amount, unit = float(match.group(1)), match.group(2)
+    return timedelta(**{_UNITS[unit[0]]: amount})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class _TableModel(_Strict):
+    mode: Literal["full", "incremental"] | None = None
+    cursor_column: str | None = None
+    lookback: timedelta = timedelta(hours=1)
+    primary_key: list[str] | None = None
+    exclude_columns: list[str] = Field(default_factory=list)
+    description: str = ""
+
+    @field_validator("lookback", mode="before")
+    @classmethod
+    def _lookback(cls, value: object) -> timedelta:
+        return parse_lookback(value)
+
+
+class _SourceModel(_Strict):
+    kind: Literal["postgres", "mysql"]
+    url_env: str
+    schema_name: str | None = Field(default=None, alias="schema")
+    demo: str | None = None
+    description: str = ""
+    include: list[str] = Field(default_factory=lambda: ["*"])
+    exclude: list[str] = Field(default_factory=list)
+    tables: dict[str, _TableModel | None] = Field(default_factory=dict)
+
+    @field_validator("url_env")
+    @classmethod
+    def _variable(cls, value: str) -> str:
+        if not _VARIABLE.match(value):
+            raise ValueError(f"url_env {value!r} is not an environment variable name")
+        return value
+
+
+class _FileModel(_Strict):
+    sources: dict[str, _SourceModel]
+
+
+def sources_file_path(environ: Mapping[str, str] | None = None) -> Path:
+    """ELT_SOURCES_FILE, or sources.yml in the working directory."""
+    env = os.environ if environ is None else environ
+    raw = env.get("ELT_SOURCES_FILE", "").strip() or DEFAULT_SOURCES_FILE
+    return Path(raw).expanduser().absolute()
+
+
+def load_sources_file(path: Path) -> dict[str, SourceSpec]:
+    """The sources of `path`, validated; a ConfigError with one line per problem otherwise."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file. Run from the repository root (it has sources.yml), or set "
+            "ELT_SOURCES_FILE to your sources file"
+        ) from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"{path}{where}: YAML syntax error: {problem}") from None
+    if not isinstance(data, dict) or "sources" not in data:
+        raise ConfigError(f"{path}: expected a mapping with a 'sources:' key at the top")
+    if data.get("sources") is None:
+        data["sources"] = {}
+    try:
+        model = _FileModel.model_validate(data)
+    except ValidationError as error:
+        lines = [_describe(path, node, problem) for problem in error.errors()]
+        raise ConfigError("\n".join(lines)) from None
+    sources = {}
+    for name, source in model.sources.items():
+        if not _SOURCE_NAME.match(name):
+            raise ConfigError(
+                f"{path}:{_line(node, ('sources', name))}: source name {name!r} must be "
+                "lowercase letters, digits and _ (it names the schema raw_<name>)"
+            )
+        sources[name] = _source_spec(name, source)
+    return sources
+
+
+def _source_spec(name: str, source: _SourceModel) -> SourceSpec:
+    overrides = tuple(
+        TableOverride(
+            name=table,
+            mode=config.mode if config else None,
+            cursor_column=config.cursor_column if config else None,
+            lookback=config.lookback if config else timedelta(hours=1),
+            primary_key=tuple(config.primary_key) if config and config.primary_key else (),
+            exclude_columns=tuple(config.exclude_columns) if config else (),
+            description=config.description if config else "",
+        )
+        for table, config in source.tables.items()
+    )
+    return SourceSpec(
+        name=name,
+        kind=source.kind,
+        url_env=source.url_env,
+        source_schema=source.schema_name,
+        demo=source.demo,
+        description=source.description,
+        include=tuple(source.include),
+        exclude=tuple(source.exclude),
+        overrides=overrides,
+    )
+
+
+_ALLOWED = {
+    "file": set(_FileModel.model_fields),
+    "source": {field.alias or name for name, field in _SourceModel.model_fields.items()},
+    "table": set(_TableModel.model_fields),
+}
+
+
+def _describe(path: Path, node: yaml.Node | None, problem: Mapping[str, Any]) -> str:
+    """One line: file:line, source and table, what is wrong and how to fix it."""
+    loc = tuple(str(part) for part in problem["loc"])
+    # pydantic adds the union member it tried ("_TableModel") to the path: drop it.
+    loc = tuple(part for part in loc if not part.startswith("_"))
+    where = f"{path}:{_line(node, loc)}"
+    context = []
+    if len(loc) >= 2 and loc[0] == "sources":
+        context.append(f"source {loc[1]!r}")
+    if len(loc) >= 4 and loc[2] == "tables":
+        context.append(f"table {loc[3]!r}")
+    key = loc[-1] if loc else ""
+    if problem["type"] == "extra_forbidden":
+        # The unknown key's level: the file (sources), a source, or a table.
+        allowed = _ALLOWED[{1: "file", 3: "source"}.get(len(loc), "table")]
+        close = difflib.get_close_matches(key, sorted(allowed), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(sorted(allowed))}"
+        message = f"unknown key {key!r} ({hint})"
+    elif problem["type"] == "missing":
+        message = f"{key!r} is required"
+    else:
+        message = f"{key}: {problem['msg']}"
+    return f"{where}: {', '.join(context) + ': ' if context else ''}{message}"
+
+
+def _line(node: yaml.Node | None, loc: tuple[str, ...]) -> int:
+    """The line of the value at `loc` in the composed YAML (that of its parent if absent)."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for key, value in node.value:
+            if str(key.value) == part:
+                line, node = key.start_mark.line + 1, value
+                break
+        else:
+            break
+    return line

@@ -1,0 +1,37 @@
+"""The embedded demo stands in for sources whose entry says `demo:` and whose URL is unset.
+
+Only orchestration and the CLI start it: the loaders never import `demo_sources`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from extract_load import ConfigError, Settings
+
+__all__ = ["DEMO_DATABASES", "with_demo_sources"]
+
+DEMO_DATABASES = ("pagila", "courses")  # the order demo_sources.ensure_demo() returns them in
+
+
+def with_demo_sources(settings: Settings) -> Settings:
+    """`settings` with the URL of each unset `demo:` source pointing at the embedded demo."""
+    waiting = [
+        source
+        for source in settings.sources.values()
+        if source.demo is not None and source.url_env not in settings.source_urls
+    ]
+    if not waiting:
+        return settings
+    for source in waiting:
+        if source.demo not in DEMO_DATABASES:
+            raise ConfigError(
+                f"{settings.sources_file}: source {source.name!r}: demo {source.demo!r} is not "
+                f"a demo database (they are {', '.join(DEMO_DATABASES)}); set {source.url_env} "
+                "or fix demo:"
+            )
+    import demo_sources
+
+    urls = dict(zip(DEMO_DATABASES, demo_sources.ensure_demo(), strict=True))
+    filled = {source.url_env: urls[source.demo] for source in waiting if source.demo}
+    return dataclasses.replace(settings, source_urls={**settings.source_urls, **filled})
