@@ -85,7 +85,7 @@ def load_summary(results: Sequence[TableResult]) -> str:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    settings = with_demo_sources(Settings.from_env())
+    settings = with_demo_sources(Settings.from_env(), args.source)
     pairs = plan_tables(settings, args.source, args.table)
     log.info("loading %d table(s) into %s", len(pairs), settings.warehouse_label())
     started = time.monotonic()
@@ -102,7 +102,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from extract_load.compare import compare_sources
 
-    settings = with_demo_sources(Settings.from_env())
+    settings = with_demo_sources(Settings.from_env(), args.source)
     comparisons = compare_sources(settings, plan_tables(settings, args.source, args.table))
     rows = [
         (
@@ -124,7 +124,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_tables(args: argparse.Namespace) -> int:
-    settings = with_demo_sources(Settings.from_env())
+    settings = with_demo_sources(Settings.from_env(), args.source)
     rows = [
         (
             f"{source.name}.{table.name}",

@@ -6,6 +6,7 @@ Only orchestration and the CLI start it: the loaders never import `demo_sources`
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from extract_load import ConfigError, Settings
 
@@ -14,12 +15,14 @@ __all__ = ["DEMO_DATABASES", "with_demo_sources"]
 DEMO_DATABASES = ("pagila", "courses")  # the order demo_sources.ensure_demo() returns them in
 
 
-def with_demo_sources(settings: Settings) -> Settings:
-    """`settings` with the URL of each unset `demo:` source pointing at the embedded demo."""
+def with_demo_sources(settings: Settings, only: Iterable[str] | None = None) -> Settings:
+    """`settings` with the URL of each unset `demo:` source (of those named in `only`, or
+    all) pointing at the embedded demo."""
+    names = set(settings.sources) if only is None else set(only)
     waiting = [
         source
-        for source in settings.sources.values()
-        if source.demo is not None and source.url_env not in settings.source_urls
+        for name, source in settings.sources.items()
+        if name in names and source.demo is not None and source.url_env not in settings.source_urls
     ]
     if not waiting:
         return settings

@@ -37,8 +37,8 @@ def _raw_tables() -> list[tuple[SourceSpec, list[dict[str, Any]]]]:
     return [(source, tables.get(name, [])) for name, source in sources.items()]
 
 
-def _settings() -> Settings:
-    return with_demo_sources(Settings.from_env())
+def _settings(source: SourceSpec) -> Settings:
+    return with_demo_sources(Settings.from_env(), [source.name])
 
 
 def _pairs(settings: Settings, source: SourceSpec, names: set[str]) -> list[Any]:
@@ -69,7 +69,7 @@ def _source_assets(source: SourceSpec, tables: list[Mapping[str, Any]]) -> dg.As
         description=f"Load {source.description or source.name} into raw_{source.name}.",
     )
     def load(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-        settings = _settings()
+        settings = _settings(source)
         wanted = {key.path[-1] for key in context.selected_asset_keys}
         results = load_sources(settings, _pairs(settings, source, wanted), raise_on_failure=False)
         for result in results:
@@ -120,7 +120,7 @@ def _source_comparison_check(
     )
     def compare(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         wanted = {key.asset_key.path[-1] for key in context.selected_asset_check_keys}
-        settings = _settings()
+        settings = _settings(source)
         for comparison in compare_sources(settings, _pairs(settings, source, wanted)):
             yield dg.AssetCheckResult(
                 asset_key=raw_asset_key(source.name, comparison.table),

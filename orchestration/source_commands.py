@@ -20,6 +20,8 @@ from .demo import with_demo_sources
 
 __all__ = ["add_sources_parser"]
 
+DBT_PROJECT_DIR = Path(dbt_project.project_dir)
+
 
 def _discover(args: argparse.Namespace) -> int:
     source = SourceSpec(args.name, args.url_env, kind=args.kind, source_schema=args.schema)
@@ -45,7 +47,7 @@ def _source_problems(settings: Settings, source: SourceSpec) -> list[str]:
     except EltError as error:
         return [f"{settings.sources_file}: source {source.name!r}: {error}"]
     tables, problems = resolve_tables(source, catalog, str(settings.sources_file))
-    path = dbt_sources_path(dbt_project.project_dir, source.name)
+    path = dbt_sources_path(DBT_PROJECT_DIR, source.name)
     expected = dbt_sources_yaml(source, tables)
     if not problems and (not path.exists() or path.read_text(encoding="utf-8") != expected):
         state = "is missing" if not path.exists() else "disagrees with sources.yml"
@@ -54,7 +56,7 @@ def _source_problems(settings: Settings, source: SourceSpec) -> list[str]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    settings = with_demo_sources(Settings.from_env())
+    settings = with_demo_sources(Settings.from_env(), args.source)
     chosen = [settings.source(name) for name in args.source] if args.source else None
     problems = []
     for source in chosen or list(settings.sources.values()):
@@ -68,14 +70,14 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _dbt(args: argparse.Namespace) -> int:
-    settings = with_demo_sources(Settings.from_env())
+    settings = with_demo_sources(Settings.from_env(), args.source)
     chosen = [settings.source(name) for name in args.source] if args.source else None
     for source in chosen or list(settings.sources.values()):
         catalog = read_catalog(source, resolve_source_url(source, settings))
         tables, problems = resolve_tables(source, catalog, str(settings.sources_file))
         if problems:
             raise ConfigError("\n".join(problems))
-        path = dbt_sources_path(Path(dbt_project.project_dir), source.name)
+        path = dbt_sources_path(DBT_PROJECT_DIR, source.name)
         text = dbt_sources_yaml(source, tables)
         unchanged = path.exists() and path.read_text(encoding="utf-8") == text
         if not unchanged:
