@@ -88,36 +88,41 @@ class TableInfo:
         return tuple(column.name for column in self.columns)
 
 
+# Each column's type followed through domains (any number) and into one array's element, so
+# that a domain over an array and an array of a domain both come out as array of base type.
 _CATALOG_COLUMNS = """
 with recursive resolved as (
     select a.attnum, a.attname::text as name, a.attnotnull as not_null,
            format_type(a.atttypid, a.atttypmod) as declared,
-           a.atttypid as type_oid, a.atttypmod as typmod, 0 as depth
+           a.atttypid as type_oid, a.atttypmod as typmod, a.attndims::int as dims,
+           false as in_array, 0 as depth
     from pg_attribute as a
     where a.attrelid = %(relid)s and a.attnum > 0 and not a.attisdropped
     union all
     select r.attnum, r.name, r.not_null, r.declared,
            case when t.typtype = 'd' then t.typbasetype else t.typelem end,
-           case when t.typtype = 'd' then t.typtypmod else r.typmod end,
+           case when t.typtype = 'd' and t.typtypmod <> -1 then t.typtypmod else r.typmod end,
+           greatest(r.dims, case when t.typtype = 'd' then t.typndims else 0 end),
+           r.in_array or t.typtype <> 'd',
            r.depth + 1
     from resolved as r
     inner join pg_type as t on t.oid = r.type_oid
-    where (t.typtype = 'd' or (t.typcategory = 'A' and t.typelem <> 0 and r.depth = 0))
-      and r.depth < 10
+    where (t.typtype = 'd'
+           or (t.typcategory = 'A' and t.typelem <> 0 and t.typlen = -1 and not r.in_array))
+      and r.depth < 20
 )
 select distinct on (r.attnum)
        r.name, r.declared, r.not_null,
        case when t.typtype = 'e' then 'enum' else t.typname::text end as base,
-       format_type(r.type_oid, r.typmod) as base_sql, r.typmod,
-       exists (
-           select 1 from resolved as r2
-           inner join pg_type as t2 on t2.oid = r2.type_oid
-           where r2.attnum = r.attnum and t2.typcategory = 'A' and t2.typtype <> 'd'
-       ) as is_array
+       format_type(r.type_oid, r.typmod) as base_sql, r.typmod, r.in_array as is_array,
+       t.typtype::text as kind, t.oid < 16384 as builtin, greatest(r.dims, 1) as dims
 from resolved as r
 inner join pg_type as t on t.oid = r.type_oid
 order by r.attnum, r.depth desc
 """
+
+# money's decimals come from lc_monetary: 2 for dollars, 0 for yen.
+_MONEY_SCALE = "select scale(cast(cast(0 as money) as numeric))"
 
 _PRIMARY_KEY = """
 select a.attname::text
@@ -150,6 +155,10 @@ def read_table_info(
             f"{variable}: {schema}.{table} is a partition; load its partitioned parent instead, "
             "so that every row is read once"
         )
+    rows = connection.execute(_CATALOG_COLUMNS, {"relid": relid}).fetchall()
+    money_scale = 2
+    if any(row[3] == "money" for row in rows):
+        (money_scale,) = connection.execute(_MONEY_SCALE).fetchone() or (2,)
     columns = tuple(
         SourceColumn(
             name=name,
@@ -159,10 +168,12 @@ def read_table_info(
             base_sql=base_sql,
             typmod=typmod,
             is_array=is_array,
+            kind=kind,
+            builtin=builtin,
+            dims=dims,
+            money_scale=money_scale,
         )
-        for name, declared, not_null, base, base_sql, typmod, is_array in connection.execute(
-            _CATALOG_COLUMNS, {"relid": relid}
-        )
+        for name, declared, not_null, base, base_sql, typmod, is_array, kind, builtin, dims in rows
     )
     primary_key = tuple(name for (name,) in connection.execute(_PRIMARY_KEY, {"relid": relid}))
     return TableInfo(schema, table, kind, columns, primary_key)

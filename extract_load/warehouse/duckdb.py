@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ..columns import to_duckdb
+from ..columns import duckdb_compares_as_text, fallback_warnings, to_duckdb
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
 from ..postgres_source import copy_out, copy_query
@@ -252,9 +252,15 @@ class DuckDBWarehouse(Warehouse):
         return f"CAST(to_json({alias}) AS VARCHAR)"
 
     def _compare_exprs(self, schema: str, table: str, columns: Sequence[str]) -> list[str]:
-        return ["{}." + quote_ident(column) for column in columns]
+        types = self.table_columns(schema, table) or {}
+        return [
+            "{}." + quote_ident(c) + ("::VARCHAR" if duckdb_compares_as_text(types[c]) else "")
+            for c in columns
+        ]
 
     def write_stage(self, plan: StagePlan, source_url: str, progress: Progress) -> int:
+        mapped = [to_duckdb(column) for column in plan.columns]
+        fallback_warnings(f"{plan.info.schema}.{plan.info.name}", plan.columns, mapped)
         try:
             return self._stream_stage(plan, source_url, progress, text_temporals=False)
         except _TemporalOutOfRange as error:

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..columns import to_postgres
+from ..columns import fallback_warnings, postgres_compares_as_text, to_postgres
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
 from ..postgres_source import connection_error_reason, copy_out, copy_query
@@ -19,9 +19,6 @@ from ..settings import redact_url
 from .base import Progress, StagePlan, Warehouse
 
 __all__ = ["PostgresWarehouse"]
-
-# Kept types with no equality operator: compared through their text form.
-_NO_EQUALITY = ("json", "xml", "json[]", "xml[]")
 
 
 class PostgresWarehouse(Warehouse):
@@ -92,12 +89,13 @@ class PostgresWarehouse(Warehouse):
     def _compare_exprs(self, schema: str, table: str, columns: Sequence[str]) -> list[str]:
         types = self.table_columns(schema, table) or {}
         return [
-            "{}." + quote_ident(c) + ("::text" if types.get(c) in _NO_EQUALITY else "")
+            "{}." + quote_ident(c) + ("::text" if postgres_compares_as_text(types[c]) else "")
             for c in columns
         ]
 
     def write_stage(self, plan: StagePlan, source_url: str, progress: Progress) -> int:
         columns = [to_postgres(column) for column in plan.columns]
+        fallback_warnings(f"{plan.info.schema}.{plan.info.name}", plan.columns, columns)
         stage = qualified(plan.schema, plan.stage)
         definitions = ", ".join(f"{quote_ident(c.name)} {c.pg_type}" for c in columns)
         batch = plan.batch

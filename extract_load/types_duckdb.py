@@ -1,0 +1,195 @@
+"""How each PostgreSQL type travels into DuckDB, and what "exact" means for it there.
+
+Rows travel as PostgreSQL CSV (NULL unquoted-empty, '' quoted) parsed by Arrow with an
+explicit type per column, then cast in DuckDB SQL to the final type. Integers, booleans,
+decimals, timestamps and dates are parsed by Arrow itself (the fast way); Arrow refuses what it
+cannot represent (infinity, BC, years after 9999) rather than changing it, and such a table is
+read again with them as text, cast by DuckDB, which keeps those values. Everything else
+arrives as PostgreSQL's text form (the source session makes it zone- and locale-independent)
+and is cast by DuckDB:
+
+* native: uuid UUID, json/jsonb JSON (the source's text verbatim: DuckDB keeps a JSON value's
+  text, so no number is rounded), time TIME (24:00:00 included), timetz TIMETZ (the offset
+  kept, seconds too), interval INTERVAL (months, days and microseconds kept apart, as
+  PostgreSQL keeps them), bit(n) BIT (leading zeros kept), bytea BLOB;
+* money: numeric in the currency's unit, DECIMAL(19, s) with s the currency's decimals
+  (lc_monetary's, read from the source): money's text ('$1,234.50', '-¥1,235') depends on
+  the locale, its value as numeric does not;
+* numeric without precision, or wider than DECIMAL(38): VARCHAR of its exact digits (NaN and
+  Infinity included), never a float;
+* composite types: JSON, the object `to_json` makes (fields by name, NULL fields null, nested
+  composites as objects); hstore: MAP(VARCHAR, VARCHAR) (NULL values kept);
+* arrays: lists of the element's mapping, one level per declared dimension (PostgreSQL
+  arrays are rectangular, so a 2-D array is a list of equal-length lists); elements travel as
+  their text form in JSON, so each is cast exactly like a scalar. An array whose lower bound
+  is not 1, or with another number of dimensions than declared, cannot be a list of that
+  type: the load stops, naming the column. Arrays of composites are one JSON array;
+* VARCHAR of the text form, by choice (DuckDB has no such type, and the text is PostgreSQL's
+  canonical, lossless spelling): inet, cidr, macaddr, macaddr8, xml, tsvector, tsquery,
+  varbit (DuckDB's BIT cannot be empty, and would silently turn '' into '0'), range and
+  multirange types ('[1,5)', 'empty', '(,)'; tstzrange bounds in UTC);
+* anything else (geometric types, an extension's types such as ltree or cube): VARCHAR of
+  the text form, with a warning naming the column.
+
+PostgreSQL's ±infinity intervals have no DuckDB counterpart; they land as the largest and
+smallest interval, whose fields are exactly the ones PostgreSQL stores for them.
+DuckDB's INTERVAL equality normalises (1 month = 30 days), so intervals are compared as text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .catalog_types import INTEGERS, MONEY_PRECISION, TEXT_LIKE, DuckDBColumn, SourceColumn
+from .catalog_types import guarded_array as _guarded
+from .identifiers import quote_ident
+
+if TYPE_CHECKING:  # pyarrow is imported where DuckDB columns are made: PostgreSQL needs none
+    import pyarrow as pa
+
+__all__ = ["duckdb_compares_as_text", "to_duckdb"]
+
+_CAST_FROM_TEXT = {
+    "float4": "FLOAT",
+    "float8": "DOUBLE",
+    "uuid": "UUID",
+    "json": "JSON",
+    "jsonb": "JSON",
+    "time": "TIME",
+    "timetz": "TIMETZ",
+    "bit": "BIT",
+}
+_TEMPORAL = {"timestamptz": "TIMESTAMPTZ", "timestamp": "TIMESTAMP", "date": "DATE"}
+# Types kept as their text form by choice: exact, and no DuckDB type fits.
+_TEXT_FORM = {"inet", "cidr", "macaddr", "macaddr8", "xml", "tsvector", "tsquery", "varbit"}
+_INTERVAL_INFINITY = "178956970 years 7 mons 2147483647 days 2562047788:00:54.775807"
+_INTERVAL_MINUS_INFINITY = "-178956970 years -8 mons -2147483648 days -2562047788:00:54.775808"
+_HSTORE = "MAP(VARCHAR, VARCHAR)"
+
+
+def _arrow_type(base: str) -> pa.DataType:
+    """The Arrow type that parses a CSV field of this base type (integers, temporal types)."""
+    import pyarrow as pa
+
+    return {
+        "int2": pa.int16(),
+        "int4": pa.int32(),
+        "int8": pa.int64(),
+        "oid": pa.int64(),
+        "timestamptz": pa.timestamp("us", tz="UTC"),
+        "timestamp": pa.timestamp("us"),
+        "date": pa.date32(),
+    }[base]
+
+
+def _from_text(column: SourceColumn, value: str) -> tuple[str, str, bool]:
+    """(DuckDB type, DuckDB SQL casting the text `value`, whether it is a fallback)."""
+    base = column.base
+    if base in INTEGERS:
+        return INTEGERS[base], f"CAST({value} AS {INTEGERS[base]})", False
+    if base == "bool":
+        return "BOOLEAN", f"CAST({value} AS BOOLEAN)", False
+    if base == "bpchar":  # char(n): trailing blanks are padding, not data
+        return "VARCHAR", f"rtrim({value}, ' ')", False
+    if base in TEXT_LIKE:
+        return "VARCHAR", value, False
+    if base == "numeric":
+        precision_scale = column.numeric_precision_scale
+        if precision_scale and precision_scale[0] <= 38:
+            duck_type = "DECIMAL({},{})".format(*precision_scale)
+            return duck_type, f"CAST({value} AS {duck_type})", False
+        return "VARCHAR", value, False  # exact digits as text, never a float
+    if base == "money":  # the source sends it as numeric
+        duck_type = f"DECIMAL({MONEY_PRECISION},{column.money_scale})"
+        return duck_type, f"CAST({value} AS {duck_type})", False
+    if base in _CAST_FROM_TEXT:
+        duck_type = _CAST_FROM_TEXT[base]
+        return duck_type, f"CAST({value} AS {duck_type})", False
+    if base in _TEMPORAL:
+        # PostgreSQL ends a BC value with " BC"; DuckDB reads "0044-03-15 (BC) 12:00:00",
+        # and silently reads "0044-03-15 12:00:00 BC" as a date AD.
+        bc = rf"regexp_replace({value}, '^(\d+-\d\d-\d\d)(.*) BC$', '\1 (BC)\2')"
+        return _TEMPORAL[base], f"CAST({bc} AS {_TEMPORAL[base]})", False
+    if base == "interval":
+        # IntervalStyle 'postgres' ("-1 days +02:00:00"); DuckDB reads it without the plus signs.
+        return (
+            "INTERVAL",
+            f"CASE {value} WHEN 'infinity' THEN CAST('{_INTERVAL_INFINITY}' AS INTERVAL) "
+            f"WHEN '-infinity' THEN CAST('{_INTERVAL_MINUS_INFINITY}' AS INTERVAL) "
+            f"ELSE CAST(replace({value}, '+', '') AS INTERVAL) END",
+            False,
+        )
+    if base == "bytea":  # bytea_output 'hex': \x0a0b
+        return "BLOB", f"unhex({value}[3:])", False
+    if column.is_hstore:  # the source sends hstore as a JSON object
+        return _HSTORE, f"CAST(CAST({value} AS JSON) AS {_HSTORE})", False
+    if column.kind == "c":  # the source sends a composite as a JSON object
+        return "JSON", f"CAST({value} AS JSON)", False
+    if base in _TEXT_FORM or column.kind in ("r", "m"):
+        return "VARCHAR", value, False
+    return "VARCHAR", value, True
+
+
+def to_duckdb(column: SourceColumn, text_temporals: bool = False) -> DuckDBColumn:
+    """How `column` travels into DuckDB; `text_temporals` sends timestamps and dates as text,
+    for values Arrow cannot parse (infinity, BC, years after 9999)."""
+    import pyarrow as pa
+
+    name = quote_ident(column.name)
+    text = pa.string()
+    if column.is_array:
+        return _array(column, name, text)
+    if column.base in INTEGERS:
+        arrow_type, duck_type = _arrow_type(column.base), INTEGERS[column.base]
+        return DuckDBColumn(column.name, name, arrow_type, duck_type, name)
+    if column.base == "bool":
+        return DuckDBColumn(column.name, name, pa.bool_(), "BOOLEAN", name)
+    precision_scale = column.numeric_precision_scale
+    if precision_scale and precision_scale[0] <= 38:
+        precision, scale = precision_scale
+        duck_type = f"DECIMAL({precision},{scale})"
+        return DuckDBColumn(column.name, name, pa.decimal128(precision, scale), duck_type, name)
+    if column.base == "money":
+        # money's text depends on lc_monetary; its value as numeric does not.
+        duck_type = f"DECIMAL({MONEY_PRECISION},{column.money_scale})"
+        arrow_type = pa.decimal128(MONEY_PRECISION, column.money_scale)
+        source = f"CAST({name} AS {column.money_sql})"
+        return DuckDBColumn(column.name, source, arrow_type, duck_type, name)
+    if column.base in _TEMPORAL and not text_temporals:
+        duck_type = _TEMPORAL[column.base]
+        arrow_type = _arrow_type(column.base)
+        return DuckDBColumn(column.name, name, arrow_type, duck_type, name)
+    source = f"to_json({name})" if column.is_hstore or column.kind == "c" else name
+    duck_type, load, fallback = _from_text(column, name)
+    return DuckDBColumn(column.name, source, text, duck_type, load, fallback)
+
+
+def _array(column: SourceColumn, name: str, text: pa.DataType) -> DuckDBColumn:
+    """Arrays travel as JSON: PostgreSQL's own array literal is not something DuckDB reads."""
+    if column.kind == "c":  # arrays of composites: one JSON array of objects
+        source = _guarded(column, f"to_json({name})", None)
+        return DuckDBColumn(column.name, source, text, "JSON", f"CAST({name} AS JSON)")
+    levels = "[]" * column.dims
+    if column.is_hstore:
+        duck_type = f"{_HSTORE}{levels}"
+        source = _guarded(column, f"to_json({name})", column.dims)
+        load = f"CAST(CAST({name} AS JSON) AS {duck_type})"
+        return DuckDBColumn(column.name, source, text, duck_type, load)
+    # Every element as its text form (money as numeric), cast in DuckDB like a scalar.
+    as_text = f"CAST({name} AS {column.money_sql}[])::text[]" if column.base == "money" else name
+    source = _guarded(column, f"to_json({as_text}::text[])", column.dims)
+    variables = [f"__elt_e{level}" for level in range(column.dims)]
+    element_type, element_load, fallback = _from_text(column, variables[-1])
+    load = f"CAST(CAST({name} AS JSON) AS VARCHAR{levels})"
+    if element_load != variables[-1]:
+        inner = element_load  # the innermost level is cast, the outer ones mapped
+        for level in range(column.dims - 1, 0, -1):
+            inner = f"list_transform({variables[level - 1]}, lambda {variables[level]}: {inner})"
+        load = f"list_transform({load}, lambda {variables[0]}: {inner})"
+    return DuckDBColumn(column.name, source, text, f"{element_type}{levels}", load, fallback)
+
+
+def duckdb_compares_as_text(duckdb_type: str) -> bool:
+    """Whether DuckDB's equality on this type is coarser than the value (INTERVAL: 1 month
+    equals 30 days), so that changed rows are found by comparing text."""
+    return "INTERVAL" in duckdb_type.upper()
