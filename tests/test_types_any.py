@@ -158,7 +158,7 @@ def every_type_source(new_database) -> str:
 def _load(env: dict[str, str], url: str, spec: TableSpec, source_name: str = "fixture"):
     """Load the table, then compare it with the source; (result, comparison, records logged
     by the load alone)."""
-    source = SourceSpec(source_name, "FIXTURE_URL", (spec,))
+    source = SourceSpec(source_name, "FIXTURE_URL")
     warehouse = open_warehouse(Settings.from_env(env))
     handler = _Records()
     logger = logging.getLogger("extract_load")
