@@ -14,6 +14,8 @@ from extract_load import EltError, LoadFailed, Settings, TableResult, load_sourc
 from .demo import with_demo_sources
 from .source_commands import add_sources_parser
 
+from .text_tables import format_table
+
 __all__ = ["main"]
 
 log = logging.getLogger("elt")
@@ -26,34 +28,6 @@ def _configure_logging(verbose: bool) -> None:
     # The project's own progress at INFO; libraries (alembic, the embedded server) only warn.
     for name in ("elt", "extract_load", "demo_sources", "orchestration"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain text table, numbers right-aligned."""
-    cells = [[_cell(value) for value in row] for row in rows]
-    widths = [
-        max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)
-    ]
-    numeric = [
-        all(isinstance(row[i], int | float) for row in rows) and bool(rows)
-        for i in range(len(headers))
-    ]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(
-            value.rjust(width) if is_number else value.ljust(width)
-            for value, width, is_number in zip(values, widths, numeric, strict=True)
-        ).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return "" if value is None else str(value)
 
 
 def load_summary(results: Sequence[TableResult]) -> str:

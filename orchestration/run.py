@@ -12,8 +12,8 @@ from extract_load import Settings
 from extract_load.identifiers import qualified
 from extract_load.warehouse import open_warehouse
 
-from .cli import format_table
 from .publish import analyst_location
+from .text_tables import format_table
 
 __all__ = ["run_everything"]
 

@@ -297,7 +297,8 @@ def test_an_error_before_the_end_of_the_stream_does_not_wait_for_psql():
 
     import pyarrow as pa
 
-    from extract_load.warehouse.duckdb import _cause, _CountingReader, _TemporalOutOfRange
+    from extract_load.streams import CountingReader
+    from extract_load.warehouse.duckdb import _cause, _TemporalOutOfRange
 
     class Source:
         def __init__(self) -> None:
@@ -307,7 +308,7 @@ def test_an_error_before_the_end_of_the_stream_does_not_wait_for_psql():
             self.waits.append(wait_seconds)
 
     source = Source()
-    stream = _CountingReader(io.BytesIO(b"1,infinity\n"))
+    stream = CountingReader(io.BytesIO(b"1,infinity\n"))
     error = pa.ArrowInvalid(
         "In CSV column #1: CSV conversion error to timestamp[us, tz=UTC]: invalid value 'infinity'"
     )

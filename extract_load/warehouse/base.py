@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,13 +23,13 @@ from ..errors import BadRowsError, SchemaDriftError
 from ..identifiers import qualified, quote_ident
 from ..ledger import METADATA_DDL, Batch
 from ..postgres_source import TableInfo
+from ..streams import Progress
 
 __all__ = ["StagePlan", "Warehouse", "stage_name"]
 
 log = logging.getLogger(__name__)
 
 METADATA_COLUMNS = ("_loaded_at", "_batch_id")
-Progress = Callable[[int, int], None]  # (rows so far or -1 if unknown, bytes so far)
 
 
 def stage_name(table: str, purpose: str = "stage") -> str:
@@ -387,13 +387,3 @@ def _bad_key_rows(schema: str, table: str, primary_key: Sequence[str]) -> str:
         f"SELECT * FROM (SELECT t.*, count(*) OVER (PARTITION BY {group}) AS _elt_key_rows "
         f"FROM {qualified(schema, table)} AS t) AS k WHERE {nulls} OR _elt_key_rows > 1"
     )
-
-
-def iter_with_progress(
-    batches: Iterator[Any], progress: Progress, bytes_read: Callable[[], int]
-) -> Iterator[Any]:
-    rows = 0
-    for record_batch in batches:
-        rows += record_batch.num_rows
-        progress(rows, bytes_read())
-        yield record_batch

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import logging
-import queue
 import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -22,7 +20,8 @@ from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
 from ..postgres_source import copy_out, copy_query
 from ..psql_copy import CopyFailed, PsqlCopy, find_psql
-from .base import Progress, StagePlan, Warehouse, iter_with_progress
+from ..streams import CountingReader, Progress, ReadAhead, iter_with_progress, slices
+from .base import StagePlan, Warehouse
 
 __all__ = ["DuckDBWarehouse", "connect_waiting_for_lock"]
 
@@ -47,97 +46,6 @@ def connect_waiting_for_lock(path: Path, wait_seconds: float) -> duckdb.DuckDBPy
             delay = min(delay * 2, 10)
 
 
-class _ReadAhead:
-    """Batches of a reader, parsed by a thread of their own while the caller inserts the ones
-    before: parsing (Arrow) and inserting (DuckDB) then run on separate cores. At most `depth`
-    parsed batches wait, so memory stays bounded."""
-
-    _END = object()
-
-    def __init__(self, reader: Iterator[pa.RecordBatch], depth: int = 4) -> None:
-        self._queue: queue.Queue[object] = queue.Queue(depth)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._produce, args=(reader,), name="elt-csv-parse", daemon=True
-        )
-        self._thread.start()
-
-    def _put(self, item: object) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _produce(self, reader: Iterator[pa.RecordBatch]) -> None:
-        try:
-            for batch in reader:
-                if not self._put(batch):
-                    return
-        except BaseException as error:  # handed to the consumer, raised there
-            self._put(error)
-            return
-        self._put(self._END)
-
-    def __iter__(self) -> Iterator[pa.RecordBatch]:
-        while True:
-            item = self._queue.get()
-            if item is self._END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-
-    def close(self) -> None:
-        """Stop the parsing thread (after an error downstream) and wait for it."""
-        self._stop.set()
-        self._thread.join()
-
-
-def _slices(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[Iterator[pa.RecordBatch]]:
-    """Consecutive runs of batches of about `rows` rows each, streamed (never all in memory)."""
-    pending = next(batches, None)
-    while pending is not None:
-        first = pending
-
-        def run(first: pa.RecordBatch = first) -> Iterator[pa.RecordBatch]:
-            nonlocal pending
-            yield first
-            count = first.num_rows
-            pending = None
-            for batch in batches:
-                if count >= rows:
-                    pending = batch
-                    return
-                count += batch.num_rows
-                yield batch
-
-        pending = None
-        yield run()
-
-
-class _CountingReader(io.RawIOBase):
-    """A pipe, read in whole blocks, that counts the bytes it gave (for progress)."""
-
-    def __init__(self, pipe: IO[bytes]) -> None:
-        # A pipe gives at most 64 KiB a read; the buffer waits for whole blocks, so that Arrow
-        # parses blocks of ELT_BLOCK_BYTES.
-        self._pipe = io.BufferedReader(pipe, 1 << 20)  # type: ignore[arg-type]
-        self.bytes_read = 0
-        self.at_end = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        size = self._pipe.readinto(buffer) or 0
-        self.bytes_read += size
-        self.at_end = self.at_end or (size == 0 and len(buffer) > 0)
-        return size
-
-
 class _TemporalOutOfRange(Exception):
     """Arrow met a timestamp or date it cannot represent (infinity, BC, a year after 9999)."""
 
@@ -148,7 +56,7 @@ _ARROW_TEMPORAL_ERROR = re.compile(
 
 
 def _cause(
-    error: Exception, source: PsqlCopy, stream: _CountingReader, text_temporals: bool
+    error: Exception, source: PsqlCopy, stream: CountingReader, text_temporals: bool
 ) -> Exception:
     """What to raise for an error met while parsing or inserting."""
     # A CSV cut short is a symptom: when psql failed, its error is the cause. Once the stream
@@ -306,7 +214,7 @@ class DuckDBWarehouse(Warehouse):
         cursor = self._cursor()
         view = f"__elt_arrow_{plan.table}"
         with copy_out(self.psql, source_url, query) as source, ExitStack() as stack:
-            stream = _CountingReader(source.data)
+            stream = CountingReader(source.data)
             try:
                 reader = pacsv.open_csv(
                     stream,
@@ -319,7 +227,7 @@ class DuckDBWarehouse(Warehouse):
                     raise _cause(error, source, stream, text_temporals) from error
                 reader = None
             if reader is not None:
-                parsed = _ReadAhead(iter(reader))
+                parsed = ReadAhead(iter(reader), name="elt-csv-parse")
                 stack.callback(parsed.close)
                 batches = iter_with_progress(iter(parsed), progress, lambda: stream.bytes_read)
                 loads = ", ".join(c.load_expr for c in columns)
@@ -330,7 +238,7 @@ class DuckDBWarehouse(Warehouse):
                 # One INSERT (one transaction) per slice of rows: DuckDB holds a transaction's
                 # appended rows in memory, so one INSERT of the whole table grows with it. The
                 # staging table is private; publishing is what must be atomic.
-                for piece in _slices(batches, self.rows_per_commit):
+                for piece in slices(batches, self.rows_per_commit):
                     cursor.register(view, pa.RecordBatchReader.from_batches(reader.schema, piece))
                     try:
                         cursor.execute(insert, [plan.batch.started_at, plan.batch.batch_id])

@@ -16,7 +16,8 @@ from ..identifiers import qualified, quote_ident
 from ..postgres_source import connection_error_reason, copy_out, copy_query
 from ..psql_copy import CopyFailed, PsqlCopy, find_psql, relay
 from ..settings import redact_url
-from .base import Progress, StagePlan, Warehouse
+from ..streams import Progress
+from .base import StagePlan, Warehouse
 
 __all__ = ["PostgresWarehouse"]
 
