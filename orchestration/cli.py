@@ -13,7 +13,6 @@ from extract_load import EltError, LoadFailed, Settings, TableResult, load_sourc
 
 from .demo import with_demo_sources
 from .source_commands import add_sources_parser
-
 from .text_tables import format_table
 
 __all__ = ["main"]
