@@ -24,7 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConfigError
 from .tables import SourceSpec, TableOverride
 
-__all__ = ["DEFAULT_SOURCES_FILE", "load_sources_file", "parse_lookback", "sources_file_path"]
+__all__ = [
+    "DEFAULT_SOURCES_FILE",
+    "check_source_name",
+    "load_sources_file",
+    "parse_lookback",
+    "sources_file_path",
+]
 
 DEFAULT_SOURCES_FILE = "sources.yml"
 _SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
@@ -33,6 +39,16 @@ _LOOKBACK = re.compile(
     r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)\s*$"
 )
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def check_source_name(name: str, where: str) -> str:
+    """A source's name makes its schema raw_<name>: plain lowercase only."""
+    if not _SOURCE_NAME.match(name):
+        raise ConfigError(
+            f"{where}: source name {name!r} must be lowercase letters, digits and _ (it names "
+            "the schema raw_<name>)"
+        )
+    return name
 
 
 def parse_lookback(value: object) -> timedelta:
@@ -107,8 +123,12 @@ def load_sources_file(path: Path) -> dict[str, SourceSpec]:
             "ELT_SOURCES_FILE to your sources file"
         ) from None
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -125,11 +145,7 @@ def load_sources_file(path: Path) -> dict[str, SourceSpec]:
         raise ConfigError("\n".join(lines)) from None
     sources = {}
     for name, source in model.sources.items():
-        if not _SOURCE_NAME.match(name):
-            raise ConfigError(
-                f"{path}:{_line(node, ('sources', name))}: source name {name!r} must be "
-                "lowercase letters, digits and _ (it names the schema raw_<name>)"
-            )
+        check_source_name(name, f"{path}:{_line(node, ('sources', name))}")
         sources[name] = _source_spec(name, source)
     return sources
 

@@ -16,6 +16,7 @@ from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
 from .ledger import Batch
 from .postgres_source import (
+    CURSOR_TYPES,
     TableInfo,
     check_source,
     connect_source,
@@ -34,12 +35,11 @@ __all__ = [
     "load_table",
     "plan_tables",
     "read_catalog",
+    "resolve_source",
     "resolve_source_url",
 ]
 
 log = logging.getLogger(__name__)
-
-_CURSOR_TYPES = {"timestamptz", "timestamp", "date", "int2", "int4", "int8"}
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def _incremental_filter(
     if cursor_before is None:
         return None
     column = next(c for c in info.columns if c.name == spec.cursor_column)
-    if column.base not in _CURSOR_TYPES or column.is_array:
+    if column.base not in CURSOR_TYPES or column.is_array:
         raise ConfigError(
             f"{info.schema}.{info.name}: cursor column {column.name!r} is {column.declared}; "
             "use a timestamp, date or integer column"
@@ -282,6 +282,12 @@ def _result(batch: Batch, spec: TableSpec, status: str, error: str | None) -> Ta
     )
 
 
+def resolve_source(settings: Settings, source: SourceSpec) -> tuple[list[TableSpec], list[str]]:
+    """The tables the source's entry selects in its live catalog, and every problem."""
+    catalog = read_catalog(source, resolve_source_url(source, settings))
+    return resolve_tables(source, catalog, str(settings.sources_file))
+
+
 def plan_tables(
     settings: Settings,
     sources: Iterable[str] | None = None,
@@ -297,8 +303,7 @@ def plan_tables(
     pairs: list[tuple[SourceSpec, TableSpec]] = []
     problems: list[str] = []
     for source in chosen:
-        catalog = read_catalog(source, resolve_source_url(source, settings))
-        specs, found = resolve_tables(source, catalog, str(settings.sources_file))
+        specs, found = resolve_source(settings, source)
         problems += found
         pairs += [(source, spec) for spec in specs]
     if problems:

@@ -17,6 +17,7 @@ from .psql_copy import PsqlCopy
 from .settings import redact_url
 
 __all__ = [
+    "CURSOR_TYPES",
     "TableInfo",
     "check_source",
     "connect_source",
@@ -219,8 +220,9 @@ inner join pg_namespace as n on n.oid = c.relnamespace
 where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm', 'f') and not c.relispartition
 order by c.relname
 """
-_ORDERABLE = {"timestamptz", "timestamp", "date", "int2", "int4", "int8"}
-_TEMPORAL = {"timestamptz", "timestamp", "date"}
+# Base types an incremental cursor can be (ordered, and read back from text exactly).
+CURSOR_TYPES = frozenset({"timestamptz", "timestamp", "date", "int2", "int4", "int8"})
+_TEMPORAL = frozenset({"timestamptz", "timestamp", "date"})
 
 
 def list_tables(connection: psycopg.Connection, schema: str, variable: str) -> list[CatalogTable]:
@@ -234,7 +236,7 @@ def list_tables(connection: psycopg.Connection, schema: str, variable: str) -> l
             CatalogColumn(
                 name=column.name,
                 declared=column.declared,
-                orderable=column.base in _ORDERABLE and not column.is_array,
+                orderable=column.base in CURSOR_TYPES and not column.is_array,
                 temporal=column.base in _TEMPORAL and not column.is_array,
             )
             for column in info.columns

@@ -31,6 +31,8 @@ from .identifiers import quote_ident
 
 __all__ = ["postgres_compares_as_text", "to_postgres"]
 
+# Geometric types: kept, but their `=` is missing (point) or compares areas (box).
+_GEOMETRIC = {"point", "line", "lseg", "box", "path", "polygon", "circle"}
 # Built-in types a PostgreSQL warehouse keeps as they are.
 _KEEP = {
     "bool",
@@ -59,13 +61,7 @@ _KEEP = {
     "xml",
     "bit",
     "varbit",
-    "point",
-    "line",
-    "lseg",
-    "box",
-    "path",
-    "polygon",
-    "circle",
+    *_GEOMETRIC,
 }
 _TEXT = {"bpchar", "enum", "name", "char", "citext", "tsvector", "tsquery"}
 # Warehouse types (format_type, without typmod or []) whose `=` is coarser than the value.
@@ -74,13 +70,7 @@ _COMPARE_AS_TEXT = {
     "jsonb",
     "xml",
     "numeric",
-    "point",
-    "line",
-    "lseg",
-    "box",
-    "path",
-    "polygon",
-    "circle",
+    *_GEOMETRIC,
 }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from extract_load import EltError, LoadFailed, Settings, TableResult, load_sources, plan_tables
 
 from .demo import with_demo_sources
-from .source_commands import add_sources_parser
+from .source_commands import add_source_option, add_sources_parser
 from .text_tables import format_table
 
 __all__ = ["main"]
@@ -211,9 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     recommend.set_defaults(func=_cmd_recommend)
 
     load = commands.add_parser("load", help="load source tables into the raw schemas")
-    load.add_argument(
-        "--source", action="append", help="only this source of sources.yml (repeatable)"
-    )
+    add_source_option(load)
     load.add_argument(
         "--table", action="append", help="only this table, as name or source.name (repeatable)"
     )
@@ -222,14 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare", help="compare raw tables with their sources, every row (exit 1 if they differ)"
     )
-    compare.add_argument("--source", action="append", help="only this source (repeatable)")
+    add_source_option(compare)
     compare.add_argument("--table", action="append")
     compare.set_defaults(func=_cmd_compare)
 
     tables = commands.add_parser(
         "tables", help="the tables sources.yml selects, resolved against the catalogs"
     )
-    tables.add_argument("--source", action="append", help="only this source (repeatable)")
+    add_source_option(tables)
     tables.set_defaults(func=_cmd_tables)
 
     add_sources_parser(commands)

@@ -1,6 +1,7 @@
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 """One Dagster asset per raw table, keyed `raw_<source>/<table>`, grouped by source."""
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
 WAREHOUSE_POOL = "warehouse"
 
 
+@functools.cache
 def _raw_tables() -> list[tuple[SourceSpec, list[dict[str, Any]]]]:
     """Each source of sources.yml with the tables dbt's sources list for it (`elt sources
     dbt` writes them from the catalog): the raw-table assets, known without connecting."""

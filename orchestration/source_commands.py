@@ -9,21 +9,22 @@ import sys
 from pathlib import Path
 
 from extract_load import ConfigError, EltError, Settings, SourceSpec
-from extract_load.catalog import resolve_tables
+from extract_load.config import check_source_name
 from extract_load.discover import discovery_entry
-from extract_load.pipeline import read_catalog, resolve_source_url
+from extract_load.pipeline import read_catalog, resolve_source
 from extract_load.settings import validate_source_url
 
 from .dbt_project import dbt_project
 from .dbt_sources import dbt_sources_path, dbt_sources_yaml
 from .demo import with_demo_sources
 
-__all__ = ["add_sources_parser"]
+__all__ = ["add_source_option", "add_sources_parser"]
 
 DBT_PROJECT_DIR = Path(dbt_project.project_dir)
 
 
 def _discover(args: argparse.Namespace) -> int:
+    check_source_name(args.name, "--name")
     source = SourceSpec(args.name, args.url_env, kind=args.kind, source_schema=args.schema)
     url = os.environ.get(args.url_env, "").strip()
     if not url:
@@ -43,10 +44,9 @@ def _discover(args: argparse.Namespace) -> int:
 def _source_problems(settings: Settings, source: SourceSpec) -> list[str]:
     """Everything wrong with one entry, against its live source and its dbt sources file."""
     try:
-        catalog = read_catalog(source, resolve_source_url(source, settings))
+        tables, problems = resolve_source(settings, source)
     except EltError as error:
         return [f"{settings.sources_file}: source {source.name!r}: {error}"]
-    tables, problems = resolve_tables(source, catalog, str(settings.sources_file))
     path = dbt_sources_path(DBT_PROJECT_DIR, source.name)
     expected = dbt_sources_yaml(source, tables)
     if not problems and (not path.exists() or path.read_text(encoding="utf-8") != expected):
@@ -55,11 +55,17 @@ def _source_problems(settings: Settings, source: SourceSpec) -> list[str]:
     return problems
 
 
-def _check(args: argparse.Namespace) -> int:
+def _chosen(args: argparse.Namespace) -> tuple[Settings, list[SourceSpec]]:
+    """The settings (demo filled in) and the sources `--source` names, or all of them."""
     settings = with_demo_sources(Settings.from_env(), args.source)
-    chosen = [settings.source(name) for name in args.source] if args.source else None
+    names = args.source or list(settings.sources)
+    return settings, [settings.source(name) for name in names]
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings, chosen = _chosen(args)
     problems = []
-    for source in chosen or list(settings.sources.values()):
+    for source in chosen:
         found = _source_problems(settings, source)
         problems += found
         if not found:
@@ -70,11 +76,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _dbt(args: argparse.Namespace) -> int:
-    settings = with_demo_sources(Settings.from_env(), args.source)
-    chosen = [settings.source(name) for name in args.source] if args.source else None
-    for source in chosen or list(settings.sources.values()):
-        catalog = read_catalog(source, resolve_source_url(source, settings))
-        tables, problems = resolve_tables(source, catalog, str(settings.sources_file))
+    settings, chosen = _chosen(args)
+    for source in chosen:
+        tables, problems = resolve_source(settings, source)
         if problems:
             raise ConfigError("\n".join(problems))
         path = dbt_sources_path(DBT_PROJECT_DIR, source.name)
@@ -85,6 +89,12 @@ def _dbt(args: argparse.Namespace) -> int:
             path.write_text(text, encoding="utf-8")
         print(f"{path}: {len(tables)} table(s){' (unchanged)' if unchanged else ''}")
     return 0
+
+
+def add_source_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source", action="append", help="only this source of sources.yml (repeatable)"
+    )
 
 
 def add_sources_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -103,8 +113,8 @@ def add_sources_parser(commands: argparse._SubParsersAction) -> None:  # type: i
     check = verbs.add_parser(
         "check", help="compare sources.yml with the live sources and dbt's sources (exit 1)"
     )
-    check.add_argument("--source", action="append", help="only this source (repeatable)")
+    add_source_option(check)
     check.set_defaults(func=_check)
     dbt = verbs.add_parser("dbt", help="write dbt's sources file of each source")
-    dbt.add_argument("--source", action="append", help="only this source (repeatable)")
+    add_source_option(dbt)
     dbt.set_defaults(func=_dbt)
