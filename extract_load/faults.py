@@ -38,7 +38,9 @@ _TRANSIENT_MESSAGES = (
 def is_transient(error: BaseException) -> bool:
     """True for a fault that a later attempt may not meet; follows the `__cause__` chain."""
     seen: BaseException | None = error
-    while seen is not None:
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:  # `raise e from e` makes a loop
+        visited.add(id(seen))
         if isinstance(seen, psycopg.Error):
             code = seen.sqlstate
             if code is not None:

@@ -158,3 +158,14 @@ def test_bad_credentials_and_urls_fail_at_once(tmp_path, events_url):
 )
 def test_which_faults_are_transient(error, transient):
     assert is_transient(error) is transient
+
+
+def test_an_error_that_is_its_own_cause_is_not_transient():
+    # `raise error from error` (as a library may do) makes the cause chain a loop; following
+    # it must end, with the answer for the error itself.
+    error = ValueError("a cast that failed")
+    error.__cause__ = error
+    assert is_transient(error) is False
+    dropped = psycopg.OperationalError("server closed the connection unexpectedly")
+    dropped.__cause__ = dropped
+    assert is_transient(dropped) is True
