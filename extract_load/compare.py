@@ -14,8 +14,8 @@ from .errors import EltError
 from .identifiers import qualified
 from .ledger import Batch
 from .pipeline import resolve_source_url
-from .postgres_source import connect_source, read_table_info
 from .settings import Settings
+from .source_kinds import source_kind
 from .tables import SourceSpec, TableSpec
 from .warehouse import StagePlan, Warehouse, open_warehouse
 
@@ -48,30 +48,34 @@ class Comparison:
 
 
 def compare_table(
-    warehouse: Warehouse, source: SourceSpec, spec: TableSpec, url: str
+    warehouse: Warehouse,
+    source: SourceSpec,
+    spec: TableSpec,
+    url: str,
+    psql: str | None = None,
 ) -> Comparison:
     """Compare one raw table with its source, column by column, every row."""
     schema = source.raw_schema
     if warehouse.table_columns(schema, spec.name) is None:
         raise EltError(f"{schema}.{spec.name} is not loaded yet: run `elt load` first")
-    with connect_source(url, source.url_env) as connection:
-        info = read_table_info(connection, source.schema or "", spec.name, source.url_env)
-        columns = tuple(c for c in info.columns if c.name not in spec.exclude_columns)
-        batch = Batch(source=source.name, table=spec.name, mode="compare")
-        plan = StagePlan(schema, spec.name, info, columns, None, batch, purpose="compare")
-        try:
-            source_rows = warehouse.write_stage(plan, url, lambda rows, size: None)
-            names = [column.name for column in columns]
-            comparison = Comparison(
-                source=source.name,
-                table=spec.name,
-                source_rows=source_rows,
-                raw_rows=warehouse.row_count(schema, spec.name),
-                missing_in_raw=warehouse.count_rows_not_in(schema, plan.stage, spec.name, names),
-                not_in_source=warehouse.count_rows_not_in(schema, spec.name, plan.stage, names),
-            )
-        finally:
-            warehouse.execute(f"DROP TABLE IF EXISTS {qualified(schema, plan.stage)}")
+    table = source_kind(source, psql).table(source, spec.name, url)
+    names = [name for name in table.column_names if name not in spec.exclude_columns]
+    batch = Batch(source=source.name, table=spec.name, mode="compare")
+    plan = StagePlan(schema, spec.name, batch, purpose="compare")
+    try:
+        source_rows = warehouse.write_stage(
+            plan, table.read(spec.exclude_columns), lambda rows, size: None
+        )
+        comparison = Comparison(
+            source=source.name,
+            table=spec.name,
+            source_rows=source_rows,
+            raw_rows=warehouse.row_count(schema, spec.name),
+            missing_in_raw=warehouse.count_rows_not_in(schema, plan.stage, spec.name, names),
+            not_in_source=warehouse.count_rows_not_in(schema, spec.name, plan.stage, names),
+        )
+    finally:
+        warehouse.execute(f"DROP TABLE IF EXISTS {qualified(schema, plan.stage)}")
     (log.info if comparison.matches else log.warning)("%s", comparison.describe())
     return comparison
 
@@ -83,6 +87,9 @@ def compare_sources(
     warehouse = open_warehouse(settings)
     try:
         urls = {source.name: resolve_source_url(source, settings) for source, _ in pairs}
-        return [compare_table(warehouse, source, spec, urls[source.name]) for source, spec in pairs]
+        return [
+            compare_table(warehouse, source, spec, urls[source.name], settings.psql)
+            for source, spec in pairs
+        ]
     finally:
         warehouse.close()

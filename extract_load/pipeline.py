@@ -9,21 +9,12 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from psycopg import sql
-
 from .catalog import CatalogTable, resolve_tables
 from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
 from .ledger import Batch
-from .postgres_source import (
-    CURSOR_TYPES,
-    TableInfo,
-    check_source,
-    connect_source,
-    list_tables,
-    read_table_info,
-)
 from .settings import Settings
+from .source_kinds import SourceTable, source_kind
 from .tables import SourceSpec, TableSpec
 from .warehouse import StagePlan, Warehouse, open_warehouse
 
@@ -92,11 +83,7 @@ def resolve_source_url(source: SourceSpec, settings: Settings) -> str:
 
 def read_catalog(source: SourceSpec, url: str) -> list[CatalogTable]:
     """Every table of the source's schema, as its catalog describes it."""
-    if source.kind != "postgres":
-        raise ConfigError(f"source {source.name!r}: kind {source.kind!r} cannot be read yet")
-    assert source.schema is not None, "PostgreSQL sources default to public"
-    with connect_source(url, source.url_env) as connection:
-        return list_tables(connection, source.schema, source.url_env)
+    return source_kind(source).catalog(source, url)
 
 
 class _ProgressLog:
@@ -125,39 +112,17 @@ class _ProgressLog:
         )
 
 
-def _incremental_filter(
-    spec: TableSpec, info: TableInfo, cursor_before: str | None
-) -> sql.Composable | None:
-    if cursor_before is None:
-        return None
-    column = next(c for c in info.columns if c.name == spec.cursor_column)
-    if column.base not in CURSOR_TYPES or column.is_array:
-        raise ConfigError(
-            f"{info.schema}.{info.name}: cursor column {column.name!r} is {column.declared}; "
-            "use a timestamp, date or integer column"
-        )
-    lookback: sql.Composable = (
-        sql.Literal(spec.lookback)
-        if column.base in ("timestamptz", "timestamp", "date")
-        else sql.Literal(0)
-    )
-    # Re-read a window before the cursor: rows committed late, or updated in the same second.
-    return sql.SQL("{} >= CAST({} AS {}) - {}").format(
-        sql.Identifier(column.name), sql.Literal(cursor_before), sql.SQL(column.base_sql), lookback
-    )
-
-
-def _check_config(spec: TableSpec, info: TableInfo) -> None:
-    names = set(info.column_names)
+def _check_config(spec: TableSpec, table: SourceTable) -> None:
+    names = set(table.column_names)
     missing_key = [k for k in spec.primary_key if k not in names]
     if missing_key:
         raise SchemaDriftError(
-            f"{info.schema}.{info.name}: primary key column(s) {missing_key} are not in the "
+            f"{table.label}: primary key column(s) {missing_key} are not in the "
             "source table; nothing was written. Fix primary_key in sources.yml"
         )
     if spec.cursor_column and spec.cursor_column not in names:
         raise SchemaDriftError(
-            f"{info.schema}.{info.name}: cursor column {spec.cursor_column!r} is not in the "
+            f"{table.label}: cursor column {spec.cursor_column!r} is not in the "
             "source table; nothing was written. Fix cursor_column in sources.yml"
         )
 
@@ -181,13 +146,14 @@ def load_table(
     url: str,
     max_bad_fraction: float = 0.01,
     retry: RetryPolicy | None = None,
+    psql: str | None = None,
 ) -> TableResult:
     """Load one table; a passing fault (a dropped connection, a restarting server) is retried
     with exponential backoff, each attempt a batch of its own in the ledger."""
     retry = retry or RetryPolicy()
     key = f"{source.name}.{spec.name}"
     for attempt in range(1, retry.attempts + 1):
-        result, error = _load_once(warehouse, source, spec, url, max_bad_fraction)
+        result, error = _load_once(warehouse, source, spec, url, max_bad_fraction, psql)
         if error is None or not is_transient(error) or attempt == retry.attempts:
             if error is not None and attempt > 1:
                 log.error("%s: failed after %d attempt(s): %s", key, attempt, result.error)
@@ -212,6 +178,7 @@ def _load_once(
     spec: TableSpec,
     url: str,
     max_bad_fraction: float,
+    psql: str | None,
 ) -> tuple[TableResult, Exception | None]:
     """One attempt at loading one table as one batch; the ledger records it either way."""
     key = f"{source.name}.{spec.name}"
@@ -219,31 +186,31 @@ def _load_once(
     batch = Batch(source=source.name, table=spec.name, mode=spec.mode)
     plan: StagePlan | None = None
     try:
-        with connect_source(url, source.url_env) as connection:
-            info = read_table_info(connection, source.schema or "", spec.name, source.url_env)
-            _check_config(spec, info)
-            columns = tuple(c for c in info.columns if c.name not in spec.exclude_columns)
-            if spec.mode == "incremental":
-                batch.cursor_column = spec.cursor_column
-                if warehouse.table_columns(schema, spec.name) is not None:
-                    batch.cursor_before = warehouse.read_cursor(source.name, spec.name)
-            where = _incremental_filter(spec, info, batch.cursor_before)
-            plan = StagePlan(schema, spec.name, info, columns, where, batch)
-            warehouse.start_batch(batch)
-            log.info(
-                "%s: reading (%s%s)",
-                key,
-                spec.mode,
-                f" from {batch.cursor_column} >= {batch.cursor_before} - {spec.lookback}"
-                if batch.cursor_before
-                else "",
-            )
-            batch.rows_read = warehouse.write_stage(plan, url, _ProgressLog(key))
+        table = source_kind(source, psql).table(source, spec.name, url)
+        _check_config(spec, table)
+        if spec.mode == "incremental":
+            batch.cursor_column = spec.cursor_column
+            if warehouse.table_columns(schema, spec.name) is not None:
+                batch.cursor_before = warehouse.read_cursor(source.name, spec.name)
+        read = table.read(
+            spec.exclude_columns, batch.cursor_column, batch.cursor_before, spec.lookback
+        )
+        plan = StagePlan(schema, spec.name, batch)
+        warehouse.start_batch(batch)
+        log.info(
+            "%s: reading (%s%s)",
+            key,
+            spec.mode,
+            f" from {batch.cursor_column} >= {batch.cursor_before} - {spec.lookback}"
+            if batch.cursor_before
+            else "",
+        )
+        batch.rows_read = warehouse.write_stage(plan, read, _ProgressLog(key))
         # Without a configured key, the source's declared one guards against duplicates. When
         # the source enforces exactly that key, its rows cannot break it: skip the check (a
         # sort of the whole batch in the warehouse).
-        primary_key = spec.primary_key or info.primary_key
-        enforced = bool(info.primary_key) and set(primary_key) == set(info.primary_key)
+        primary_key = spec.primary_key or table.primary_key
+        enforced = bool(table.primary_key) and set(primary_key) == set(table.primary_key)
         warehouse.publish(plan, spec.mode, primary_key, max_bad_fraction, check_keys=not enforced)
     except Exception as error:
         if plan is not None:
@@ -333,7 +300,7 @@ def load_sources(
     try:
         urls = {name: resolve_source_url(source, settings) for name, source in sources.items()}
         for name, source in sources.items():
-            check_source(urls[name], source.url_env)
+            source_kind(source).check(source, urls[name])
             warehouse.ensure_schema(source.raw_schema)
         # Incremental (usually the largest) tables first, so the pool ends evenly.
         ordered = sorted(pairs, key=lambda pair: pair[1].mode != "incremental")
@@ -346,6 +313,7 @@ def load_sources(
                 urls[pair[0].name],
                 settings.max_bad_rows_fraction,
                 RetryPolicy(settings.max_attempts, settings.retry_base_seconds),
+                settings.psql,
             )
             if on_result is not None:
                 with lock:

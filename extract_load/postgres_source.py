@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import psycopg
 from psycopg import sql
 
 from .catalog import CatalogColumn, CatalogTable
 from .columns import SourceColumn
-from .errors import SourceError
+from .errors import ConfigError, SourceError
 from .identifiers import qualified
 from .psql_copy import PsqlCopy
+from .reads import CopyRead
 from .settings import redact_url
 
 __all__ = [
     "CURSOR_TYPES",
+    "PostgresRead",
     "TableInfo",
     "check_source",
     "connect_source",
     "connection_error_reason",
     "copy_out",
     "copy_query",
+    "incremental_filter",
     "list_tables",
     "read_table_info",
 ]
@@ -178,6 +182,44 @@ def read_table_info(
     )
     primary_key = tuple(name for (name,) in connection.execute(_PRIMARY_KEY, {"relid": relid}))
     return TableInfo(schema, table, kind, columns, primary_key)
+
+
+@dataclass(frozen=True)
+class PostgresRead(CopyRead):
+    """One table of a PostgreSQL source, read by psql's COPY with the loaders' session."""
+
+    psql: str
+    url: str
+    info: TableInfo
+    columns: tuple[SourceColumn, ...]  # the columns to read (excluded ones removed)
+    where: sql.Composable | None = None  # the incremental filter, if any
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"{self.info.schema}.{self.info.name}"
+
+    def copy(self, select_exprs: Sequence[str], options: str) -> PsqlCopy:
+        query = copy_query(
+            self.info.schema, self.info.name, list(select_exprs), self.where, options
+        )
+        return copy_out(self.psql, self.url, query)
+
+
+def incremental_filter(
+    info: TableInfo, cursor_column: str, cursor_before: str, lookback: timedelta
+) -> sql.Composable:
+    """`cursor >= saved cursor - lookback`: rows committed late, or updated in the same second,
+    are read again (and merged as unchanged)."""
+    column = next(c for c in info.columns if c.name == cursor_column)
+    if column.base not in CURSOR_TYPES or column.is_array:
+        raise ConfigError(
+            f"{info.schema}.{info.name}: cursor column {column.name!r} is {column.declared}; "
+            "use a timestamp, date or integer column"
+        )
+    window: sql.Composable = sql.Literal(lookback if column.base in _TEMPORAL else 0)
+    return sql.SQL("{} >= CAST({} AS {}) - {}").format(
+        sql.Identifier(column.name), sql.Literal(cursor_before), sql.SQL(column.base_sql), window
+    )
 
 
 def copy_out(psql: str, url: str, query: sql.Composable) -> PsqlCopy:

@@ -5,7 +5,7 @@ one table is one of two things, and both warehouses consume both:
 
 - `ArrowRead`: Arrow record batches with exact types, and each column's type on each warehouse
   (`LandingColumn`). Any source kind produces these (MySQL; the file and HTTP sources next).
-- `PostgresRead` (extract_load/postgres_source.py): a PostgreSQL table that can also stream
+- `CopyRead` (made by extract_load/postgres_source.py): a PostgreSQL table that can also stream
   itself as COPY through psql. Where both ends speak PostgreSQL's own formats that is the fast
   path: binary COPY piped into a PostgreSQL warehouse unparsed, CSV parsed by Arrow into DuckDB.
 
@@ -17,13 +17,26 @@ PostgreSQL).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-__all__ = ["ArrowRead", "LandingColumn", "duckdb_type", "landing_column", "postgres_type"]
+if TYPE_CHECKING:
+    from .catalog_types import SourceColumn
+    from .psql_copy import PsqlCopy
+
+__all__ = [
+    "ArrowRead",
+    "CopyRead",
+    "LandingColumn",
+    "SourceRead",
+    "duckdb_type",
+    "landing_column",
+    "postgres_type",
+]
 
 # DuckDB's DECIMAL holds at most 38 digits.
 _DUCKDB_MAX_PRECISION = 38
@@ -167,6 +180,7 @@ class ArrowRead(ABC):
         column concerned is named in a warning by the source."""
         return 0
 
+    @abstractmethod
     def close(self) -> None:
         """Stop reading and free the source's connection; safe to call twice."""
 
@@ -180,3 +194,20 @@ class ArrowRead(ABC):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class CopyRead(ABC):
+    """A PostgreSQL table that streams itself as `COPY ... TO STDOUT` through psql: the fast
+    path when both ends speak PostgreSQL's formats. The warehouse says which expression of
+    each column to select and in which format; the source knows where and how to read."""
+
+    label: str
+    columns: tuple[SourceColumn, ...]  # as PostgreSQL's catalog declares them
+
+    @abstractmethod
+    def copy(self, select_exprs: Sequence[str], options: str) -> PsqlCopy:
+        """A psql process (not yet started: use it as a context manager) sending
+        `COPY (SELECT <select_exprs> FROM <table> [WHERE <filter>]) TO STDOUT (<options>)`."""
+
+
+SourceRead = ArrowRead | CopyRead

@@ -24,7 +24,6 @@ def open_warehouse(settings: Settings) -> Warehouse:
             settings.block_bytes,
             settings.duckdb_memory_limit,
             settings.duckdb_lock_wait_seconds,
-            settings.psql,
         )
     warehouse.ensure_metadata()
     return warehouse

@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
-
-from ..columns import SourceColumn
 from ..errors import BadRowsError, SchemaDriftError
 from ..identifiers import qualified, quote_ident
 from ..ledger import METADATA_DDL, Batch
-from ..postgres_source import TableInfo
+from ..reads import ArrowRead, CopyRead, SourceRead
 from ..streams import Progress
 
 __all__ = ["StagePlan", "Warehouse", "stage_name"]
@@ -38,13 +35,10 @@ def stage_name(table: str, purpose: str = "stage") -> str:
 
 @dataclass(frozen=True)
 class StagePlan:
-    """Everything needed to write one batch into its staging table."""
+    """Where one batch is staged: the warehouse's side only (the source's is a `SourceRead`)."""
 
     schema: str  # the warehouse schema, raw_<source>
     table: str
-    info: TableInfo  # the source table
-    columns: tuple[SourceColumn, ...]  # the columns to read (excluded ones removed)
-    where: psycopg.sql.Composable | None  # the incremental filter, if any
     batch: Batch
     purpose: str = "stage"  # names the staging table: __stage_<table>, __compare_<table>
 
@@ -75,9 +69,20 @@ class Warehouse(ABC):
     def table_columns(self, schema: str, table: str) -> dict[str, str] | None:
         """Column name -> type as the warehouse describes it; None if there is no such table."""
 
+    def write_stage(self, plan: StagePlan, read: SourceRead, progress: Progress) -> int:
+        """Create the staging table, stream the source's rows into it, return the row count."""
+        if isinstance(read, ArrowRead):
+            with read:
+                return self._write_arrow(plan, read, progress)
+        return self._write_copy(plan, read, progress)
+
     @abstractmethod
-    def write_stage(self, plan: StagePlan, source_url: str, progress: Progress) -> int:
-        """Create the staging table, stream the source rows into it, return the row count."""
+    def _write_arrow(self, plan: StagePlan, read: ArrowRead, progress: Progress) -> int:
+        """Stage Arrow record batches, typed as `read.columns` says for this warehouse."""
+
+    @abstractmethod
+    def _write_copy(self, plan: StagePlan, read: CopyRead, progress: Progress) -> int:
+        """Stage a PostgreSQL table's COPY stream: the fast path."""
 
     @abstractmethod
     def _replace(self, schema: str, target: str, stage: str, columns: Sequence[str]) -> None:

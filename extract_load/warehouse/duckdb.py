@@ -1,4 +1,8 @@
-"""The DuckDB warehouse: one file, rows streamed from PostgreSQL CSV (psql) through Arrow."""
+"""The DuckDB warehouse: one file, written from Arrow record batches.
+
+A PostgreSQL source's table arrives as psql's CSV, parsed by Arrow with a type per column (the
+fast path); any other source hands over Arrow batches typed already.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,8 +22,8 @@ import pyarrow.csv as pacsv
 from ..columns import duckdb_compares_as_text, fallback_warnings, to_duckdb
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
-from ..postgres_source import copy_out, copy_query
-from ..psql_copy import CopyFailed, PsqlCopy, find_psql
+from ..psql_copy import CopyFailed, PsqlCopy
+from ..reads import ArrowRead, CopyRead
 from ..streams import CountingReader, Progress, ReadAhead, iter_with_progress, slices
 from .base import StagePlan, Warehouse
 
@@ -86,7 +90,6 @@ class DuckDBWarehouse(Warehouse):
         block_bytes: int = 1 << 20,
         memory_limit: str = "192MB",
         lock_wait_seconds: float = 300,
-        psql: str | None = None,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = connect_waiting_for_lock(path, lock_wait_seconds)
@@ -101,7 +104,6 @@ class DuckDBWarehouse(Warehouse):
                 f"512MB or 2GB ({error})"
             ) from None
         self.path = path
-        self.psql = psql or find_psql()
         self.block_bytes = block_bytes
         self.rows_per_commit = 500_000
         self._local = threading.local()
@@ -166,37 +168,82 @@ class DuckDBWarehouse(Warehouse):
             for c in columns
         ]
 
-    def write_stage(self, plan: StagePlan, source_url: str, progress: Progress) -> int:
-        mapped = [to_duckdb(column) for column in plan.columns]
-        fallback_warnings(f"{plan.info.schema}.{plan.info.name}", plan.columns, mapped)
-        try:
-            return self._stream_stage(plan, source_url, progress, text_temporals=False)
-        except _TemporalOutOfRange as error:
-            log.info(
-                "%s.%s: %s; reading it again with timestamps and dates as text",
-                plan.info.schema,
-                plan.info.name,
-                error,
-            )
-            return self._stream_stage(plan, source_url, progress, text_temporals=True)
-
-    def _stream_stage(
-        self, plan: StagePlan, source_url: str, progress: Progress, text_temporals: bool
-    ) -> int:
-        columns = [to_duckdb(column, text_temporals) for column in plan.columns]
+    def _create_stage(self, plan: StagePlan, definitions: Sequence[tuple[str, str]]) -> str:
         stage = qualified(plan.schema, plan.stage)
-        definitions = ", ".join(f"{quote_ident(c.name)} {c.duckdb_type}" for c in columns)
+        columns = ", ".join(f"{quote_ident(name)} {kind}" for name, kind in definitions)
         self.execute(
-            f"CREATE OR REPLACE TABLE {stage} ({definitions}, "
+            f"CREATE OR REPLACE TABLE {stage} ({columns}, "
             "_loaded_at TIMESTAMPTZ NOT NULL, _batch_id VARCHAR NOT NULL)"
         )
-        query = copy_query(
-            plan.info.schema,
-            plan.info.name,
-            [c.source_expr for c in columns],
-            plan.where,
-            "FORMAT csv",
+        return stage
+
+    def _insert_slices(
+        self,
+        plan: StagePlan,
+        schema: pa.Schema,
+        batches: Iterator[pa.RecordBatch],
+        loads: str,
+        on_error: Callable[[Exception], Exception],
+    ) -> None:
+        """INSERT the batches, `loads` selecting each column from the registered Arrow view.
+
+        One INSERT (one transaction) per slice of rows: DuckDB holds a transaction's appended
+        rows in memory, so one INSERT of the whole table grows with it. The staging table is
+        private; publishing is what must be atomic.
+        """
+        cursor = self._cursor()
+        view = f"__elt_arrow_{plan.table}"
+        insert = (
+            f"INSERT INTO {qualified(plan.schema, plan.stage)} SELECT {loads}, "
+            f"?::TIMESTAMPTZ, ? FROM {quote_ident(view)}"
         )
+        for piece in slices(batches, self.rows_per_commit):
+            cursor.register(view, pa.RecordBatchReader.from_batches(schema, piece))
+            try:
+                cursor.execute(insert, [plan.batch.started_at, plan.batch.batch_id])
+            except (duckdb.Error, pa.ArrowException) as error:
+                raise on_error(error) from error
+            finally:
+                cursor.unregister(view)
+
+    def _write_arrow(self, plan: StagePlan, read: ArrowRead, progress: Progress) -> int:
+        self._create_stage(plan, [(c.name, c.duckdb_type) for c in read.columns])
+        loads = ", ".join(f"CAST({quote_ident(c.name)} AS {c.duckdb_type})" for c in read.columns)
+        failed: list[Exception] = []
+
+        def source_batches() -> Iterator[pa.RecordBatch]:
+            try:
+                yield from read.batches()
+            except Exception as error:  # DuckDB wraps it: keep the source's own error
+                failed.append(error)
+                raise
+
+        batches = iter_with_progress(source_batches(), progress, lambda: read.bytes_read)
+        self._insert_slices(
+            plan, read.schema, batches, loads, lambda error: failed[0] if failed else error
+        )
+        rows_out = read.finish()
+        staged = self.row_count(plan.schema, plan.stage)
+        if staged != rows_out:
+            raise CopyFailed(f"{read.label}: the source sent {rows_out:,} rows, {staged:,} arrived")
+        return staged
+
+    def _write_copy(self, plan: StagePlan, read: CopyRead, progress: Progress) -> int:
+        mapped = [to_duckdb(column) for column in read.columns]
+        fallback_warnings(read.label, read.columns, mapped)
+        try:
+            return self._stream_stage(plan, read, progress, text_temporals=False)
+        except _TemporalOutOfRange as error:
+            log.info(
+                "%s: %s; reading it again with timestamps and dates as text", read.label, error
+            )
+            return self._stream_stage(plan, read, progress, text_temporals=True)
+
+    def _stream_stage(
+        self, plan: StagePlan, read: CopyRead, progress: Progress, text_temporals: bool
+    ) -> int:
+        columns = [to_duckdb(column, text_temporals) for column in read.columns]
+        stage = self._create_stage(plan, [(c.name, c.duckdb_type) for c in columns])
         read_options = pacsv.ReadOptions(
             column_names=[c.name for c in columns], block_size=self.block_bytes
         )
@@ -211,9 +258,10 @@ class DuckDBWarehouse(Warehouse):
             false_values=["f"],
         )
         parse_options = pacsv.ParseOptions(newlines_in_values=True)
-        cursor = self._cursor()
-        view = f"__elt_arrow_{plan.table}"
-        with copy_out(self.psql, source_url, query) as source, ExitStack() as stack:
+        with (
+            read.copy([c.source_expr for c in columns], "FORMAT csv") as source,
+            ExitStack() as stack,
+        ):
             stream = CountingReader(source.data)
             try:
                 reader = pacsv.open_csv(
@@ -231,21 +279,13 @@ class DuckDBWarehouse(Warehouse):
                 stack.callback(parsed.close)
                 batches = iter_with_progress(iter(parsed), progress, lambda: stream.bytes_read)
                 loads = ", ".join(c.load_expr for c in columns)
-                insert = (
-                    f"INSERT INTO {stage} SELECT {loads}, ?::TIMESTAMPTZ, ? "
-                    f"FROM {quote_ident(view)}"
+                self._insert_slices(
+                    plan,
+                    reader.schema,
+                    batches,
+                    loads,
+                    lambda error: _cause(error, source, stream, text_temporals),
                 )
-                # One INSERT (one transaction) per slice of rows: DuckDB holds a transaction's
-                # appended rows in memory, so one INSERT of the whole table grows with it. The
-                # staging table is private; publishing is what must be atomic.
-                for piece in slices(batches, self.rows_per_commit):
-                    cursor.register(view, pa.RecordBatchReader.from_batches(reader.schema, piece))
-                    try:
-                        cursor.execute(insert, [plan.batch.started_at, plan.batch.batch_id])
-                    except (duckdb.Error, pa.ArrowException) as error:
-                        raise _cause(error, source, stream, text_temporals) from error
-                    finally:
-                        cursor.unregister(view)
             rows_out = source.finish()
         rows = self.row_count(plan.schema, plan.stage)
         if rows != rows_out:

@@ -1,4 +1,8 @@
-"""The PostgreSQL warehouse: rows piped from the source as binary COPY by psql, never parsed."""
+"""The PostgreSQL warehouse: rows written by psql's COPY.
+
+A PostgreSQL source's table is piped in as binary COPY, never parsed (the fast path); Arrow
+batches from any other source are written as CSV (extract_load/arrow_csv.py).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ..arrow_csv import arrow_csv
 from ..columns import fallback_warnings, postgres_compares_as_text, to_postgres
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
-from ..postgres_source import connection_error_reason, copy_out, copy_query
+from ..postgres_source import connection_error_reason
 from ..psql_copy import CopyFailed, PsqlCopy, find_psql, relay
+from ..reads import ArrowRead, CopyRead
 from ..settings import redact_url
 from ..streams import Progress
 from .base import StagePlan, Warehouse
@@ -94,38 +100,39 @@ class PostgresWarehouse(Warehouse):
             for c in columns
         ]
 
-    def write_stage(self, plan: StagePlan, source_url: str, progress: Progress) -> int:
-        columns = [to_postgres(column) for column in plan.columns]
-        fallback_warnings(f"{plan.info.schema}.{plan.info.name}", plan.columns, columns)
+    def _create_stage(self, plan: StagePlan, definitions: Sequence[tuple[str, str]]) -> str:
+        """The staging table; the batch's metadata come from column defaults, so that a COPY
+        carries the source's columns only (`_drop_defaults` once it is done)."""
         stage = qualified(plan.schema, plan.stage)
-        definitions = ", ".join(f"{quote_ident(c.name)} {c.pg_type}" for c in columns)
-        batch = plan.batch
+        columns = ", ".join(f"{quote_ident(name)} {kind}" for name, kind in definitions)
         self.execute(f"DROP TABLE IF EXISTS {stage}")
-        # The batch's metadata come from column defaults: the COPY carries source columns only.
         create = sql.SQL(
             "CREATE TABLE {} ({}, _loaded_at timestamptz NOT NULL DEFAULT {}, "
             "_batch_id text NOT NULL DEFAULT {})"
         ).format(
             sql.SQL(stage),
-            sql.SQL(definitions),
-            sql.Literal(batch.started_at),
-            sql.Literal(batch.batch_id),
+            sql.SQL(columns),
+            sql.Literal(plan.batch.started_at),
+            sql.Literal(plan.batch.batch_id),
         )
         self.execute(create.as_string(self._connection()))
-        query = copy_query(
-            plan.info.schema,
-            plan.info.name,
-            [c.source_expr for c in columns],
-            plan.where,
-            "FORMAT binary",
-        )
+        return stage
+
+    def _drop_defaults(self, stage: str) -> None:
+        self.execute(f"ALTER TABLE {stage} ALTER COLUMN _loaded_at DROP DEFAULT")
+        self.execute(f"ALTER TABLE {stage} ALTER COLUMN _batch_id DROP DEFAULT")
+
+    def _write_copy(self, plan: StagePlan, read: CopyRead, progress: Progress) -> int:
+        columns = [to_postgres(column) for column in read.columns]
+        fallback_warnings(read.label, read.columns, columns)
+        stage = self._create_stage(plan, [(c.name, c.pg_type) for c in columns])
         column_list = ", ".join(quote_ident(c.name) for c in columns)
         copy_in = f"COPY {stage} ({column_list}) FROM STDIN (FORMAT binary)"
         # Binary COPY out of the source, piped into binary COPY into the stage: two psql
         # processes, the rows never parsed. Leaving the block early kills both, and the stage
         # (private until published) is dropped by the caller.
         with (
-            copy_out(self.psql, source_url, query) as source,
+            read.copy([c.source_expr for c in columns], "FORMAT binary") as source,
             PsqlCopy(self.psql, self.url, copy_in, "in") as target,
         ):
             relay(source, target, lambda size: progress(-1, size))
@@ -133,8 +140,29 @@ class PostgresWarehouse(Warehouse):
             rows = target.finish()
         if rows != rows_out:
             raise CopyFailed(f"{stage}: the source sent {rows_out:,} rows, {rows:,} arrived")
-        self.execute(f"ALTER TABLE {stage} ALTER COLUMN _loaded_at DROP DEFAULT")
-        self.execute(f"ALTER TABLE {stage} ALTER COLUMN _batch_id DROP DEFAULT")
+        self._drop_defaults(stage)
+        return rows
+
+    def _write_arrow(self, plan: StagePlan, read: ArrowRead, progress: Progress) -> int:
+        stage = self._create_stage(plan, [(c.name, c.postgres_type) for c in read.columns])
+        column_list = ", ".join(quote_ident(c.name) for c in read.columns)
+        copy_in = f"COPY {stage} ({column_list}) FROM STDIN (FORMAT csv)"
+        rows_in = 0
+        with PsqlCopy(self.psql, self.url, copy_in, "in") as target:
+            try:
+                for batch in read.batches():
+                    target.data.write(arrow_csv(batch))
+                    rows_in += batch.num_rows
+                    progress(rows_in, read.bytes_read)
+            except BrokenPipeError as error:  # psql ended: say why, not "broken pipe"
+                raise (target.failure(wait_seconds=10) or error) from error
+            rows = target.finish()
+        rows_out = read.finish()
+        if not rows == rows_in == rows_out:
+            raise CopyFailed(
+                f"{read.label}: the source sent {rows_out:,} rows, {rows:,} arrived in {stage}"
+            )
+        self._drop_defaults(stage)
         return rows
 
     def _rename(self, schema: str, stage: str, target: str) -> None:

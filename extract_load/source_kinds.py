@@ -1,0 +1,121 @@
+"""Every kind of source behind one interface: can it be reached, what is in its catalog, and
+one table's columns, key and read (a `SourceRead`, the seam's source side).
+
+The pipeline, `elt compare` and `elt sources` ask a `SourceKind` and never a source module, so
+that a new kind (files, HTTP) is one class here and a module of its own.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import timedelta
+
+from .catalog import CatalogTable
+from .errors import ConfigError
+from .postgres_source import (
+    PostgresRead,
+    TableInfo,
+    check_source,
+    connect_source,
+    incremental_filter,
+    list_tables,
+    read_table_info,
+)
+from .psql_copy import find_psql
+from .reads import SourceRead
+from .tables import SourceSpec
+
+__all__ = ["SourceKind", "SourceTable", "source_kind"]
+
+
+class SourceTable(ABC):
+    """One table of a source, as its catalog describes it now."""
+
+    label: str  # `schema.table`, for messages
+    column_names: tuple[str, ...]
+    primary_key: tuple[str, ...]  # as the source declares it; () if none
+
+    @abstractmethod
+    def read(
+        self,
+        exclude_columns: Collection[str] = (),
+        cursor_column: str | None = None,
+        cursor_before: str | None = None,
+        lookback: timedelta = timedelta(0),
+    ) -> SourceRead:
+        """A read of the table's rows (all, or those with `cursor_column` at or after
+        `cursor_before - lookback`), without the excluded columns. Raises ConfigError if the
+        cursor column cannot be a cursor."""
+
+
+class SourceKind(ABC):
+    @abstractmethod
+    def check(self, source: SourceSpec, url: str) -> None:
+        """Fail fast, with one line naming the URL's variable, if the source is unreachable."""
+
+    @abstractmethod
+    def catalog(self, source: SourceSpec, url: str) -> list[CatalogTable]:
+        """Every table of the source's schema."""
+
+    @abstractmethod
+    def table(self, source: SourceSpec, name: str, url: str) -> SourceTable: ...
+
+
+@dataclass(frozen=True)
+class _PostgresTable(SourceTable):
+    info: TableInfo
+    url: str
+    psql: str
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"{self.info.schema}.{self.info.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.info.column_names
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.info.primary_key
+
+    def read(
+        self,
+        exclude_columns: Collection[str] = (),
+        cursor_column: str | None = None,
+        cursor_before: str | None = None,
+        lookback: timedelta = timedelta(0),
+    ) -> PostgresRead:
+        columns = tuple(c for c in self.info.columns if c.name not in exclude_columns)
+        where = None
+        if cursor_column is not None and cursor_before is not None:
+            where = incremental_filter(self.info, cursor_column, cursor_before, lookback)
+        return PostgresRead(self.psql, self.url, self.info, columns, where)
+
+
+class _Postgres(SourceKind):
+    def __init__(self, psql: str | None) -> None:
+        self._psql = psql
+
+    def check(self, source: SourceSpec, url: str) -> None:
+        check_source(url, source.url_env)
+
+    def catalog(self, source: SourceSpec, url: str) -> list[CatalogTable]:
+        assert source.schema is not None, "PostgreSQL sources default to public"
+        with connect_source(url, source.url_env) as connection:
+            return list_tables(connection, source.schema, source.url_env)
+
+    def table(self, source: SourceSpec, name: str, url: str) -> SourceTable:
+        assert source.schema is not None, "PostgreSQL sources default to public"
+        with connect_source(url, source.url_env) as connection:
+            info = read_table_info(connection, source.schema, name, source.url_env)
+        return _PostgresTable(info, url, find_psql(self._psql))
+
+
+def source_kind(source: SourceSpec, psql: str | None = None) -> SourceKind:
+    """The reader of `source`'s kind; `psql` (ELT_PSQL) runs PostgreSQL's COPY."""
+    if source.kind == "postgres":
+        return _Postgres(psql)
+    raise ConfigError(f"source {source.name!r}: kind {source.kind!r} cannot be read yet")
