@@ -32,6 +32,11 @@ create table app."user-events" (
     "happened at" timestamp without time zone,
     payload jsonb
 );
+-- 63 bytes, PostgreSQL's longest name: its staging table's name must be shortened, not cut.
+create table app.customer_address_history_with_a_name_as_long_as_postgres_allows (
+    id integer primary key
+);
+insert into app.customer_address_history_with_a_name_as_long_as_postgres_allows values (1);
 insert into app."Customer" values
     (1, 'Ada', '2026-01-01 10:00+00'), (2, 'O''Brien "Bob"', '2026-01-02 11:30+00');
 insert into app."order line" values (1, 2, 'two'), (1, 2, 'two'), (2, null, '');
@@ -40,7 +45,8 @@ insert into app."order" values
 insert into app."user-events" values
     (1, '2026-10-25 01:30:00', '{"a": 1}'), (2, '2026-03-08 02:15:00', null);
 """
-TABLES = {"Customer", "order line", "order", "user-events"}
+LONG_NAME = "customer_address_history_with_a_name_as_long_as_postgres_allows"
+TABLES = {"Customer", "order line", "order", "user-events", LONG_NAME}
 
 
 @pytest.fixture

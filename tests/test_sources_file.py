@@ -220,3 +220,16 @@ def test_a_key_declared_for_a_keyless_table_makes_it_incremental_ready(tmp_path)
     assert problems == []
     audit = next(s for s in specs if s.name == "audit log")
     assert (audit.mode, audit.primary_key) == ("incremental", ("at", "what"))
+
+
+def test_stage_names_fit_postgres_and_never_collide():
+    from extract_load.warehouse.base import stage_name
+
+    assert stage_name("rental") == "__stage_rental"
+    long_a = "ä" * 40 + "_first"
+    long_b = "ä" * 40 + "_second"
+    names = {stage_name(long_a), stage_name(long_b), stage_name(long_a, "compare")}
+    assert len(names) == 3
+    for name in names:
+        assert len(name.encode()) <= 63
+        name.encode().decode()  # whole characters only

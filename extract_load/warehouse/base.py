@@ -8,6 +8,7 @@ leaves the previous table whole; its rerun finishes the job with no duplicates.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -29,8 +30,20 @@ log = logging.getLogger(__name__)
 METADATA_COLUMNS = ("_loaded_at", "_batch_id")
 
 
+# PostgreSQL cuts identifiers to 63 bytes (NAMEDATALEN - 1), silently.
+_MAX_NAME_BYTES = 63
+
+
 def stage_name(table: str, purpose: str = "stage") -> str:
-    return f"__{purpose}_{table}"
+    """`__stage_<table>`; for a long name, a prefix of it and a hash of the whole, so that the
+    name stays within PostgreSQL's 63 bytes and two long tables never share a stage."""
+    name = f"__{purpose}_{table}"
+    if len(name.encode()) <= _MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(table.encode()).hexdigest()[:12]
+    room = _MAX_NAME_BYTES - len(f"__{purpose}_") - len(digest) - 1
+    prefix = table.encode()[:room].decode(errors="ignore")  # never half a character
+    return f"__{purpose}_{prefix}_{digest}"
 
 
 @dataclass(frozen=True)
