@@ -19,7 +19,8 @@ from typing import Any
 import psycopg
 
 from ..columns import SourceColumn
-from ..errors import BadRowsError, SchemaDriftError
+from ..drift import drift_verdict
+from ..errors import BadRowsError
 from ..identifiers import qualified, quote_ident
 from ..ledger import METADATA_DDL, Batch
 from ..postgres_source import TableInfo
@@ -309,17 +310,9 @@ class Warehouse(ABC):
     def _check_drift(
         self, schema: str, table: str, existing: dict[str, str], staged: dict[str, str]
     ) -> tuple[list[str], list[str]]:
-        """New columns are added; a changed type stops the load; a dropped column stays."""
-        for name, new_type in staged.items():
-            old_type = existing.get(name)
-            if old_type is not None and old_type != new_type:
-                raise SchemaDriftError(
-                    f"{schema}.{table}: column {name!r} changed type from {old_type} to "
-                    f"{new_type}; nothing was written. Migrate the warehouse table (or drop it "
-                    "for a full reload) and run again"
-                )
-        added = [name for name in staged if name not in existing]
-        dropped = [name for name in existing if name not in staged and name not in METADATA_COLUMNS]
+        """The drift verdict (drift.py), with a warning for each kind of change."""
+        drift = drift_verdict(f"{schema}.{table}", existing, staged, METADATA_COLUMNS)
+        added, dropped = list(drift.added), list(drift.dropped)
         if added:
             log.warning("%s.%s: new source column(s) %s are added", schema, table, added)
         if dropped:
