@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 
+from .. import ledger
 from ..columns import SourceColumn
 from ..drift import drift_verdict
 from ..errors import BadRowsError
@@ -108,46 +109,13 @@ class Warehouse(ABC):
         self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
 
     def read_cursor(self, source: str, table: str) -> str | None:
-        rows = self.execute(
-            "SELECT cursor_value FROM elt.cursors WHERE source = %s AND table_name = %s",
-            (source, table),
-        )
-        return rows[0][0] if rows else None
+        return ledger.read_cursor(self.execute, source, table)
 
     def start_batch(self, batch: Batch) -> None:
-        self.execute(
-            "INSERT INTO elt.load_batches (batch_id, source, table_name, mode, status, "
-            "cursor_column, cursor_before, started_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                batch.batch_id,
-                batch.source,
-                batch.table,
-                batch.mode,
-                "running",
-                batch.cursor_column,
-                batch.cursor_before,
-                batch.started_at,
-            ),
-        )
+        ledger.start_batch(self.execute, batch)
 
     def _finish_batch(self, batch: Batch) -> None:
-        self.execute(
-            "UPDATE elt.load_batches SET status = %s, rows_read = %s, rows_loaded = %s, "
-            "rows_quarantined = %s, rows_changed = %s, "
-            "cursor_after = %s, finished_at = %s, seconds = %s, error = %s WHERE batch_id = %s",
-            (
-                batch.status,
-                batch.rows_read,
-                batch.rows_loaded,
-                batch.rows_quarantined,
-                batch.rows_changed,
-                batch.cursor_after,
-                datetime.now(UTC),
-                batch.seconds,
-                batch.error,
-                batch.batch_id,
-            ),
-        )
+        ledger.finish_batch(self.execute, batch)
 
     def fail_batch(self, plan: StagePlan, error: BaseException) -> None:
         """Record the failure and drop the staging table; the published table is untouched."""
@@ -287,25 +255,7 @@ class Warehouse(ABC):
 
     def _commit_batch(self, batch: Batch) -> None:
         """Inside the publishing transaction: the cursor and the ledger row."""
-        batch.status = "succeeded"
-        if batch.cursor_column:
-            self.execute(
-                "DELETE FROM elt.cursors WHERE source = %s AND table_name = %s",
-                (batch.source, batch.table),
-            )
-            self.execute(
-                "INSERT INTO elt.cursors (source, table_name, cursor_column, cursor_value, "
-                "batch_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                (
-                    batch.source,
-                    batch.table,
-                    batch.cursor_column,
-                    batch.cursor_after,
-                    batch.batch_id,
-                    datetime.now(UTC),
-                ),
-            )
-        self._finish_batch(batch)
+        ledger.commit_batch(self.execute, batch)
 
     def _check_drift(
         self, schema: str, table: str, existing: dict[str, str], staged: dict[str, str]
