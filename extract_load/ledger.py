@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
-__all__ = ["METADATA_DDL", "Batch", "new_batch_id"]
+__all__ = [
+    "METADATA_DDL",
+    "Batch",
+    "Execute",
+    "commit_batch",
+    "finish_batch",
+    "new_batch_id",
+    "read_cursor",
+    "start_batch",
+]
+
+# A warehouse's `execute`: one statement with `%s` placeholders, its rows if any. Both
+# warehouses write the ledger through it, in the SQL they share.
+Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
 METADATA_SCHEMA = "elt"
 
@@ -88,3 +103,74 @@ class Batch:
     @property
     def seconds(self) -> float:
         return (datetime.now(UTC) - self.started_at).total_seconds()
+
+
+def read_cursor(execute: Execute, source: str, table: str) -> str | None:
+    """The cursor value the last good batch of this table reached; None before the first."""
+    rows = execute(
+        "SELECT cursor_value FROM elt.cursors WHERE source = %s AND table_name = %s",
+        (source, table),
+    )
+    return rows[0][0] if rows else None
+
+
+def start_batch(execute: Execute, batch: Batch) -> None:
+    """The batch's ledger row, `running` until it is finished."""
+    execute(
+        "INSERT INTO elt.load_batches (batch_id, source, table_name, mode, status, "
+        "cursor_column, cursor_before, started_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            batch.batch_id,
+            batch.source,
+            batch.table,
+            batch.mode,
+            "running",
+            batch.cursor_column,
+            batch.cursor_before,
+            batch.started_at,
+        ),
+    )
+
+
+def finish_batch(execute: Execute, batch: Batch) -> None:
+    """The batch's ledger row as the batch ends: its status, counts, cursor and timing."""
+    execute(
+        "UPDATE elt.load_batches SET status = %s, rows_read = %s, rows_loaded = %s, "
+        "rows_quarantined = %s, rows_changed = %s, "
+        "cursor_after = %s, finished_at = %s, seconds = %s, error = %s WHERE batch_id = %s",
+        (
+            batch.status,
+            batch.rows_read,
+            batch.rows_loaded,
+            batch.rows_quarantined,
+            batch.rows_changed,
+            batch.cursor_after,
+            datetime.now(UTC),
+            batch.seconds,
+            batch.error,
+            batch.batch_id,
+        ),
+    )
+
+
+def commit_batch(execute: Execute, batch: Batch) -> None:
+    """Inside the publishing transaction: the new cursor and the succeeded ledger row."""
+    batch.status = "succeeded"
+    if batch.cursor_column:
+        execute(
+            "DELETE FROM elt.cursors WHERE source = %s AND table_name = %s",
+            (batch.source, batch.table),
+        )
+        execute(
+            "INSERT INTO elt.cursors (source, table_name, cursor_column, cursor_value, "
+            "batch_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
+            (
+                batch.source,
+                batch.table,
+                batch.cursor_column,
+                batch.cursor_after,
+                batch.batch_id,
+                datetime.now(UTC),
+            ),
+        )
+    finish_batch(execute, batch)

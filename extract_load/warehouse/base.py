@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import BadRowsError, SchemaDriftError
+from .. import ledger
+from ..drift import drift_verdict
+from ..errors import BadRowsError
 from ..identifiers import qualified, quote_ident
 from ..ledger import METADATA_DDL, Batch
 from ..reads import ArrowRead, CopyRead, SourceRead
@@ -125,46 +127,13 @@ class Warehouse(ABC):
         self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
 
     def read_cursor(self, source: str, table: str) -> str | None:
-        rows = self.execute(
-            "SELECT cursor_value FROM elt.cursors WHERE source = %s AND table_name = %s",
-            (source, table),
-        )
-        return rows[0][0] if rows else None
+        return ledger.read_cursor(self.execute, source, table)
 
     def start_batch(self, batch: Batch) -> None:
-        self.execute(
-            "INSERT INTO elt.load_batches (batch_id, source, table_name, mode, status, "
-            "cursor_column, cursor_before, started_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                batch.batch_id,
-                batch.source,
-                batch.table,
-                batch.mode,
-                "running",
-                batch.cursor_column,
-                batch.cursor_before,
-                batch.started_at,
-            ),
-        )
+        ledger.start_batch(self.execute, batch)
 
     def _finish_batch(self, batch: Batch) -> None:
-        self.execute(
-            "UPDATE elt.load_batches SET status = %s, rows_read = %s, rows_loaded = %s, "
-            "rows_quarantined = %s, rows_changed = %s, "
-            "cursor_after = %s, finished_at = %s, seconds = %s, error = %s WHERE batch_id = %s",
-            (
-                batch.status,
-                batch.rows_read,
-                batch.rows_loaded,
-                batch.rows_quarantined,
-                batch.rows_changed,
-                batch.cursor_after,
-                datetime.now(UTC),
-                batch.seconds,
-                batch.error,
-                batch.batch_id,
-            ),
-        )
+        ledger.finish_batch(self.execute, batch)
 
     def fail_batch(self, plan: StagePlan, error: BaseException) -> None:
         """Record the failure and drop the staging table; the published table is untouched."""
@@ -304,40 +273,14 @@ class Warehouse(ABC):
 
     def _commit_batch(self, batch: Batch) -> None:
         """Inside the publishing transaction: the cursor and the ledger row."""
-        batch.status = "succeeded"
-        if batch.cursor_column:
-            self.execute(
-                "DELETE FROM elt.cursors WHERE source = %s AND table_name = %s",
-                (batch.source, batch.table),
-            )
-            self.execute(
-                "INSERT INTO elt.cursors (source, table_name, cursor_column, cursor_value, "
-                "batch_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                (
-                    batch.source,
-                    batch.table,
-                    batch.cursor_column,
-                    batch.cursor_after,
-                    batch.batch_id,
-                    datetime.now(UTC),
-                ),
-            )
-        self._finish_batch(batch)
+        ledger.commit_batch(self.execute, batch)
 
     def _check_drift(
         self, schema: str, table: str, existing: dict[str, str], staged: dict[str, str]
     ) -> tuple[list[str], list[str]]:
-        """New columns are added; a changed type stops the load; a dropped column stays."""
-        for name, new_type in staged.items():
-            old_type = existing.get(name)
-            if old_type is not None and old_type != new_type:
-                raise SchemaDriftError(
-                    f"{schema}.{table}: column {name!r} changed type from {old_type} to "
-                    f"{new_type}; nothing was written. Migrate the warehouse table (or drop it "
-                    "for a full reload) and run again"
-                )
-        added = [name for name in staged if name not in existing]
-        dropped = [name for name in existing if name not in staged and name not in METADATA_COLUMNS]
+        """The drift verdict (drift.py), with a warning for each kind of change."""
+        drift = drift_verdict(f"{schema}.{table}", existing, staged, METADATA_COLUMNS)
+        added, dropped = list(drift.added), list(drift.dropped)
         if added:
             log.warning("%s.%s: new source column(s) %s are added", schema, table, added)
         if dropped:
