@@ -39,6 +39,7 @@ METADATA_DDL = (
         rows_loaded BIGINT,
         rows_quarantined BIGINT,
         rows_changed BIGINT,
+        values_nulled BIGINT,
         cursor_column VARCHAR,
         cursor_before VARCHAR,
         cursor_after VARCHAR,
@@ -50,6 +51,7 @@ METADATA_DDL = (
     # Ledgers made before these columns existed get them.
     "ALTER TABLE elt.load_batches ADD COLUMN IF NOT EXISTS rows_quarantined BIGINT",
     "ALTER TABLE elt.load_batches ADD COLUMN IF NOT EXISTS rows_changed BIGINT",
+    "ALTER TABLE elt.load_batches ADD COLUMN IF NOT EXISTS values_nulled BIGINT",
     """CREATE TABLE IF NOT EXISTS elt.quarantine (
         batch_id VARCHAR NOT NULL,
         source VARCHAR NOT NULL,
@@ -92,6 +94,9 @@ class Batch:
     rows_quarantined: int = 0  # set aside in elt.quarantine (rows_read = loaded + quarantined)
     rows_loaded: int = 0  # accepted: raw now holds them as the source does
     rows_changed: int = 0  # of those, new or different rows actually written
+    # Values the source could not express, loaded as NULL (MySQL's zero dates), each column
+    # named in a warning.
+    values_nulled: int = 0
     cursor_after: str | None = None
     status: str = "running"
     error: str | None = None
@@ -136,7 +141,7 @@ def finish_batch(execute: Execute, batch: Batch) -> None:
     """The batch's ledger row as the batch ends: its status, counts, cursor and timing."""
     execute(
         "UPDATE elt.load_batches SET status = %s, rows_read = %s, rows_loaded = %s, "
-        "rows_quarantined = %s, rows_changed = %s, "
+        "rows_quarantined = %s, rows_changed = %s, values_nulled = %s, "
         "cursor_after = %s, finished_at = %s, seconds = %s, error = %s WHERE batch_id = %s",
         (
             batch.status,
@@ -144,6 +149,7 @@ def finish_batch(execute: Execute, batch: Batch) -> None:
             batch.rows_loaded,
             batch.rows_quarantined,
             batch.rows_changed,
+            batch.values_nulled,
             batch.cursor_after,
             datetime.now(UTC),
             batch.seconds,

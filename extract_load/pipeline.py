@@ -13,6 +13,7 @@ from .catalog import CatalogTable, resolve_tables
 from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
 from .ledger import Batch
+from .reads import ArrowRead
 from .settings import Settings
 from .source_kinds import SourceTable, source_kind
 from .tables import SourceSpec, TableSpec
@@ -50,6 +51,7 @@ class TableResult:
     error: str | None = None
     rows_quarantined: int = 0
     rows_changed: int = 0  # new or different rows written (0 when the source did not change)
+    values_nulled: int = 0  # values the source could not express, loaded as NULL
 
     @property
     def key(self) -> str:
@@ -206,6 +208,8 @@ def _load_once(
             else "",
         )
         batch.rows_read = warehouse.write_stage(plan, read, _ProgressLog(key))
+        if isinstance(read, ArrowRead):
+            batch.values_nulled = read.values_nulled
         # Without a configured key, the source's declared one guards against duplicates. When
         # the source enforces exactly that key, its rows cannot break it: skip the check (a
         # sort of the whole batch in the warehouse).
@@ -246,6 +250,7 @@ def _result(batch: Batch, spec: TableSpec, status: str, error: str | None) -> Ta
         error=error,
         rows_quarantined=0 if failed else batch.rows_quarantined,
         rows_changed=0 if failed else batch.rows_changed,
+        values_nulled=0 if failed else batch.values_nulled,
     )
 
 

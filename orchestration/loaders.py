@@ -85,6 +85,7 @@ def _source_assets(source: SourceSpec, tables: list[Mapping[str, Any]]) -> dg.As
                     "rows_loaded": result.rows_loaded,
                     "rows_quarantined": result.rows_quarantined,
                     "rows_changed": result.rows_changed,
+                    "values_nulled": result.values_nulled,
                     "seconds": round(result.seconds, 3),
                     "batch_id": result.batch_id,
                     "cursor_after": result.cursor_after or "",
