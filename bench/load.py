@@ -605,11 +605,11 @@ def worker_main(worker: str, source_url: str, table: str, dest: str) -> None:
             environ["ELT_BLOCK_BYTES"] = os.environ["ELT_BLOCK_BYTES"]
         imported = time.perf_counter()
         settings = Settings.from_env(environ)
-        spec = SourceSpec("bench", "BENCH_URL", (TableSpec(table),))
+        source = SourceSpec("bench", "BENCH_URL")
         warehouse = open_warehouse(settings)
         try:
-            warehouse.ensure_schema(spec.raw_schema)
-            result = load_table(warehouse, spec, spec.tables[0], source_url)
+            warehouse.ensure_schema(source.raw_schema)
+            result = load_table(warehouse, source, TableSpec(table), source_url)
         finally:
             warehouse.close()
         if result.status != "succeeded":
