@@ -24,7 +24,13 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-__all__ = ["connection_params", "database_url", "demo_dir", "embedded_server_uri"]
+__all__ = [
+    "connection_params",
+    "database_url",
+    "demo_dir",
+    "embedded_server_uri",
+    "postmaster_pid",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +48,14 @@ def demo_dir() -> Path:
     return Path(__file__).resolve().parent.parent / ".local"
 
 
-def embedded_server_uri() -> str:
-    """Start (or join) the embedded server with its data in ``demo_dir()/postgres``.
+def embedded_server_uri(pgdata: Path | None = None) -> str:
+    """Start (or join) the embedded server with its data in ``pgdata``, by default
+    ``demo_dir()/postgres`` (the demo's; the benchmark keeps its own).
 
     Returns the URI of its ``postgres`` database. Safe to call from many threads and processes:
     all of them share one server, which stops when the last process that called this exits.
     """
-    pgdata = demo_dir() / "postgres"
+    pgdata = (pgdata or demo_dir() / "postgres").expanduser().resolve()
     with _lock:
         uri = _uris.get(pgdata)
         if uri is not None and _is_up(_servers[pgdata], pgdata):
@@ -61,6 +68,17 @@ def embedded_server_uri() -> str:
         _servers[pgdata] = server
         _uris[pgdata] = uri
         return uri
+
+
+def postmaster_pid(pgdata: Path | None = None) -> int | None:
+    """The process id of the server that :func:`embedded_server_uri` started or joined with its
+    data in ``pgdata`` (default as there); None if this process has not called it."""
+    pgdata = (pgdata or demo_dir() / "postgres").expanduser().resolve()
+    with _lock:
+        server = _servers.get(pgdata)
+    if server is None:
+        return None
+    return int(server.get_postmaster_info().pid)
 
 
 def database_url(dbname: str) -> str:

@@ -14,6 +14,7 @@ from .errors import EltError
 from .identifiers import qualified
 from .ledger import Batch
 from .pipeline import resolve_source_url
+from .schemas import raw_schema
 from .settings import Settings
 from .source_kinds import source_kind
 from .tables import SourceSpec, TableSpec
@@ -37,11 +38,15 @@ class Comparison:
     def matches(self) -> bool:
         return self.missing_in_raw == 0 and self.not_in_source == 0
 
+    @property
+    def raw_table(self) -> str:
+        return f"{raw_schema(self.source)}.{self.table}"
+
     def describe(self) -> str:
         if self.matches:
-            return f"raw_{self.source}.{self.table} equals the source ({self.raw_rows:,} rows)"
+            return f"{self.raw_table} equals the source ({self.raw_rows:,} rows)"
         return (
-            f"raw_{self.source}.{self.table} differs from the source: "
+            f"{self.raw_table} differs from the source: "
             f"{self.missing_in_raw:,} source row(s) not in raw, "
             f"{self.not_in_source:,} raw row(s) not in the source"
         )

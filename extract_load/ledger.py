@@ -8,8 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from .schemas import METADATA_SCHEMA
+
 __all__ = [
+    "CURSORS",
+    "LOAD_BATCHES",
     "METADATA_DDL",
+    "QUARANTINE",
     "Batch",
     "Execute",
     "commit_batch",
@@ -23,13 +28,15 @@ __all__ = [
 # warehouses write the ledger through it, in the SQL they share.
 Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
-METADATA_SCHEMA = "elt"
+LOAD_BATCHES = f"{METADATA_SCHEMA}.load_batches"  # one row per batch
+QUARANTINE = f"{METADATA_SCHEMA}.quarantine"  # rows that could not be loaded, with the reason
+CURSORS = f"{METADATA_SCHEMA}.cursors"  # per incremental table, how far it is loaded
 
 # Written in the SQL both warehouses share. No key constraints: DuckDB's indexes make updates
 # of indexed tables awkward, and the loader is the only writer.
 METADATA_DDL = (
-    "CREATE SCHEMA IF NOT EXISTS elt",
-    """CREATE TABLE IF NOT EXISTS elt.load_batches (
+    f"CREATE SCHEMA IF NOT EXISTS {METADATA_SCHEMA}",
+    f"""CREATE TABLE IF NOT EXISTS {LOAD_BATCHES} (
         batch_id VARCHAR NOT NULL,
         source VARCHAR NOT NULL,
         table_name VARCHAR NOT NULL,
@@ -49,10 +56,10 @@ METADATA_DDL = (
         error VARCHAR
     )""",
     # Ledgers made before these columns existed get them.
-    "ALTER TABLE elt.load_batches ADD COLUMN IF NOT EXISTS rows_quarantined BIGINT",
-    "ALTER TABLE elt.load_batches ADD COLUMN IF NOT EXISTS rows_changed BIGINT",
-    "ALTER TABLE elt.load_batches ADD COLUMN IF NOT EXISTS values_nulled BIGINT",
-    """CREATE TABLE IF NOT EXISTS elt.quarantine (
+    f"ALTER TABLE {LOAD_BATCHES} ADD COLUMN IF NOT EXISTS rows_quarantined BIGINT",
+    f"ALTER TABLE {LOAD_BATCHES} ADD COLUMN IF NOT EXISTS rows_changed BIGINT",
+    f"ALTER TABLE {LOAD_BATCHES} ADD COLUMN IF NOT EXISTS values_nulled BIGINT",
+    f"""CREATE TABLE IF NOT EXISTS {QUARANTINE} (
         batch_id VARCHAR NOT NULL,
         source VARCHAR NOT NULL,
         table_name VARCHAR NOT NULL,
@@ -61,7 +68,7 @@ METADATA_DDL = (
         row_data VARCHAR NOT NULL,
         quarantined_at TIMESTAMPTZ NOT NULL
     )""",
-    """CREATE TABLE IF NOT EXISTS elt.cursors (
+    f"""CREATE TABLE IF NOT EXISTS {CURSORS} (
         source VARCHAR NOT NULL,
         table_name VARCHAR NOT NULL,
         cursor_column VARCHAR NOT NULL,
@@ -113,7 +120,7 @@ class Batch:
 def read_cursor(execute: Execute, source: str, table: str) -> str | None:
     """The cursor value the last good batch of this table reached; None before the first."""
     rows = execute(
-        "SELECT cursor_value FROM elt.cursors WHERE source = %s AND table_name = %s",
+        f"SELECT cursor_value FROM {CURSORS} WHERE source = %s AND table_name = %s",
         (source, table),
     )
     return rows[0][0] if rows else None
@@ -122,7 +129,7 @@ def read_cursor(execute: Execute, source: str, table: str) -> str | None:
 def start_batch(execute: Execute, batch: Batch) -> None:
     """The batch's ledger row, `running` until it is finished."""
     execute(
-        "INSERT INTO elt.load_batches (batch_id, source, table_name, mode, status, "
+        f"INSERT INTO {LOAD_BATCHES} (batch_id, source, table_name, mode, status, "
         "cursor_column, cursor_before, started_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         (
             batch.batch_id,
@@ -140,7 +147,7 @@ def start_batch(execute: Execute, batch: Batch) -> None:
 def finish_batch(execute: Execute, batch: Batch) -> None:
     """The batch's ledger row as the batch ends: its status, counts, cursor and timing."""
     execute(
-        "UPDATE elt.load_batches SET status = %s, rows_read = %s, rows_loaded = %s, "
+        f"UPDATE {LOAD_BATCHES} SET status = %s, rows_read = %s, rows_loaded = %s, "
         "rows_quarantined = %s, rows_changed = %s, values_nulled = %s, "
         "cursor_after = %s, finished_at = %s, seconds = %s, error = %s WHERE batch_id = %s",
         (
@@ -164,11 +171,11 @@ def commit_batch(execute: Execute, batch: Batch) -> None:
     batch.status = "succeeded"
     if batch.cursor_column:
         execute(
-            "DELETE FROM elt.cursors WHERE source = %s AND table_name = %s",
+            f"DELETE FROM {CURSORS} WHERE source = %s AND table_name = %s",
             (batch.source, batch.table),
         )
         execute(
-            "INSERT INTO elt.cursors (source, table_name, cursor_column, cursor_value, "
+            f"INSERT INTO {CURSORS} (source, table_name, cursor_column, cursor_value, "
             "batch_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
             (
                 batch.source,

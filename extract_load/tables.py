@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Literal
 
 from .errors import ConfigError
+from .schemas import raw_schema
 
 __all__ = ["LoadMode", "SourceKind", "SourceSpec", "TableOverride", "TableSpec"]
 
@@ -99,7 +100,7 @@ class SourceSpec:
 
     @property
     def raw_schema(self) -> str:
-        return f"raw_{self.name}"
+        return raw_schema(self.name)
 
     @property
     def schema(self) -> str | None:

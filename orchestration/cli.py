@@ -79,7 +79,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     comparisons = compare_sources(settings, plan_tables(settings, args.source, args.table))
     rows = [
         (
-            f"raw_{c.source}.{c.table}",
+            c.raw_table,
             c.source_rows,
             c.raw_rows,
             c.missing_in_raw,

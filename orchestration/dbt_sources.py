@@ -16,6 +16,7 @@ import dagster as dg
 import yaml
 
 from extract_load import SourceSpec, TableSpec
+from extract_load.schemas import raw_schema
 
 __all__ = [
     "GENERATED_HEADER",
@@ -44,7 +45,7 @@ class _IndentedDumper(yaml.SafeDumper):
 
 def raw_asset_key(source: str, table: str) -> dg.AssetKey:
     """The asset key of a raw table: the loader's asset and dbt's source share it."""
-    return dg.AssetKey([f"raw_{source}", table])
+    return dg.AssetKey([raw_schema(source), table])
 
 
 def dbt_sources_path(project_dir: Path, source: str) -> Path:

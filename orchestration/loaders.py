@@ -55,7 +55,7 @@ def _source_assets(source: SourceSpec, tables: list[Mapping[str, Any]]) -> dg.As
                 f"{source.name}.{table['name']} as the source has it, plus _loaded_at and "
                 f"_batch_id. {table.get('description') or ''}"
             ).strip(),
-            group_name=f"raw_{source.name}",
+            group_name=source.raw_schema,
             kinds={source.kind, "python"},
             skippable=True,
             metadata={"source_variable": source.url_env},

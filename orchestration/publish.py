@@ -17,13 +17,12 @@ import psycopg
 
 from extract_load import Settings
 from extract_load.identifiers import qualified, quote_ident
+from extract_load.schemas import MARTS_SCHEMA, PUBLISHED_SCHEMA
 from extract_load.settings import redact_url
 from extract_load.warehouse.duckdb import connect_waiting_for_lock
-from extract_load.warehouse.roles import ANALYST_ROLE, PUBLISHED_SCHEMA
+from extract_load.warehouse.roles import ANALYST_ROLE
 
-__all__ = ["BUILD_SCHEMA", "PUBLISHED_SCHEMA", "Published", "analyst_location", "publish_marts"]
-
-BUILD_SCHEMA = "marts"
+__all__ = ["Published", "analyst_location", "publish_marts"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def _publish_duckdb(settings: Settings) -> dict[str, int]:
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
                 "AND table_catalog = current_database() AND table_type = 'BASE TABLE' "
                 "ORDER BY table_name",
-                [BUILD_SCHEMA],
+                [MARTS_SCHEMA],
             ).fetchall()
         ]
         connection.execute(f"ATTACH '{scratch}' AS published")
@@ -81,7 +80,7 @@ def _publish_duckdb(settings: Settings) -> dict[str, int]:
         for table in tables:
             connection.execute(
                 f"CREATE TABLE published.{qualified(PUBLISHED_SCHEMA, table)} AS "
-                f"SELECT * FROM {qualified(BUILD_SCHEMA, table)}"
+                f"SELECT * FROM {qualified(MARTS_SCHEMA, table)}"
             )
             counts[table] = connection.execute(
                 f"SELECT count(*) FROM published.{qualified(PUBLISHED_SCHEMA, table)}"
@@ -107,7 +106,7 @@ def _publish_postgres(settings: Settings) -> dict[str, int]:
         ).fetchone()
         if exists is None:
             connection.execute(f"CREATE SCHEMA {published}")
-        built = _columns(connection, BUILD_SCHEMA)
+        built = _columns(connection, MARTS_SCHEMA)
         current = _columns(connection, PUBLISHED_SCHEMA)
         has_analyst = (
             connection.execute(
@@ -120,7 +119,7 @@ def _publish_postgres(settings: Settings) -> dict[str, int]:
         counts = {}
         for table, columns in sorted(built.items()):
             target = qualified(PUBLISHED_SCHEMA, table)
-            source = qualified(BUILD_SCHEMA, table)
+            source = qualified(MARTS_SCHEMA, table)
             if current.get(table) == columns:
                 # Same shape: refill in place, so that readers keep the same table and
                 # wait for the commit rather than lose it under them.

@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from extract_load import Settings
+from extract_load.schemas import MARTS_SCHEMA, PUBLISHED_SCHEMA
 
 from .dbt_project import dbt_project
 from .dbt_sources import raw_asset_key
@@ -57,9 +58,9 @@ def dbt_resource() -> DbtCliResource:
 
 
 @dg.asset(
-    key=["analytics", "published_marts"],
-    deps=[key for key in dbt_models.keys if key.path[0] == "marts"],
-    group_name="analytics",
+    key=[PUBLISHED_SCHEMA, "published_marts"],
+    deps=[key for key in dbt_models.keys if key.path[0] == MARTS_SCHEMA],
+    group_name=PUBLISHED_SCHEMA,
     pool=WAREHOUSE_POOL,
     kinds={"python"},
     description="The marts as analysts see them (schema analytics): replaced only after a dbt "

@@ -9,7 +9,8 @@ import dagster as dg
 import psycopg
 
 from extract_load import Settings
-from orchestration.publish import PUBLISHED_SCHEMA, published_duckdb_path
+from extract_load.schemas import PUBLISHED_SCHEMA
+from orchestration.publish import published_duckdb_path
 from orchestration.run import failed_checks
 from table_contents import warehouse_query
 

@@ -28,8 +28,9 @@ from psycopg import sql
 from extract_load import ConfigError, Settings, SourceError, load_sources, plan_tables
 from extract_load.identifiers import qualified
 from extract_load.postgres_source import connect_source, read_table_info
+from extract_load.schemas import DBT_SCHEMAS
 from extract_load.warehouse.postgres import PostgresWarehouse
-from extract_load.warehouse.roles import DBT_SCHEMAS, PUBLISHED_SCHEMAS, schema_access
+from extract_load.warehouse.roles import PUBLISHED_SCHEMAS, schema_access
 from orchestration.cli import main
 
 REPOSITORY = Path(__file__).resolve().parents[1]

@@ -21,7 +21,7 @@ from .. import ledger
 from ..drift import drift_verdict
 from ..errors import BadRowsError
 from ..identifiers import qualified, quote_ident
-from ..ledger import METADATA_DDL, Batch
+from ..ledger import METADATA_DDL, QUARANTINE, Batch
 from ..reads import ArrowRead, CopyRead, SourceRead
 from ..streams import Progress
 
@@ -173,7 +173,7 @@ class Warehouse(ABC):
                     f"{problem}: more than {max_bad_fraction:.1%} of the batch, so nothing was "
                     "published. Fix the source, or raise ELT_MAX_BAD_ROWS_FRACTION"
                 )
-            log.warning("%s: quarantined in elt.quarantine", problem)
+            log.warning("%s: quarantined in %s", problem, QUARANTINE)
         batch.rows_quarantined = bad
         batch.rows_loaded = batch.rows_read - bad
         staged = self.table_columns(schema, stage)
@@ -252,7 +252,7 @@ class Warehouse(ABC):
         null_key = " OR ".join(f"bad.{k} IS NULL" for k in keys)
         key_text = ", ".join(f"CAST(bad.{k} AS VARCHAR)" for k in keys)
         self.execute(
-            "INSERT INTO elt.quarantine (batch_id, source, table_name, reason, key_value, "
+            f"INSERT INTO {QUARANTINE} (batch_id, source, table_name, reason, key_value, "
             "row_data, quarantined_at) "
             f"SELECT %s, %s, %s, CASE WHEN {null_key} THEN 'NULL primary key' "
             f"ELSE 'duplicate primary key' END, concat_ws(', ', {key_text}), "

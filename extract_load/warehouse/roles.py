@@ -30,16 +30,14 @@ import psycopg
 
 from ..errors import ConfigError, WarehouseError
 from ..identifiers import quote_ident
-from ..ledger import METADATA_SCHEMA
 from ..postgres_source import connection_error_reason
+from ..schemas import DBT_SCHEMAS, METADATA_SCHEMA, PUBLISHED_SCHEMA
 from ..settings import redact_url
 
 __all__ = [
     "ANALYST_ROLE",
-    "DBT_SCHEMAS",
     "GROUP_ROLES",
     "LOADER_ROLE",
-    "PUBLISHED_SCHEMA",
     "PUBLISHED_SCHEMAS",
     "TRANSFORMER_ROLE",
     "Members",
@@ -55,12 +53,7 @@ TRANSFORMER_ROLE = "elt_transformer"
 ANALYST_ROLE = "analyst"
 GROUP_ROLES = (LOADER_ROLE, TRANSFORMER_ROLE, ANALYST_ROLE)
 
-# dbt's schemas: the `+schema` of each folder in dbt_project/dbt_project.yml (a test checks that
-# they agree), and those of them that analysts read.
-DBT_SCHEMAS = ("staging", "intermediate", "marts")
-# Where analysts read: a copy of the marts, replaced only after a build whose tests all passed
-# (orchestration/publish.py). dbt's own schemas, marts included, are the pipeline's workshop.
-PUBLISHED_SCHEMA = "analytics"
+# The schemas analysts may read (extract_load/schemas.py says why only the published copy).
 PUBLISHED_SCHEMAS = (PUBLISHED_SCHEMA,)
 
 # Serialises concurrent runs on one database (an advisory lock's key; any constant will do).

@@ -1,0 +1,249 @@
+"""The contenders: what each one runs, into which fresh destination, and how its rows are
+counted afterwards; and the workers that run the Python contenders, each in its own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ratings import COLUMNS_DDL, table_name
+from runs import BenchError, Measurement, Plan, run_plan
+from servers import Servers, checkpoint
+
+SOURCE = "bench"  # the source's name: the loader lands its table in raw_bench
+
+
+def raw_bench() -> str:
+    """The loader's raw schema for the source named "bench"; every contender writes there."""
+    from extract_load.schemas import raw_schema
+
+    return raw_schema(SOURCE)
+
+
+@dataclass(frozen=True)
+class Contender:
+    name: str
+    warehouse: str  # "duckdb" or "postgres": which floor and baseline it is compared with
+    kind: str  # "loader", "pandas", "floor" or "reference"
+    block_bytes: int | None = None  # ELT_BLOCK_BYTES for the DuckDB loader, None = its default
+
+    @property
+    def worker(self) -> str:
+        return self.name.split("@", 1)[0]
+
+
+BASE_CONTENDERS = {
+    c.name: c
+    for c in (
+        Contender("copy-devnull", "duckdb", "floor"),
+        Contender("copy-pipe", "postgres", "floor"),
+        Contender("loader-duckdb", "duckdb", "loader"),
+        Contender("loader-postgres", "postgres", "loader"),
+        Contender("pandas-duckdb", "duckdb", "pandas"),
+        Contender("pandas-postgres", "postgres", "pandas"),
+        Contender("copy-csv-devnull", "duckdb", "reference"),
+    )
+}
+FLOORS = {"duckdb": "copy-devnull", "postgres": "copy-pipe"}
+BASELINES = {"duckdb": "pandas-duckdb", "postgres": "pandas-postgres"}
+NOT_BY_DEFAULT = {"pandas-postgres", "copy-csv-devnull"}
+
+
+BASE_CONTENDERS = {
+    c.name: c
+    for c in (
+        Contender("copy-devnull", "duckdb", "floor"),
+        Contender("copy-pipe", "postgres", "floor"),
+        Contender("loader-duckdb", "duckdb", "loader"),
+        Contender("loader-postgres", "postgres", "loader"),
+        Contender("pandas-duckdb", "duckdb", "pandas"),
+        Contender("pandas-postgres", "postgres", "pandas"),
+        Contender("copy-csv-devnull", "duckdb", "reference"),
+    )
+}
+FLOORS = {"duckdb": "copy-devnull", "postgres": "copy-pipe"}
+BASELINES = {"duckdb": "pandas-duckdb", "postgres": "pandas-postgres"}
+NOT_BY_DEFAULT = {"pandas-postgres", "copy-csv-devnull"}
+
+
+def worker_command(worker: str, servers: Servers, table: str, dest: str) -> list[str]:
+    """bench/load.py, running one worker; it is told the schema, so that it imports no more
+    than its contender needs (a worker's start-up is part of its time)."""
+    return [
+        sys.executable,
+        str(Path(__file__).resolve().with_name("load.py")),
+        "--_worker",
+        worker,
+        "--_source-url",
+        servers.source_url,
+        "--_table",
+        table,
+        "--_dest",
+        dest,
+        "--_schema",
+        raw_bench(),
+    ]
+
+
+def psql_command(servers: Servers, url: str, *commands: str) -> list[str]:
+    argv = [servers.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url]
+    for command in commands:
+        argv += ["-c", command]
+    return argv
+
+
+def duckdb_dest(workdir: Path) -> Path:
+    return workdir / "bench.duckdb"
+
+
+def prepare(contender: Contender, servers: Servers, workdir: Path, rows: int) -> Plan:
+    """A fresh destination, and the commands that fill it."""
+    table, schema = table_name(rows), raw_bench()
+    env = dict(os.environ)
+    if contender.block_bytes is not None:
+        env["ELT_BLOCK_BYTES"] = str(contender.block_bytes)
+    if contender.warehouse == "duckdb" and contender.kind in ("loader", "pandas"):
+        dest = duckdb_dest(workdir)
+        for path in (dest, dest.with_name(dest.name + ".wal")):
+            path.unlink(missing_ok=True)
+        return Plan([worker_command(contender.worker, servers, table, str(dest))], env)
+    if contender.warehouse == "postgres":
+        import psycopg
+
+        from extract_load.schemas import METADATA_SCHEMA
+
+        with psycopg.connect(servers.warehouse_url, autocommit=True) as connection:
+            connection.execute(f"drop schema if exists {schema} cascade")
+            connection.execute(f"drop schema if exists {METADATA_SCHEMA} cascade")
+            if contender.kind == "floor":
+                connection.execute(f"create schema {schema}")
+                connection.execute(f"create table {schema}.{table} ({COLUMNS_DDL})")
+        if contender.kind == "floor":
+            out = psql_command(
+                servers, servers.source_url, f"COPY public.{table} TO STDOUT (FORMAT binary)"
+            )
+            into = psql_command(
+                servers, servers.warehouse_url, f"COPY {schema}.{table} FROM STDIN (FORMAT binary)"
+            )
+            return Plan([out, into], env)
+        return Plan([worker_command(contender.worker, servers, table, servers.warehouse_url)], env)
+    # COPY into /dev/null. `\copy ... to '/dev/null'` is `COPY ... TO STDOUT > /dev/null` with
+    # the same client code, and it prints the `COPY <rows>` tag that verifies the run.
+    options = "format binary" if contender.name == "copy-devnull" else "format csv"
+    query = f"\\copy public.{table} to '/dev/null' with ({options})"
+    if contender.name == "copy-csv-devnull":  # the DuckDB loader's own query
+        query = (
+            "\\copy (select user_id, course_id, rating, score, rated_at, comment "
+            f"from public.{table}) to '/dev/null' with ({options})"
+        )
+    argv = [servers.psql, "-X", "-v", "ON_ERROR_STOP=1", "-d", servers.source_url, "-c", query]
+    return Plan([argv], env)
+
+
+def verify(contender: Contender, servers: Servers, workdir: Path, rows: int, stdout: str) -> None:
+    """Fail unless the destination holds exactly `rows` rows."""
+    table, schema = table_name(rows), raw_bench()
+    if contender.kind in ("floor", "reference") and contender.warehouse == "duckdb":
+        match = re.search(r"^COPY (\d+)$", stdout, re.MULTILINE)
+        found = int(match.group(1)) if match else -1
+    elif contender.warehouse == "duckdb":
+        import duckdb
+
+        with duckdb.connect(str(duckdb_dest(workdir)), read_only=True) as connection:
+            result = connection.execute(f"select count(*) from {schema}.{table}").fetchone()
+            found = int(result[0]) if result else -1
+    else:
+        import psycopg
+
+        with psycopg.connect(servers.warehouse_url, autocommit=True) as connection:
+            result = connection.execute(f"select count(*) from {schema}.{table}").fetchone()
+            found = int(result[0]) if result else -1
+    if found != rows:
+        raise BenchError(
+            f"{contender.name}: the destination holds {found:,} rows, expected {rows:,}"
+        )
+
+
+def measure(contender: Contender, servers: Servers, workdir: Path, rows: int) -> Measurement:
+    plan = prepare(contender, servers, workdir, rows)
+    checkpoint(servers)
+    measurement, stdout = run_plan(plan, servers)
+    verify(contender, servers, workdir, rows, stdout)
+    return measurement
+
+
+# -- the workers (each runs in its own process) ---------------------------------------------
+
+
+def sqlalchemy_url(url: str) -> str:
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+
+
+def worker_main(worker: str, source_url: str, table: str, dest: str, schema: str) -> None:
+    """Run one contender in this process; print a JSON line with its own timings."""
+    started = time.perf_counter()
+    if worker in ("loader-duckdb", "loader-postgres"):
+        from extract_load import Settings, SourceSpec, TableSpec, load_table
+        from extract_load.warehouse import open_warehouse
+
+        if worker == "loader-duckdb":
+            environ = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": dest}
+        else:
+            environ = {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": dest}
+        if os.environ.get("ELT_BLOCK_BYTES"):
+            environ["ELT_BLOCK_BYTES"] = os.environ["ELT_BLOCK_BYTES"]
+        imported = time.perf_counter()
+        settings = Settings.from_env(environ)
+        source = SourceSpec(SOURCE, "BENCH_URL")
+        warehouse = open_warehouse(settings)
+        try:
+            warehouse.ensure_schema(source.raw_schema)
+            result = load_table(warehouse, source, TableSpec(table), source_url)
+        finally:
+            warehouse.close()
+        if result.status != "succeeded":
+            raise SystemExit(f"{worker}: {result.status}: {result.error}")
+        rows = result.rows_read
+    elif worker in ("pandas-duckdb", "pandas-postgres"):
+        import pandas as pd
+        import sqlalchemy
+
+        imported = time.perf_counter()
+        engine = sqlalchemy.create_engine(sqlalchemy_url(source_url))
+        with engine.connect() as connection:
+            df = pd.read_sql(f"select * from public.{table}", connection)
+        engine.dispose()
+        if worker == "pandas-duckdb":
+            import duckdb
+
+            with duckdb.connect(dest) as connection:
+                connection.execute(f"create schema {schema}")
+                connection.register("df", df)
+                connection.execute(f"create table {schema}.{table} as select * from df")
+        else:
+            target = sqlalchemy.create_engine(sqlalchemy_url(dest))
+            with target.begin() as connection:
+                connection.exec_driver_sql(f"create schema {schema}")
+                df.to_sql(
+                    table,
+                    connection,
+                    schema=schema,
+                    index=False,
+                    chunksize=10_000,
+                    method="multi",
+                )
+            target.dispose()
+        rows = len(df)
+    else:
+        raise SystemExit(f"unknown worker {worker!r}")
+    done = time.perf_counter()
+    print(
+        json.dumps(
+            {"rows": rows, "import_seconds": imported - started, "work_seconds": done - imported}
+        )
+    )
