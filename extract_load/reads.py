@@ -167,7 +167,7 @@ class ArrowRead(ABC):
         column concerned is named in a warning by the source."""
         return 0
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (not abstract: a read holding nothing frees nothing)
         """Stop reading and free the source's connection; safe to call twice."""
 
     def __enter__(self) -> ArrowRead:
