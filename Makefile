@@ -16,7 +16,7 @@ export DAGSTER_DISABLE_TELEMETRY := true
 help:
 	@echo "make run      install and run the whole pipeline on the embedded demo sources"
 	@echo "make test     install the dev tools and run every test (DuckDB and PostgreSQL)"
-	@echo "make lint     ruff, and sqlfluff on the dbt project"
+	@echo "make lint     ruff, mypy, and sqlfluff on the dbt project"
 	@echo "make bench    bench/load.py at 1M rows (ROWS=5000000 for more)"
 
 $(BIN)/python:
@@ -54,6 +54,7 @@ test: install-dev $(MANIFEST)
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	# sqlfluff's dbt templater compiles the project; an in-memory DuckDB leaves no file behind.
 	cd dbt_project && ELT_WAREHOUSE=duckdb ELT_DUCKDB_PATH=:memory: $(abspath $(BIN))/sqlfluff lint .
 

@@ -178,12 +178,13 @@ def _users(rng: random.Random, n_users: int) -> list[tuple[Any, ...]]:
     for user_id, created_at in enumerate(moments, start=1):
         first = rng.choice(_names.FIRST_NAMES)
         last = rng.choice(_names.LAST_NAMES)
-        email: str | None = f"{first}.{last}{user_id}@{rng.choice(_names.EMAIL_DOMAINS)}"
+        address = f"{first}.{last}{user_id}@{rng.choice(_names.EMAIL_DOMAINS)}"
         draw = rng.random()
+        email: str | None = address
         if draw < 0.03:
             email = None
         elif draw < 0.9:
-            email = email.lower()  # the rest keep the capitals people typed
+            email = address.lower()  # the rest keep the capitals people typed
         rows.append((user_id, email, created_at.replace(microsecond=rng.randrange(1_000_000))))
     return rows
 
@@ -311,7 +312,7 @@ def _rerate(
     by_user: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for user_id, course_id, rating in existing:
         by_user[user_id].append((course_id, rating))
-    updates = []
+    updates: list[tuple[int, datetime, int, int]] = []  # rating, updated_at, user, course
     for user_id in sample:
         if len(updates) >= n_rerates:
             break
@@ -380,7 +381,7 @@ def _rate(
     for user_id, course_id in rated:
         seen[user_id].add(course_id)
 
-    rows = []
+    rows: list[tuple[int, int, int, datetime, datetime]] = []
     for user_id, since in raters:
         if len(rows) >= n_ratings:
             break

@@ -171,6 +171,6 @@ def row_counts(pagila_url: str, courses_url: str) -> dict[str, int]:
             for table in tables:
                 (count,) = conn.execute(
                     sql.SQL("select count(*) from {}").format(sql.Identifier(table))
-                ).fetchone()
+                ).fetchone() or (0,)
                 counts[f"{name}.{table}"] = count
     return counts

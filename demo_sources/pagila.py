@@ -605,12 +605,11 @@ def _customers(rng: random.Random, n_customers: int, n_stores: int) -> list[tupl
     no_email = {i + 1 for i in pick_some(rng, n_customers, 0.04)}
     rows = []
     for customer_id, (first, last) in enumerate(_people(rng, n_customers), start=1):
-        email: str | None = f"{first.upper()}.{last.upper()}@sakilacustomer.org"
-        if email in emails:
-            email = f"{first.upper()}.{last.upper()}{customer_id}@sakilacustomer.org"
-        emails.add(email)
-        if customer_id in no_email:
-            email = None
+        address = f"{first.upper()}.{last.upper()}@sakilacustomer.org"
+        if address in emails:
+            address = f"{first.upper()}.{last.upper()}{customer_id}@sakilacustomer.org"
+        emails.add(address)
+        email = None if customer_id in no_email else address
         active = 0 if rng.random() < 0.025 else 1
         rows.append(
             (
@@ -763,8 +762,9 @@ def _rentals(
     days = (SNAPSHOT - RENTALS_START).days
     day_weights = []
     for day_index in range(days):
-        day = RENTALS_START + timedelta(days=day_index)
-        weekday = (0.9, 0.85, 0.9, 0.95, 1.25, 1.4, 1.15)[day.weekday()]
+        weekday = (0.9, 0.85, 0.9, 0.95, 1.25, 1.4, 1.15)[
+            (RENTALS_START + timedelta(days=day_index)).weekday()
+        ]
         trend = 0.85 + 0.3 * day_index / days
         day_weights.append(weekday * trend * rng.uniform(0.85, 1.15))
     total_weight = sum(day_weights)

@@ -111,8 +111,11 @@ def guarded_array(
 
 
 class _Mapped(Protocol):
-    name: str
-    fallback: bool
+    # Read-only: the column mappings are frozen dataclasses.
+    @property
+    def name(self) -> str: ...
+    @property
+    def fallback(self) -> bool: ...
 
 
 def fallback_warnings(

@@ -124,7 +124,7 @@ class CountingReader(io.RawIOBase):
     def __init__(self, pipe: IO[bytes]) -> None:
         # A pipe gives at most 64 KiB a read; the buffer waits for whole blocks, so that Arrow
         # parses blocks of ELT_BLOCK_BYTES.
-        self._pipe = io.BufferedReader(pipe, 1 << 20)  # type: ignore[arg-type]
+        self._pipe = io.BufferedReader(pipe, 1 << 20)  # type: ignore[type-var]  # a raw pipe
         self.bytes_read = 0
         self.at_end = False
 

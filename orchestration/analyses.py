@@ -18,6 +18,8 @@ __all__ = ["compile_analysis", "run_analysis"]
 def compile_analysis(name: str, variables: Mapping[str, Any]) -> str:
     """The SQL of `dbt_project/analyses/<name>.sql`, compiled by dbt with these vars."""
     from dbt.cli.main import dbtRunner
+    from dbt.contracts.graph.nodes import AnalysisNode
+    from dbt.contracts.results import RunExecutionResult
 
     settings = Settings.from_env()
     os.environ["ELT_DUCKDB_PATH"] = str(settings.duckdb_path)
@@ -37,11 +39,12 @@ def compile_analysis(name: str, variables: Mapping[str, Any]) -> str:
             json.dumps(dict(variables)),
         ]
     )
-    if not result.success or not result.result:
+    if not result.success or not isinstance(result.result, RunExecutionResult):
         raise EltError(f"dbt could not compile the analysis {name!r}: {result.exception}")
-    for node_result in result.result:  # type: ignore[attr-defined]
-        if node_result.node.name == name:
-            return str(node_result.node.compiled_code)
+    for node_result in result.result.results:
+        node = node_result.node
+        if isinstance(node, AnalysisNode) and node.name == name:
+            return str(node.compiled_code)
     raise EltError(f"there is no analysis {name!r} in dbt_project/analyses/")
 
 

@@ -3,7 +3,7 @@
 
 import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -47,7 +47,7 @@ def _pairs(settings: Settings, source: SourceSpec, names: set[str]) -> list[Any]
     return plan_tables(settings, [source.name], [f"{source.name}.{name}" for name in names])
 
 
-def _source_assets(source: SourceSpec, tables: list[Mapping[str, Any]]) -> dg.AssetsDefinition:
+def _source_assets(source: SourceSpec, tables: Sequence[Mapping[str, Any]]) -> dg.AssetsDefinition:
     specs = [
         dg.AssetSpec(
             raw_asset_key(source.name, table["name"]),
@@ -106,7 +106,7 @@ SOURCE_COMPARISON_CHECK = "matches_source"
 
 
 def _source_comparison_check(
-    source: SourceSpec, tables: list[Mapping[str, Any]]
+    source: SourceSpec, tables: Sequence[Mapping[str, Any]]
 ) -> dg.AssetChecksDefinition:
     specs = [
         dg.AssetCheckSpec(

@@ -82,9 +82,10 @@ def _publish_duckdb(settings: Settings) -> dict[str, int]:
                 f"CREATE TABLE published.{qualified(PUBLISHED_SCHEMA, table)} AS "
                 f"SELECT * FROM {qualified(MARTS_SCHEMA, table)}"
             )
-            counts[table] = connection.execute(
+            counted = connection.execute(
                 f"SELECT count(*) FROM published.{qualified(PUBLISHED_SCHEMA, table)}"
-            ).fetchone()[0]
+            ).fetchone()
+            counts[table] = counted[0] if counted else 0
         connection.execute("DETACH published")
     finally:
         connection.close()
@@ -128,7 +129,8 @@ def _publish_postgres(settings: Settings) -> dict[str, int]:
             else:
                 connection.execute(f"DROP TABLE IF EXISTS {target}")
                 connection.execute(f"CREATE TABLE {target} AS SELECT * FROM {source}")
-            counts[table] = connection.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+            counted = connection.execute(f"SELECT count(*) FROM {target}").fetchone()
+            counts[table] = counted[0] if counted else 0
         if has_analyst:
             role = quote_ident(ANALYST_ROLE)
             connection.execute(f"GRANT USAGE ON SCHEMA {published} TO {role}")

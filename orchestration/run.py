@@ -83,13 +83,11 @@ def _marts_summary(settings: Settings) -> str:
 
 def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     """`check on asset` for every asset check (dbt test) that failed in the run."""
-    failed = []
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                failed.append(f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}")
-    return failed
+    return [
+        f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed
+    ]
 
 
 def run_everything() -> int:

@@ -97,7 +97,7 @@ def add_source_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_sources_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_sources_parser(commands: argparse._SubParsersAction) -> None:
     sources = commands.add_parser("sources", help="discover and check the sources of sources.yml")
     verbs = sources.add_subparsers(dest="sources_command", required=True)
     discover = verbs.add_parser(

@@ -124,7 +124,7 @@ class DuckDBWarehouse(Warehouse):
         cursor.execute(statement.replace("%s", "?"), list(params))
         try:
             return cursor.fetchall()
-        except duckdb.InvalidInputError:  # a statement with no result set
+        except duckdb.InvalidInputException:  # a statement with no result set
             return []
 
     def query(self, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:

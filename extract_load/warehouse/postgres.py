@@ -62,18 +62,18 @@ class PostgresWarehouse(Warehouse):
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._connection().cursor() as cursor:
-            cursor.execute(statement, params or None)  # type: ignore[arg-type]
+            cursor.execute(statement, params or None)
             return cursor.fetchall() if cursor.description else []
 
     def query(self, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         with self._connection().cursor() as cursor:
-            cursor.execute(statement)  # type: ignore[arg-type]
+            cursor.execute(statement)
             columns = [column.name for column in cursor.description or ()]
             return columns, cursor.fetchall()
 
     def _insert_count(self, statement: str) -> int:
         with self._connection().cursor() as cursor:
-            cursor.execute(statement)  # type: ignore[arg-type]
+            cursor.execute(statement)
             return cursor.rowcount
 
     @contextmanager

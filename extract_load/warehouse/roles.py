@@ -238,13 +238,13 @@ def _create_group_roles(connection: psycopg.Connection) -> list[str]:
 
 
 def _scalar(connection: psycopg.Connection, query: str) -> Any:
-    row = connection.execute(query).fetchone()  # type: ignore[arg-type]
+    row = connection.execute(query).fetchone()
     return row[0] if row else None
 
 
 def _execute(connection: psycopg.Connection, statement: str) -> None:
     try:
-        connection.execute(statement)  # type: ignore[arg-type]
+        connection.execute(statement)
     except psycopg.Error as error:
         reason = error.diag.message_primary or str(error).strip()
         raise WarehouseError(
