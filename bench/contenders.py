@@ -54,23 +54,6 @@ BASELINES = {"duckdb": "pandas-duckdb", "postgres": "pandas-postgres"}
 NOT_BY_DEFAULT = {"pandas-postgres", "copy-csv-devnull"}
 
 
-BASE_CONTENDERS = {
-    c.name: c
-    for c in (
-        Contender("copy-devnull", "duckdb", "floor"),
-        Contender("copy-pipe", "postgres", "floor"),
-        Contender("loader-duckdb", "duckdb", "loader"),
-        Contender("loader-postgres", "postgres", "loader"),
-        Contender("pandas-duckdb", "duckdb", "pandas"),
-        Contender("pandas-postgres", "postgres", "pandas"),
-        Contender("copy-csv-devnull", "duckdb", "reference"),
-    )
-}
-FLOORS = {"duckdb": "copy-devnull", "postgres": "copy-pipe"}
-BASELINES = {"duckdb": "pandas-duckdb", "postgres": "pandas-postgres"}
-NOT_BY_DEFAULT = {"pandas-postgres", "copy-csv-devnull"}
-
-
 def worker_command(worker: str, servers: Servers, table: str, dest: str) -> list[str]:
     """bench/load.py, running one worker; it is told the schema, so that it imports no more
     than its contender needs (a worker's start-up is part of its time)."""
