@@ -98,6 +98,9 @@ class MySQLRead(ArrowRead):
                 f"{self._variable}: reading {self.label} failed ({error_reason(error)})"
             )
             raise self._error from error
+        except SourceError as error:  # a value Arrow cannot read as its column's type
+            self._error = error
+            raise
         for name, count in self._nulled.items():
             if count:
                 log.warning(

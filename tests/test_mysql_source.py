@@ -498,13 +498,17 @@ def _running_reads(url: str, table: str) -> int:
     return count
 
 
-def test_close_mid_stream_stops_the_query(source):
-    with admin_connection(source) as connection, connection.cursor() as cursor:
+def _big_table(url: str):
+    with admin_connection(url) as connection, connection.cursor() as cursor:
         cursor.execute("CREATE TABLE big (id int auto_increment primary key, pad varchar(200))")
         cursor.execute("INSERT INTO big (pad) VALUES (repeat('x', 200))")
         for _ in range(17):  # 131,072 rows, 27 MB
             cursor.execute("INSERT INTO big (pad) SELECT pad FROM big")
-    table = _table(source, "big")
+    return _table(url, "big")
+
+
+def test_close_mid_stream_stops_the_query(source):
+    table = _big_table(source)
     read = open_read(source, V, table, table.column_names, None, batch_rows=1_000)
     first = next(iter(read.batches()))
     assert first.num_rows == 1_000
@@ -528,6 +532,25 @@ def test_close_mid_stream_stops_the_query(source):
     deadline = time.monotonic() + 10
     while _running_reads(source, "big") and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert _running_reads(source, "big") == 0
+
+
+def test_a_query_killed_midway_fails_the_read(source):
+    table = _big_table(source)
+    with open_read(source, V, table, table.column_names, None, batch_rows=1_000) as read:
+        batches = read.batches()
+        next(batches)
+        with admin_connection(source) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT %big%' "
+                "AND ID <> connection_id()"
+            )
+            (thread,) = cursor.fetchone()
+            cursor.execute(f"KILL QUERY {thread}")
+        with pytest.raises(SourceError, match=f"^{V}: reading .*big failed"):
+            list(batches)
+        with pytest.raises(SourceError, match="failed"):
+            read.finish()
     assert _running_reads(source, "big") == 0
 
 
