@@ -14,6 +14,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+pytest_plugins = ["mysql_server"]  # the MySQL source's server fixtures
+
 # The tests' embedded server and demo databases live in a temporary folder, never in the
 # repository's .local/ that `make run` uses. Set before demo_sources is first used.
 _TEST_DEMO_DIR = Path(tempfile.mkdtemp(prefix="elt-tests-"))
