@@ -3,6 +3,8 @@ are; the others (a wrong password, a missing table, a malformed URL) fail at onc
 
 from __future__ import annotations
 
+import sys
+
 import psycopg
 
 __all__ = ["is_transient"]
@@ -35,12 +37,38 @@ _TRANSIENT_MESSAGES = (
 )
 
 
+# MySQL/MariaDB error numbers of faults that pass (client 2xxx, server 1xxx).
+_MYSQL_TRANSIENT = {
+    2002,  # can't connect through the socket (a server restarting)
+    2003,  # can't connect to the server
+    2006,  # server has gone away
+    2013,  # lost connection during query
+    2055,  # lost connection at reading
+    1040,  # too many connections
+    1053,  # server shutdown in progress
+    1205,  # lock wait timeout
+    1213,  # deadlock
+}
+
+
+def _mysql_transient(error: BaseException) -> bool | None:
+    """For a PyMySQL error, whether it passes; None for any other error."""
+    pymysql = sys.modules.get("pymysql")  # not imported: no PyMySQL error can exist
+    if pymysql is None or not isinstance(error, pymysql.err.MySQLError):
+        return None
+    code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+    return code in _MYSQL_TRANSIENT
+
+
 def is_transient(error: BaseException) -> bool:
     """True for a fault that a later attempt may not meet; follows the `__cause__` chain."""
     seen: BaseException | None = error
     visited: set[int] = set()
     while seen is not None and id(seen) not in visited:  # `raise e from e` makes a loop
         visited.add(id(seen))
+        verdict = _mysql_transient(seen)
+        if verdict is not None:
+            return verdict
         if isinstance(seen, psycopg.Error):
             code = seen.sqlstate
             if code is not None:

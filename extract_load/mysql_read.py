@@ -31,7 +31,7 @@ class CountingConnection(pymysql.connections.Connection):
     bytes_received = 0
 
     def _read_bytes(self, num_bytes: int) -> bytes:  # every read of the socket goes here
-        data = super()._read_bytes(num_bytes)
+        data = super()._read_bytes(num_bytes)  # type: ignore[misc]  # private: not in the stubs
         self.bytes_received += len(data)
         return data
 
@@ -159,10 +159,10 @@ class MySQLRead(ArrowRead):
             # MySQL cannot stop a result midway: PyMySQL's cursor would read every remaining
             # row on close. Closing the socket instead ends the server's query at its next
             # write, and its thread with it.
-            result = connection._result
+            result = connection._result  # type: ignore[attr-defined]  # private, as above
             if result is not None:
                 result.unbuffered_active = False
-            cursor.connection = None
+            cursor.connection = None  # type: ignore[assignment]
         try:
             if cursor is not None and cursor.connection is not None:
                 cursor.close()

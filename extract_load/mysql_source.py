@@ -9,7 +9,7 @@ twice as fast as PyMySQL's own conversions or SQLAlchemy's rows. SQLAlchemy pars
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -43,7 +43,7 @@ log = logging.getLogger("extract_load.mysql")
 
 _SCHEMES = ("mysql", "mysql+pymysql", "mariadb", "mariadb+pymysql")
 # URL query parameters passed on to PyMySQL; anything else is a mistake in the URL.
-_URL_OPTIONS = {
+_URL_OPTIONS: dict[str, Callable[[str], object]] = {
     "unix_socket": str,
     "connect_timeout": int,
     "ssl_ca": str,
@@ -128,10 +128,10 @@ def _open(url: str, variable: str, raw_text: bool) -> CountingConnection:
             charset="utf8mb4",
             autocommit=True,
             local_infile=False,
-            conv=_RAW_TEXT if raw_text else None,
+            conv=_RAW_TEXT if raw_text else None,  # type: ignore[arg-type]  # stubs: too narrow
         )
     except pymysql.err.MySQLError as error:
-        code = error.args[0] if error.args else None
+        code = error.args[0] if error.args and isinstance(error.args[0], int) else -1
         fix = _FIXES.get(code, "check the URL, the server and the credentials")
         raise SourceError(
             f"{variable}: cannot connect to {redact_url(url)} ({error_reason(error)}); {fix}"

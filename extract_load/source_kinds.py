@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from .catalog import CatalogTable
 from .errors import ConfigError
@@ -26,6 +27,9 @@ from .postgres_source import (
 from .psql_copy import find_psql
 from .reads import SourceRead
 from .tables import SourceSpec
+
+if TYPE_CHECKING:
+    from .mysql_catalog import MySQLTable
 
 __all__ = ["SourceKind", "SourceTable", "source_kind"]
 
@@ -114,8 +118,68 @@ class _Postgres(SourceKind):
         return _PostgresTable(info, url, find_psql(self._psql))
 
 
+@dataclass(frozen=True)
+class _MySQLTable(SourceTable):
+    info: MySQLTable
+    url: str
+    variable: str
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"{self.info.schema}.{self.info.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.info.column_names
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.info.primary_key
+
+    def read(
+        self,
+        exclude_columns: Collection[str] = (),
+        cursor_column: str | None = None,
+        cursor_before: str | None = None,
+        lookback: timedelta = timedelta(0),
+    ) -> SourceRead:
+        from . import mysql_source
+
+        columns = [name for name in self.info.column_names if name not in exclude_columns]
+        where = None
+        if cursor_column is not None and cursor_before is not None:
+            column = self.info.column(cursor_column)
+            assert column is not None, "the pipeline checks the cursor column exists"
+            where = mysql_source.incremental_filter(column, cursor_before, lookback)
+        return mysql_source.open_read(self.url, self.variable, self.info, columns, where)
+
+
+class _MySQL(SourceKind):
+    """MySQL and MariaDB, through PyMySQL (imported only when a source of this kind is read)."""
+
+    def check(self, source: SourceSpec, url: str) -> None:
+        from .mysql_source import check_mysql
+
+        check_mysql(url, source.url_env)
+
+    def catalog(self, source: SourceSpec, url: str) -> list[CatalogTable]:
+        from . import mysql_source
+
+        with mysql_source.connect_mysql(url, source.url_env) as connection:
+            return mysql_source.list_tables(connection, source.schema, source.url_env)
+
+    def table(self, source: SourceSpec, name: str, url: str) -> SourceTable:
+        from . import mysql_source
+
+        with mysql_source.connect_mysql(url, source.url_env) as connection:
+            info = mysql_source.read_table_info(connection, source.schema, name, source.url_env)
+        return _MySQLTable(info, url, source.url_env)
+
+
 def source_kind(source: SourceSpec, psql: str | None = None) -> SourceKind:
     """The reader of `source`'s kind; `psql` (ELT_PSQL) runs PostgreSQL's COPY."""
     if source.kind == "postgres":
         return _Postgres(psql)
+    if source.kind == "mysql":
+        return _MySQL()
     raise ConfigError(f"source {source.name!r}: kind {source.kind!r} cannot be read yet")

@@ -169,3 +169,18 @@ def test_an_error_that_is_its_own_cause_is_not_transient():
     dropped = psycopg.OperationalError("server closed the connection unexpectedly")
     dropped.__cause__ = dropped
     assert is_transient(dropped) is True
+
+
+@pytest.mark.parametrize(
+    ("code", "transient"),
+    [(2013, True), (2006, True), (2003, True), (1213, True), (1045, False), (1146, False)],
+)
+def test_which_mysql_faults_are_transient(code, transient):
+    import pymysql
+
+    from extract_load.errors import SourceError
+
+    cause = pymysql.err.OperationalError(code, "a message")
+    wrapped = SourceError("SHOP_URL: the read failed")
+    wrapped.__cause__ = cause
+    assert is_transient(wrapped) is transient
