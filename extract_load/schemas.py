@@ -25,7 +25,8 @@ INTERMEDIATE_SCHEMA = "intermediate"
 MARTS_SCHEMA = "marts"
 DBT_SCHEMAS = (STAGING_SCHEMA, INTERMEDIATE_SCHEMA, MARTS_SCHEMA)
 # Where analysts read: a copy of the marts, replaced only after a build whose tests all passed
-# (orchestration/publish.py). dbt's own schemas, marts included, are the pipeline's workshop.
+# (orchestration/serving/publish.py). dbt's own schemas, marts included, are the pipeline's
+# workshop.
 PUBLISHED_SCHEMA = "analytics"
 
 

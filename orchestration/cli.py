@@ -153,7 +153,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
 def _cmd_warehouse(args: argparse.Namespace) -> int:
     from extract_load.errors import ConfigError
-    from extract_load.warehouse.roles import (
+    from orchestration.serving.roles import (
         Members,
         access_rows,
         describe_roles,

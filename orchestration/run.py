@@ -13,7 +13,7 @@ from extract_load.identifiers import qualified
 from extract_load.schemas import MARTS_SCHEMA
 from extract_load.warehouse import open_warehouse
 
-from .publish import analyst_location
+from .serving.publish import analyst_location
 from .text_tables import format_table
 
 __all__ = ["run_everything"]

@@ -15,7 +15,7 @@ from extract_load.schemas import MARTS_SCHEMA, PUBLISHED_SCHEMA
 from .dbt_project import dbt_project
 from .dbt_sources import raw_asset_key
 from .loaders import WAREHOUSE_POOL
-from .publish import publish_marts
+from .serving.publish import publish_marts
 
 __all__ = ["dbt_models", "dbt_resource", "published_marts"]
 

@@ -10,8 +10,8 @@ import psycopg
 
 from extract_load import Settings
 from extract_load.schemas import PUBLISHED_SCHEMA
-from orchestration.publish import published_duckdb_path
 from orchestration.run import failed_checks
+from orchestration.serving.publish import published_duckdb_path
 from table_contents import warehouse_query
 
 

@@ -30,8 +30,8 @@ from extract_load.identifiers import qualified
 from extract_load.postgres_source import connect_source, read_table_info
 from extract_load.schemas import DBT_SCHEMAS
 from extract_load.warehouse.postgres import PostgresWarehouse
-from extract_load.warehouse.roles import PUBLISHED_SCHEMAS, schema_access
 from orchestration.cli import main
+from orchestration.serving.roles import PUBLISHED_SCHEMAS, schema_access
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -457,7 +457,7 @@ def test_dbt_grants_nothing_analysts_read_only_the_published_copy(tmp_path):
 
 
 def _publish(transformer_url: str) -> None:
-    from orchestration.publish import publish_marts
+    from orchestration.serving.publish import publish_marts
 
     publish_marts(
         Settings.from_env({"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": transformer_url})

@@ -28,11 +28,11 @@ from typing import Any
 
 import psycopg
 
-from ..errors import ConfigError, WarehouseError
-from ..identifiers import quote_ident
-from ..postgres_source import connection_error_reason
-from ..schemas import DBT_SCHEMAS, METADATA_SCHEMA, PUBLISHED_SCHEMA
-from ..settings import redact_url
+from extract_load.errors import ConfigError, WarehouseError
+from extract_load.identifiers import quote_ident
+from extract_load.postgres_source import connection_error_reason
+from extract_load.schemas import DBT_SCHEMAS, METADATA_SCHEMA, PUBLISHED_SCHEMA
+from extract_load.settings import redact_url
 
 __all__ = [
     "ANALYST_ROLE",

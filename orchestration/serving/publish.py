@@ -20,7 +20,8 @@ from extract_load.identifiers import qualified, quote_ident
 from extract_load.schemas import MARTS_SCHEMA, PUBLISHED_SCHEMA
 from extract_load.settings import redact_url
 from extract_load.warehouse.duckdb import connect_waiting_for_lock
-from extract_load.warehouse.roles import ANALYST_ROLE
+
+from .roles import ANALYST_ROLE
 
 __all__ = ["Published", "analyst_location", "publish_marts"]
 
