@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:  # pyarrow is imported where Arrow is used: a PostgreSQL-only load needs none
+    import pyarrow as pa
 
-if TYPE_CHECKING:
     from .catalog_types import SourceColumn
     from .psql_copy import PsqlCopy
 
@@ -55,6 +55,8 @@ class LandingColumn:
 
 def duckdb_type(arrow_type: pa.DataType) -> str:
     """The DuckDB type that holds every value of `arrow_type` exactly."""
+    import pyarrow as pa
+
     t = pa.types
     if t.is_boolean(arrow_type):
         return "BOOLEAN"
@@ -100,6 +102,8 @@ def duckdb_type(arrow_type: pa.DataType) -> str:
 
 def postgres_type(arrow_type: pa.DataType) -> str:
     """The PostgreSQL type that holds every value of `arrow_type` exactly."""
+    import pyarrow as pa
+
     t = pa.types
     if t.is_boolean(arrow_type):
         return "boolean"
@@ -159,6 +163,8 @@ class ArrowRead(ABC):
 
     @property
     def schema(self) -> pa.Schema:
+        import pyarrow as pa
+
         return pa.schema([pa.field(c.name, c.arrow_type) for c in self.columns])
 
     @abstractmethod

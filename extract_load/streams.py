@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Generic, TypeVar
 
-import pyarrow as pa
-
 if TYPE_CHECKING:
+    import pyarrow as pa
     from _typeshed import WriteableBuffer
 
 __all__ = ["CountingReader", "Progress", "ReadAhead", "iter_with_progress", "slices"]

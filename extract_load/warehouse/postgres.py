@@ -14,7 +14,6 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..arrow_csv import arrow_csv
 from ..columns import fallback_warnings, postgres_compares_as_text, to_postgres
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
@@ -144,6 +143,8 @@ class PostgresWarehouse(Warehouse):
         return rows
 
     def _write_arrow(self, plan: StagePlan, read: ArrowRead, progress: Progress) -> int:
+        from ..arrow_csv import arrow_csv  # pyarrow: only when a source sends Arrow
+
         stage = self._create_stage(plan, [(c.name, c.postgres_type) for c in read.columns])
         column_list = ", ".join(quote_ident(c.name) for c in read.columns)
         copy_in = f"COPY {stage} ({column_list}) FROM STDIN (FORMAT csv)"
