@@ -58,15 +58,19 @@ import re
 import sys
 import tempfile
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from contenders import BASE_CONTENDERS, NOT_BY_DEFAULT, Contender, measure, worker_main
-from ratings import drop_table, ensure_table, warm_up
-from report import Row, human_rows, render_text, report
-from runs import Measurement
-from servers import WAREHOUSE_DB, ensure_database, given_server, start_embedded
+from datasets import BenchTable, Dataset, drop_table, ensure_table, warm_up
+from ratings import RATINGS
+from report import Row, failure_summary, render_text, report, table_label
+from runs import BenchError, Measurement
+from servers import WAREHOUSE_DB, Servers, ensure_database, given_server, start_embedded
+from wide import WIDE
 
 DEFAULT_ROWS = 1_000_000
+DATASETS: dict[str, Dataset] = {d.name: d for d in (RATINGS, WIDE)}
 
 
 def parse_size(text: str) -> int:
@@ -127,6 +131,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[DEFAULT_ROWS],
         help="table size(s): 1000000, 1M, 5_000_000 ... (default 1M); one table per size",
     )
+    parser.add_argument(
+        "--table",
+        nargs="+",
+        choices=list(DATASETS),
+        default=["ratings"],
+        help="source table(s): ratings (6 columns) and/or wide (21 columns of the types the "
+        "loaders map specially); one table per kind and size (default ratings)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender; the median")
     parser.add_argument(
         "--only",
@@ -162,7 +174,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--pgdata", type=Path, help="data folder of the embedded server")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
-    for hidden in ("--_worker", "--_source-url", "--_table", "--_dest", "--_schema"):
+    for hidden in ("--_worker", "--_source-url", "--_table", "--_dest", "--_schema", "--_loaders"):
         parser.add_argument(hidden, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -170,44 +182,73 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def measure_all(
+    contenders: Sequence[Contender], servers: Servers, workdir: Path, bench: BenchTable, repeat: int
+) -> list[Row]:
+    """Each contender `repeat` times, interleaved so that noise spreads evenly. A pandas
+    contender that fails (a type it cannot take) is reported as failed and not run again;
+    any other failure stops the benchmark."""
+    label = table_label(bench)
+    runs: dict[str, list[Measurement]] = {c.name: [] for c in contenders}
+    failed: dict[str, str] = {}
+    for attempt in range(repeat):
+        for contender in contenders:
+            if contender.name in failed:
+                continue
+            try:
+                measurement = measure(contender, servers, workdir, bench)
+            except BenchError as error:
+                if contender.kind != "pandas":
+                    raise
+                failed[contender.name] = failure_summary(str(error))
+                print(
+                    f"  {label} run {attempt + 1}/{repeat} {contender.name}: FAILED: "
+                    f"{failed[contender.name]}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                continue
+            runs[contender.name].append(measurement)
+            print(
+                f"  {label} run {attempt + 1}/{repeat} "
+                f"{contender.name}: {measurement.seconds:.2f} s, "
+                f"{bench.rows / measurement.seconds:,.0f} rows/s, "
+                f"{measurement.peak_mb:,.0f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
+    return [Row(c, bench.rows, tuple(runs[c.name]), failed.get(c.name), label) for c in contenders]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args._worker:
-        worker_main(args._worker, args._source_url, args._table, args._dest, args._schema)
+        worker_main(
+            args._worker, args._source_url, args._table, args._dest, args._schema, args._loaders
+        )
         return 0
-    contenders = choose(args)
-    if args.postgres_url:
-        servers = given_server(args.postgres_url, args.warehouse_url)
-    else:
-        servers = start_embedded(args.keep, args.pgdata)
-        if args.warehouse_url:
-            servers.warehouse_url = args.warehouse_url
-    if not args.warehouse_url:
-        ensure_database(servers.source_url, WAREHOUSE_DB)
-    all_results: dict[int, list[Row]] = {}
-    with tempfile.TemporaryDirectory(prefix="elt-bench-work-") as work:
-        workdir = Path(work)
-        for rows in args.rows:
-            ensure_table(servers, rows)
-            warm_up(servers, rows)
-            runs: dict[str, list[Measurement]] = {c.name: [] for c in contenders}
-            for attempt in range(args.repeat):
-                for contender in contenders:  # interleaved, so that noise spreads evenly
-                    measurement = measure(contender, servers, workdir, rows)
-                    runs[contender.name].append(measurement)
-                    print(
-                        f"  {human_rows(rows)} run {attempt + 1}/{args.repeat} "
-                        f"{contender.name}: {measurement.seconds:.2f} s, "
-                        f"{rows / measurement.seconds:,.0f} rows/s, "
-                        f"{measurement.peak_mb:,.0f} MB",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-            all_results[rows] = [Row(c, rows, tuple(runs[c.name])) for c in contenders]
-            if len(args.rows) > 1:  # the last size's table comes in the report at the end
-                print(f"\n{render_text(all_results[rows])}\n", file=sys.stderr, flush=True)
-            if not args.keep:
-                drop_table(servers, rows)
+    with ExitStack() as stack:
+        contenders = choose(args)
+        if args.postgres_url:
+            servers = given_server(args.postgres_url, args.warehouse_url)
+        else:
+            servers = start_embedded(args.keep, args.pgdata)
+            if args.warehouse_url:
+                servers.warehouse_url = args.warehouse_url
+        if not args.warehouse_url:
+            ensure_database(servers.source_url, WAREHOUSE_DB)
+        all_results: dict[str, dict[int, list[Row]]] = {}
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="elt-bench-work-")))
+        for name in dict.fromkeys(args.table):
+            for rows in args.rows:
+                bench = ensure_table(servers, DATASETS[name], rows)
+                warm_up(servers, bench)
+                results = measure_all(contenders, servers, workdir, bench, args.repeat)
+                all_results.setdefault(name, {})[rows] = results
+                if len(args.rows) * len(args.table) > 1:  # the last comes in the report
+                    print(f"\n{render_text(results)}\n", file=sys.stderr, flush=True)
+                if not args.keep:
+                    drop_table(servers, bench)
     print(report(all_results, args.repeat, args.markdown))
     return 0
 
