@@ -32,6 +32,8 @@ class Contender:
     warehouse: str  # "duckdb" or "postgres": which floor and baseline it is compared with
     kind: str  # "loader", "pandas", "floor" or "reference"
     block_bytes: int | None = None  # ELT_BLOCK_BYTES for the DuckDB loader, None = its default
+    baseline: str | None = None  # a loader of another checkout (--baseline REF): REF
+    checkout: Path | None = None  # that checkout, put first on the worker's PYTHONPATH
 
     @property
     def worker(self) -> str:
@@ -65,8 +67,8 @@ def own_loaders() -> Path:
 def worker_command(contender: Contender, servers: Servers, table: str, dest: str) -> list[str]:
     """bench/load.py, running one worker; it is told the schema, so that it imports no more
     than its contender needs (a worker's start-up is part of its time), and which
-    extract_load it must import (this process's)."""
-    loaders = own_loaders()
+    extract_load it must import (this process's, or the baseline checkout's)."""
+    loaders = own_loaders() if contender.checkout is None else contender.checkout / "extract_load"
     return [
         sys.executable,
         str(Path(__file__).resolve().with_name("load.py")),
@@ -124,6 +126,10 @@ def prepare(contender: Contender, servers: Servers, workdir: Path, bench: BenchT
     env = dict(os.environ)
     if contender.block_bytes is not None:
         env["ELT_BLOCK_BYTES"] = str(contender.block_bytes)
+    if contender.checkout is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, (str(contender.checkout), env.get("PYTHONPATH")))
+        )
     if contender.warehouse == "duckdb" and contender.kind in ("loader", "pandas"):
         dest = duckdb_dest(workdir)
         for path in (dest, dest.with_name(dest.name + ".wal")):
@@ -205,8 +211,9 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def check_loaders(expected: str) -> None:
-    """Fail loudly unless the extract_load imported is the one the benchmark meant: an
-    editable install elsewhere would otherwise be measured in its place."""
+    """Fail loudly unless the extract_load imported is the one the benchmark meant (a
+    baseline checkout's, or the benchmark's own): an editable install elsewhere would
+    otherwise be measured in its place."""
     import extract_load
 
     imported = Path(extract_load.__file__).resolve().parent

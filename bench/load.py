@@ -61,7 +61,8 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from contenders import BASE_CONTENDERS, NOT_BY_DEFAULT, Contender, measure, worker_main
+from baseline import baseline_checkout
+from contenders import BASE_CONTENDERS, NOT_BY_DEFAULT, Contender, measure, own_loaders, worker_main
 from datasets import BenchTable, Dataset, drop_table, ensure_table, warm_up
 from ratings import RATINGS
 from report import Row, failure_summary, render_text, report, table_label
@@ -94,7 +95,7 @@ def human_bytes(value: int) -> str:
     return str(value)
 
 
-def choose(args: argparse.Namespace) -> list[Contender]:
+def choose(args: argparse.Namespace, checkout: Path | None) -> list[Contender]:
     if args.only:
         unknown = sorted(set(args.only) - set(BASE_CONTENDERS))
         if unknown:
@@ -116,6 +117,16 @@ def choose(args: argparse.Namespace) -> list[Contender]:
             ]
         else:
             chosen.append(base)
+        if checkout is not None and base.kind == "loader":  # right after today's, interleaved
+            chosen.append(
+                Contender(
+                    f"{name}@{args.baseline}",
+                    base.warehouse,
+                    base.kind,
+                    baseline=args.baseline,
+                    checkout=checkout,
+                )
+            )
     return chosen
 
 
@@ -138,6 +149,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=["ratings"],
         help="source table(s): ratings (6 columns) and/or wide (21 columns of the types the "
         "loaders map specially); one table per kind and size (default ratings)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also run the loaders of commit REF (a temporary git worktree) as "
+        "loader-duckdb@REF and loader-postgres@REF, and report today's against them",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender; the median")
     parser.add_argument(
@@ -228,7 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     with ExitStack() as stack:
-        contenders = choose(args)
+        checkout = None
+        if args.baseline:
+            checkout = stack.enter_context(baseline_checkout(args.baseline))
+            print(f"today's loaders: {own_loaders()}", file=sys.stderr)
+        contenders = choose(args, checkout)
         if args.postgres_url:
             servers = given_server(args.postgres_url, args.warehouse_url)
         else:

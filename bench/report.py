@@ -1,5 +1,5 @@
-"""The benchmark's report: one table per table and size, memory flatness across sizes, and
-Markdown."""
+"""The benchmark's report: one table per table and size, the loaders against a baseline
+commit's (the seam's cost), memory flatness across sizes, and Markdown."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from datasets import BenchTable
 from runs import Measurement
 
 FAILED = "—"
+# A loader within this share of its baseline's rows/s costs nothing that can be told apart
+# from noise on a shared machine.
+SEAM_TOLERANCE = 0.05
+WAREHOUSE_NAMES = {"duckdb": "DuckDB", "postgres": "PostgreSQL"}
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,111 @@ def render_markdown(results: Sequence[Row]) -> str:
     return "\n".join(out + (["", *notes] if notes else []))
 
 
+# -- the seam's cost: each loader against the same loader of the baseline commit -------------
+
+SEAM_HEADERS = (
+    "loader",
+    "rows/s",
+    "baseline",
+    "baseline rows/s",
+    "% of baseline",
+    "% of floor",
+    "baseline % of floor",
+)
+
+
+@dataclass(frozen=True)
+class SeamPair:
+    loader: Row
+    baseline: Row
+    floor: Row | None
+
+    @property
+    def ratio(self) -> float:
+        return self.loader.rows_per_second / self.baseline.rows_per_second
+
+    def of_floor(self, row: Row) -> float | None:
+        return None if self.floor is None else row.rows_per_second / self.floor.rows_per_second
+
+
+def seam_pairs(results: Sequence[Row]) -> list[SeamPair]:
+    """Today's loaders, each with the baseline's loader into the same warehouse."""
+    by_name = {r.contender.name: r for r in results if r.error is None}
+    baselines = {
+        r.contender.warehouse: r for r in by_name.values() if r.contender.baseline is not None
+    }
+    return [
+        SeamPair(r, baselines[r.contender.warehouse], by_name.get(FLOORS[r.contender.warehouse]))
+        for r in by_name.values()
+        if r.contender.kind == "loader"
+        and r.contender.baseline is None
+        and r.contender.warehouse in baselines
+    ]
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else 100 * share
+
+
+def seam_rows(pairs: Sequence[SeamPair]) -> list[list[str]]:
+    return [
+        [
+            pair.loader.contender.name,
+            f"{pair.loader.rows_per_second:,.0f}",
+            pair.baseline.contender.name,
+            f"{pair.baseline.rows_per_second:,.0f}",
+            f"{100 * pair.ratio:.1f} %",
+            _fmt(_percent(pair.of_floor(pair.loader)), ".1f", " %"),
+            _fmt(_percent(pair.of_floor(pair.baseline)), ".1f", " %"),
+        ]
+        for pair in pairs
+    ]
+
+
+def seam_verdicts(table: str, pairs: Sequence[SeamPair]) -> list[str]:
+    lines = []
+    for pair in pairs:
+        loader = f"{WAREHOUSE_NAMES[pair.loader.contender.warehouse]} loader"
+        if "@" in pair.loader.contender.name:  # a --block-bytes variant
+            loader += f" ({pair.loader.contender.name})"
+        within = "yes" if pair.ratio >= 1 - SEAM_TOLERANCE else "no"
+        lines.append(
+            f"seam cost on {table}: {loader} {100 * pair.ratio:.1f} % of baseline "
+            f"(within {100 * SEAM_TOLERANCE:.0f} %: {within})"
+        )
+    return lines
+
+
+def render_seam_text(results: Sequence[Row]) -> list[str]:
+    pairs = seam_pairs(results)
+    if not pairs:
+        return []
+    lines = [list(SEAM_HEADERS), *seam_rows(pairs)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(SEAM_HEADERS))]
+    out = []
+    for number, line in enumerate(lines):
+        cells = [
+            cell.ljust(width) if i in (0, 2) else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ]
+        out.append("  ".join(cells))
+        if number == 0:
+            out.append("  ".join("-" * width for width in widths))
+    return out + seam_verdicts(results[0].table, pairs)
+
+
+def render_seam_markdown(results: Sequence[Row]) -> list[str]:
+    pairs = seam_pairs(results)
+    if not pairs:
+        return []
+    out = [
+        "| " + " | ".join(SEAM_HEADERS) + " |",
+        "|" + "|".join(["---", "--:", "---"] + ["--:"] * 4) + "|",
+    ]
+    out += ["| " + " | ".join(line) + " |" for line in seam_rows(pairs)]
+    return [*out, "", *seam_verdicts(results[0].table, pairs)]
+
+
 def flatness(by_size: dict[int, list[Row]]) -> list[tuple[str, float, float]]:
     """Per contender: peak MB at the smallest and at the largest size."""
     sizes = sorted(by_size)
@@ -172,6 +281,9 @@ def report(all_results: dict[str, dict[int, list[Row]]], repeat: int, markdown: 
         for rows in sorted(by_size):
             results = by_size[rows]
             text += ["", f"== {title(results[0].table, rows, repeat)}", render_text(results)]
+            seam = render_seam_text(results)
+            if seam:
+                text += ["", f"== {results[0].table}: the loaders against their baseline", *seam]
     for dataset, by_size in all_results.items():
         sizes = sorted(by_size)
         if len(sizes) > 1:
@@ -191,6 +303,10 @@ def report(all_results: dict[str, dict[int, list[Row]]], repeat: int, markdown: 
                 results = by_size[rows]
                 text += ["", f"**{title(results[0].table, rows, repeat)}**", ""]
                 text.append(render_markdown(results))
+                seam = render_seam_markdown(results)
+                if seam:
+                    text += ["", f"**{results[0].table}: the loaders against their baseline**"]
+                    text += ["", *seam]
         for dataset, by_size in all_results.items():
             sizes = sorted(by_size)
             if len(sizes) > 1:
