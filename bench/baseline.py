@@ -32,7 +32,7 @@ def baseline_checkout(ref: str) -> Iterator[Path]:
     try:
         commit = _git(repository, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except BenchError:
-        raise BenchError(f"--baseline {ref}: no such commit in {repository}") from None
+        raise SystemExit(f"--baseline {ref}: no such commit in {repository}") from None
     parent = Path(tempfile.mkdtemp(prefix="elt-bench-baseline-"))
     checkout = parent / commit[:12]
     _git(repository, "worktree", "add", "--detach", str(checkout), commit)
