@@ -3,6 +3,7 @@ counted afterwards; and the workers that run the Python contenders, each in its 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -11,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ratings import COLUMNS_DDL, table_name
+from datasets import BenchTable, prepare_types
 from runs import BenchError, Measurement, Plan, run_plan
 from servers import Servers, checkpoint
 
@@ -31,6 +32,8 @@ class Contender:
     warehouse: str  # "duckdb" or "postgres": which floor and baseline it is compared with
     kind: str  # "loader", "pandas", "floor" or "reference"
     block_bytes: int | None = None  # ELT_BLOCK_BYTES for the DuckDB loader, None = its default
+    baseline: str | None = None  # a loader of another checkout (--baseline REF): REF
+    checkout: Path | None = None  # that checkout, put first on the worker's PYTHONPATH
 
     @property
     def worker(self) -> str:
@@ -54,14 +57,23 @@ BASELINES = {"duckdb": "pandas-duckdb", "postgres": "pandas-postgres"}
 NOT_BY_DEFAULT = {"pandas-postgres", "copy-csv-devnull"}
 
 
-def worker_command(worker: str, servers: Servers, table: str, dest: str) -> list[str]:
+def own_loaders() -> Path:
+    """The extract_load package this process imports: today's loaders."""
+    import extract_load
+
+    return Path(extract_load.__file__).resolve().parent
+
+
+def worker_command(contender: Contender, servers: Servers, table: str, dest: str) -> list[str]:
     """bench/load.py, running one worker; it is told the schema, so that it imports no more
-    than its contender needs (a worker's start-up is part of its time)."""
+    than its contender needs (a worker's start-up is part of its time), and which
+    extract_load it must import (this process's, or the baseline checkout's)."""
+    loaders = own_loaders() if contender.checkout is None else contender.checkout / "extract_load"
     return [
         sys.executable,
         str(Path(__file__).resolve().with_name("load.py")),
         "--_worker",
-        worker,
+        contender.worker,
         "--_source-url",
         servers.source_url,
         "--_table",
@@ -70,6 +82,8 @@ def worker_command(worker: str, servers: Servers, table: str, dest: str) -> list
         dest,
         "--_schema",
         raw_bench(),
+        "--_loaders",
+        str(loaders),
     ]
 
 
@@ -84,17 +98,43 @@ def duckdb_dest(workdir: Path) -> Path:
     return workdir / "bench.duckdb"
 
 
-def prepare(contender: Contender, servers: Servers, workdir: Path, rows: int) -> Plan:
+@functools.cache
+def loader_csv_commands(source_url: str, table: str) -> tuple[str, ...]:
+    """The DuckDB loader's own COPY of `table` (its select list, from today's type map) after
+    the session settings it runs first, as psql `-c` commands copying into /dev/null."""
+    from extract_load.postgres_source import (
+        _SESSION,  # the settings every loader's COPY runs with
+        connect_source,
+        copy_query,
+        read_table_info,
+    )
+    from extract_load.types_duckdb import to_duckdb
+
+    with connect_source(source_url, "bench") as connection:
+        info = read_table_info(connection, "public", table, "bench")
+    exprs = [to_duckdb(column).source_expr for column in info.columns]
+    query = copy_query("public", table, exprs, None, "FORMAT csv").as_string(None)
+    # `COPY (SELECT ...) TO STDOUT (FORMAT csv)` as `\copy (SELECT ...) to '/dev/null' ...`,
+    # on one line: a backslash command ends with its line.
+    select = query.removeprefix("COPY ").rsplit(" TO STDOUT ", 1)[0].replace("\n", " ")
+    return (*_SESSION, f"\\copy {select} to '/dev/null' with (format csv)")
+
+
+def prepare(contender: Contender, servers: Servers, workdir: Path, bench: BenchTable) -> Plan:
     """A fresh destination, and the commands that fill it."""
-    table, schema = table_name(rows), raw_bench()
+    table, schema = bench.name, raw_bench()
     env = dict(os.environ)
     if contender.block_bytes is not None:
         env["ELT_BLOCK_BYTES"] = str(contender.block_bytes)
+    if contender.checkout is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, (str(contender.checkout), env.get("PYTHONPATH")))
+        )
     if contender.warehouse == "duckdb" and contender.kind in ("loader", "pandas"):
         dest = duckdb_dest(workdir)
         for path in (dest, dest.with_name(dest.name + ".wal")):
             path.unlink(missing_ok=True)
-        return Plan([worker_command(contender.worker, servers, table, str(dest))], env)
+        return Plan([worker_command(contender, servers, table, str(dest))], env)
     if contender.warehouse == "postgres":
         import psycopg
 
@@ -103,9 +143,10 @@ def prepare(contender: Contender, servers: Servers, workdir: Path, rows: int) ->
         with psycopg.connect(servers.warehouse_url, autocommit=True) as connection:
             connection.execute(f"drop schema if exists {schema} cascade")
             connection.execute(f"drop schema if exists {METADATA_SCHEMA} cascade")
-            if contender.kind == "floor":
+            if contender.kind == "floor":  # the source's DDL: the pipe copies, unchanged
+                prepare_types(connection, bench)
                 connection.execute(f"create schema {schema}")
-                connection.execute(f"create table {schema}.{table} ({COLUMNS_DDL})")
+                connection.execute(f"create table {schema}.{table} ({bench.columns_ddl})")
         if contender.kind == "floor":
             out = psql_command(
                 servers, servers.source_url, f"COPY public.{table} TO STDOUT (FORMAT binary)"
@@ -114,23 +155,23 @@ def prepare(contender: Contender, servers: Servers, workdir: Path, rows: int) ->
                 servers, servers.warehouse_url, f"COPY {schema}.{table} FROM STDIN (FORMAT binary)"
             )
             return Plan([out, into], env)
-        return Plan([worker_command(contender.worker, servers, table, servers.warehouse_url)], env)
+        return Plan([worker_command(contender, servers, table, servers.warehouse_url)], env)
     # COPY into /dev/null. `\copy ... to '/dev/null'` is `COPY ... TO STDOUT > /dev/null` with
     # the same client code, and it prints the `COPY <rows>` tag that verifies the run.
-    options = "format binary" if contender.name == "copy-devnull" else "format csv"
-    query = f"\\copy public.{table} to '/dev/null' with ({options})"
+    commands = [f"\\copy public.{table} to '/dev/null' with (format binary)"]
     if contender.name == "copy-csv-devnull":  # the DuckDB loader's own query
-        query = (
-            "\\copy (select user_id, course_id, rating, score, rated_at, comment "
-            f"from public.{table}) to '/dev/null' with ({options})"
-        )
-    argv = [servers.psql, "-X", "-v", "ON_ERROR_STOP=1", "-d", servers.source_url, "-c", query]
+        commands = list(loader_csv_commands(servers.source_url, table))
+    argv = [servers.psql, "-X", "-v", "ON_ERROR_STOP=1", "-d", servers.source_url]
+    for command in commands:
+        argv += ["-c", command]
     return Plan([argv], env)
 
 
-def verify(contender: Contender, servers: Servers, workdir: Path, rows: int, stdout: str) -> None:
-    """Fail unless the destination holds exactly `rows` rows."""
-    table, schema = table_name(rows), raw_bench()
+def verify(
+    contender: Contender, servers: Servers, workdir: Path, bench: BenchTable, stdout: str
+) -> None:
+    """Fail unless the destination holds exactly the table's rows."""
+    table, schema, rows = bench.name, raw_bench(), bench.rows
     if contender.kind in ("floor", "reference") and contender.warehouse == "duckdb":
         match = re.search(r"^COPY (\d+)$", stdout, re.MULTILINE)
         found = int(match.group(1)) if match else -1
@@ -152,11 +193,13 @@ def verify(contender: Contender, servers: Servers, workdir: Path, rows: int, std
         )
 
 
-def measure(contender: Contender, servers: Servers, workdir: Path, rows: int) -> Measurement:
-    plan = prepare(contender, servers, workdir, rows)
+def measure(
+    contender: Contender, servers: Servers, workdir: Path, bench: BenchTable
+) -> Measurement:
+    plan = prepare(contender, servers, workdir, bench)
     checkpoint(servers)
     measurement, stdout = run_plan(plan, servers)
-    verify(contender, servers, workdir, rows, stdout)
+    verify(contender, servers, workdir, bench, stdout)
     return measurement
 
 
@@ -167,10 +210,27 @@ def sqlalchemy_url(url: str) -> str:
     return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
 
 
-def worker_main(worker: str, source_url: str, table: str, dest: str, schema: str) -> None:
+def check_loaders(expected: str) -> None:
+    """Fail loudly unless the extract_load imported is the one the benchmark meant (a
+    baseline checkout's, or the benchmark's own): an editable install elsewhere would
+    otherwise be measured in its place."""
+    import extract_load
+
+    imported = Path(extract_load.__file__).resolve().parent
+    if imported != Path(expected).resolve():
+        raise SystemExit(
+            f"worker imported the loaders of {imported}, expected {expected}; check PYTHONPATH "
+            "(a package installed in editable mode from another checkout comes before it?)"
+        )
+
+
+def worker_main(
+    worker: str, source_url: str, table: str, dest: str, schema: str, loaders: str
+) -> None:
     """Run one contender in this process; print a JSON line with its own timings."""
     started = time.perf_counter()
     if worker in ("loader-duckdb", "loader-postgres"):
+        check_loaders(loaders)
         from extract_load import Settings, SourceSpec, TableSpec, load_table
         from extract_load.warehouse import open_warehouse
 

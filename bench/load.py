@@ -1,9 +1,17 @@
 """Benchmark: how fast, and in how much memory, the loaders copy a PostgreSQL table.
 
-It builds a ratings-shaped table of N rows in PostgreSQL (6 columns covering the loader's typed
-paths: integer, integer, smallint, numeric(3,1), timestamptz, text; primary key (user_id,
-course_id); generated with ``generate_series``, then ``VACUUM ANALYZE``) and measures, in the
-same run and each as a whole separate process (start-up and imports included):
+It builds a table of N rows in PostgreSQL (generated with ``generate_series``, then ``VACUUM
+ANALYZE``; ``--table`` picks one or both):
+
+* ``ratings`` (the default): 6 columns covering the loader's common typed paths: integer,
+  integer, smallint, numeric(3,1), timestamptz, text; primary key (user_id, course_id);
+* ``wide``: a bigint key and 20 columns of the types the loaders map specially: json, jsonb,
+  uuid, interval, inet, cidr, macaddr, money, bit(8), varbit, time, timetz, tstzrange,
+  int4range, a composite type, hstore (left out, with a note, where the server lacks the
+  extension), text[], integer[], timestamp, varchar(16), unconstrained numeric; all with NULLs;
+
+and measures, in the same run and each as a whole separate process (start-up and imports
+included):
 
 =================  ========  ===================================================================
 contender          into      what runs
@@ -17,8 +25,12 @@ pandas-postgres    Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only 
 copy-devnull       DuckDB    floor: ``psql`` binary COPY of the table into /dev/null
 copy-pipe          Postgres  floor: ``psql COPY .. TO STDOUT (FORMAT binary) | psql COPY .. FROM
                              STDIN (FORMAT binary)`` into a fresh table of the warehouse database
-copy-csv-devnull   (ref.)    not run by default: the DuckDB loader's own source query, CSV COPY
-                             into /dev/null (what the source side alone costs)
+copy-csv-devnull   (ref.)    not run by default: the DuckDB loader's own source query (built by
+                             its type map for the table), CSV COPY into /dev/null (what the
+                             source side alone costs)
+loader-duckdb@REF  DuckDB    with ``--baseline REF``: the same workers, importing the loaders of
+loader-postgres@   Postgres  commit REF (a temporary ``git worktree``, removed at the end), each
+REF                          run right after today's loader
 =================  ========  ===================================================================
 
 For each it prints wall seconds, rows/s, peak memory (the peak of the summed RSS of the
@@ -28,7 +40,11 @@ embedded one, of the PostgreSQL server processes that served it; then the
 percentage of its floor (DuckDB contenders against ``copy-devnull``, PostgreSQL ones against
 ``copy-pipe``) and the speed-up over the pandas baseline into the same warehouse. Every run
 gets a fresh destination and checks that it holds exactly N rows; any mismatch or failure
-stops the benchmark with an error.
+stops the benchmark with an error, except a pandas contender's failure (a type it cannot
+take): it is reported as failed (``—`` and a footnote) and not run again. With ``--baseline``,
+a table per size gives each loader's rows/s as a share of its baseline's, both %-of-floor
+figures, and a line per warehouse such as ``seam cost on ratings_1M: DuckDB loader 98.7 % of
+baseline (within 5 %: yes)`` ("yes": at least 95 %).
 
 Run it (``make bench`` runs ``python bench/load.py --rows $(ROWS)``)::
 
@@ -36,6 +52,8 @@ Run it (``make bench`` runs ``python bench/load.py --rows $(ROWS)``)::
     python bench/load.py --rows 1000000 5000000 --keep   # several sizes, keep generated tables
     python bench/load.py --repeat 3 --markdown           # medians of 3, plus a Markdown table
     python bench/load.py --only loader-duckdb --block-bytes 1MiB 8MiB 32MiB
+    python bench/load.py --table ratings wide --rows 500k    # both tables
+    python bench/load.py --rows 2M --repeat 3 --baseline c8df34f  # today's loaders vs c8df34f's
     ELT_BENCH_POSTGRES_URL=postgresql://u:p@host/db python bench/load.py  # or --postgres-url
 
 Without ``--postgres-url`` / ``ELT_BENCH_POSTGRES_URL`` it starts the embedded PostgreSQL
@@ -45,9 +63,10 @@ warehouse side is the database ``bench_warehouse`` on the same server (created i
 Numbers are only comparable within one run: other work on the machine moves them all.
 
 This file is the command line; the parts sit beside it (run as a script, its folder is on the
-import path): ``servers.py`` (the PostgreSQL server), ``ratings.py`` (the source table),
-``contenders.py`` (what each contender runs, and the workers), ``runs.py`` (one measured run),
-``report.py`` (the tables).
+import path): ``servers.py`` (the PostgreSQL server), ``datasets.py`` (building a source table),
+``ratings.py`` and ``wide.py`` (the tables' columns and keys), ``contenders.py`` (what each
+contender runs, and the workers), ``baseline.py`` (the baseline checkout), ``runs.py`` (one
+measured run), ``report.py`` (the tables).
 """
 
 from __future__ import annotations
@@ -58,15 +77,20 @@ import re
 import sys
 import tempfile
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
-from contenders import BASE_CONTENDERS, NOT_BY_DEFAULT, Contender, measure, worker_main
-from ratings import drop_table, ensure_table, warm_up
-from report import Row, human_rows, render_text, report
-from runs import Measurement
-from servers import WAREHOUSE_DB, ensure_database, given_server, start_embedded
+from baseline import baseline_checkout
+from contenders import BASE_CONTENDERS, NOT_BY_DEFAULT, Contender, measure, own_loaders, worker_main
+from datasets import BenchTable, Dataset, drop_table, ensure_table, warm_up
+from ratings import RATINGS
+from report import Row, failure_summary, render_text, report, table_label
+from runs import BenchError, Measurement
+from servers import WAREHOUSE_DB, Servers, ensure_database, given_server, start_embedded
+from wide import WIDE
 
 DEFAULT_ROWS = 1_000_000
+DATASETS: dict[str, Dataset] = {d.name: d for d in (RATINGS, WIDE)}
 
 
 def parse_size(text: str) -> int:
@@ -90,7 +114,7 @@ def human_bytes(value: int) -> str:
     return str(value)
 
 
-def choose(args: argparse.Namespace) -> list[Contender]:
+def choose(args: argparse.Namespace, checkout: Path | None) -> list[Contender]:
     if args.only:
         unknown = sorted(set(args.only) - set(BASE_CONTENDERS))
         if unknown:
@@ -112,6 +136,16 @@ def choose(args: argparse.Namespace) -> list[Contender]:
             ]
         else:
             chosen.append(base)
+        if checkout is not None and base.kind == "loader":  # right after today's, interleaved
+            chosen.append(
+                Contender(
+                    f"{name}@{args.baseline}",
+                    base.warehouse,
+                    base.kind,
+                    baseline=args.baseline,
+                    checkout=checkout,
+                )
+            )
     return chosen
 
 
@@ -126,6 +160,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         nargs="+",
         default=[DEFAULT_ROWS],
         help="table size(s): 1000000, 1M, 5_000_000 ... (default 1M); one table per size",
+    )
+    parser.add_argument(
+        "--table",
+        nargs="+",
+        choices=list(DATASETS),
+        default=["ratings"],
+        help="source table(s): ratings (6 columns) and/or wide (21 columns of the types the "
+        "loaders map specially); one table per kind and size (default ratings)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also run the loaders of commit REF (a temporary git worktree) as "
+        "loader-duckdb@REF and loader-postgres@REF, and report today's against them",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender; the median")
     parser.add_argument(
@@ -162,7 +210,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--pgdata", type=Path, help="data folder of the embedded server")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
-    for hidden in ("--_worker", "--_source-url", "--_table", "--_dest", "--_schema"):
+    for hidden in ("--_worker", "--_source-url", "--_table", "--_dest", "--_schema", "--_loaders"):
         parser.add_argument(hidden, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -170,44 +218,77 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def measure_all(
+    contenders: Sequence[Contender], servers: Servers, workdir: Path, bench: BenchTable, repeat: int
+) -> list[Row]:
+    """Each contender `repeat` times, interleaved so that noise spreads evenly. A pandas
+    contender that fails (a type it cannot take) is reported as failed and not run again;
+    any other failure stops the benchmark."""
+    label = table_label(bench)
+    runs: dict[str, list[Measurement]] = {c.name: [] for c in contenders}
+    failed: dict[str, str] = {}
+    for attempt in range(repeat):
+        for contender in contenders:
+            if contender.name in failed:
+                continue
+            try:
+                measurement = measure(contender, servers, workdir, bench)
+            except BenchError as error:
+                if contender.kind != "pandas":
+                    raise
+                failed[contender.name] = failure_summary(str(error))
+                print(
+                    f"  {label} run {attempt + 1}/{repeat} {contender.name}: FAILED: "
+                    f"{failed[contender.name]}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                continue
+            runs[contender.name].append(measurement)
+            print(
+                f"  {label} run {attempt + 1}/{repeat} "
+                f"{contender.name}: {measurement.seconds:.2f} s, "
+                f"{bench.rows / measurement.seconds:,.0f} rows/s, "
+                f"{measurement.peak_mb:,.0f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
+    return [Row(c, bench.rows, tuple(runs[c.name]), failed.get(c.name), label) for c in contenders]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args._worker:
-        worker_main(args._worker, args._source_url, args._table, args._dest, args._schema)
+        worker_main(
+            args._worker, args._source_url, args._table, args._dest, args._schema, args._loaders
+        )
         return 0
-    contenders = choose(args)
-    if args.postgres_url:
-        servers = given_server(args.postgres_url, args.warehouse_url)
-    else:
-        servers = start_embedded(args.keep, args.pgdata)
-        if args.warehouse_url:
-            servers.warehouse_url = args.warehouse_url
-    if not args.warehouse_url:
-        ensure_database(servers.source_url, WAREHOUSE_DB)
-    all_results: dict[int, list[Row]] = {}
-    with tempfile.TemporaryDirectory(prefix="elt-bench-work-") as work:
-        workdir = Path(work)
-        for rows in args.rows:
-            ensure_table(servers, rows)
-            warm_up(servers, rows)
-            runs: dict[str, list[Measurement]] = {c.name: [] for c in contenders}
-            for attempt in range(args.repeat):
-                for contender in contenders:  # interleaved, so that noise spreads evenly
-                    measurement = measure(contender, servers, workdir, rows)
-                    runs[contender.name].append(measurement)
-                    print(
-                        f"  {human_rows(rows)} run {attempt + 1}/{args.repeat} "
-                        f"{contender.name}: {measurement.seconds:.2f} s, "
-                        f"{rows / measurement.seconds:,.0f} rows/s, "
-                        f"{measurement.peak_mb:,.0f} MB",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-            all_results[rows] = [Row(c, rows, tuple(runs[c.name])) for c in contenders]
-            if len(args.rows) > 1:  # the last size's table comes in the report at the end
-                print(f"\n{render_text(all_results[rows])}\n", file=sys.stderr, flush=True)
-            if not args.keep:
-                drop_table(servers, rows)
+    with ExitStack() as stack:
+        checkout = None
+        if args.baseline:
+            checkout = stack.enter_context(baseline_checkout(args.baseline))
+            print(f"today's loaders: {own_loaders()}", file=sys.stderr)
+        contenders = choose(args, checkout)
+        if args.postgres_url:
+            servers = given_server(args.postgres_url, args.warehouse_url)
+        else:
+            servers = start_embedded(args.keep, args.pgdata)
+            if args.warehouse_url:
+                servers.warehouse_url = args.warehouse_url
+        if not args.warehouse_url:
+            ensure_database(servers.source_url, WAREHOUSE_DB)
+        all_results: dict[str, dict[int, list[Row]]] = {}
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="elt-bench-work-")))
+        for name in dict.fromkeys(args.table):
+            for rows in args.rows:
+                bench = ensure_table(servers, DATASETS[name], rows)
+                warm_up(servers, bench)
+                results = measure_all(contenders, servers, workdir, bench, args.repeat)
+                all_results.setdefault(name, {})[rows] = results
+                if len(args.rows) * len(args.table) > 1:  # the last comes in the report
+                    print(f"\n{render_text(results)}\n", file=sys.stderr, flush=True)
+                if not args.keep:
+                    drop_table(servers, bench)
     print(report(all_results, args.repeat, args.markdown))
     return 0
 
