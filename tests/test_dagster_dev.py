@@ -57,6 +57,8 @@ def dagster_dev(tmp_path_factory) -> dict:
             **os.environ,
             "DAGSTER_HOME": str(home),
             "ELT_DUCKDB_PATH": str(home / "warehouse.duckdb"),
+            # dagster-dbt runs `dbt` from PATH: this environment's, however pytest was started.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         },
         stdout=log,
         stderr=subprocess.STDOUT,
