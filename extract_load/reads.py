@@ -53,93 +53,64 @@ class LandingColumn:
     postgres_type: str
 
 
-def duckdb_type(arrow_type: pa.DataType) -> str:
-    """The DuckDB type that holds every value of `arrow_type` exactly."""
+def _landing_types(arrow_type: pa.DataType) -> tuple[str | None, str]:
+    """(DuckDB type, PostgreSQL type) that hold every value of `arrow_type` exactly; the
+    DuckDB one is None where DuckDB has none (a decimal of more than 38 digits)."""
     import pyarrow as pa
 
     t = pa.types
-    if t.is_boolean(arrow_type):
-        return "BOOLEAN"
-    integers = {
-        pa.int8(): "TINYINT",
-        pa.int16(): "SMALLINT",
-        pa.int32(): "INTEGER",
-        pa.int64(): "BIGINT",
-        pa.uint8(): "UTINYINT",
-        pa.uint16(): "USMALLINT",
-        pa.uint32(): "UINTEGER",
-        pa.uint64(): "UBIGINT",
+    # Unsigned integers: DuckDB has them; PostgreSQL takes the next wider signed type.
+    fixed = {
+        pa.bool_(): ("BOOLEAN", "boolean"),
+        pa.int8(): ("TINYINT", "smallint"),
+        pa.int16(): ("SMALLINT", "smallint"),
+        pa.int32(): ("INTEGER", "integer"),
+        pa.int64(): ("BIGINT", "bigint"),
+        pa.uint8(): ("UTINYINT", "smallint"),
+        pa.uint16(): ("USMALLINT", "integer"),
+        pa.uint32(): ("UINTEGER", "bigint"),
+        pa.uint64(): ("UBIGINT", "numeric(20,0)"),  # up to 18446744073709551615
+        pa.float32(): ("FLOAT", "real"),
+        pa.float64(): ("DOUBLE", "double precision"),
+        pa.string(): ("VARCHAR", "text"),
+        pa.large_string(): ("VARCHAR", "text"),
+        pa.binary(): ("BLOB", "bytea"),
+        pa.large_binary(): ("BLOB", "bytea"),
+        pa.date32(): ("DATE", "date"),
+        pa.date64(): ("DATE", "date"),
     }
-    if arrow_type in integers:
-        return integers[arrow_type]
-    if t.is_float32(arrow_type):
-        return "FLOAT"
-    if t.is_float64(arrow_type):
-        return "DOUBLE"
+    if arrow_type in fixed:
+        return fixed[arrow_type]
     if t.is_decimal(arrow_type):
-        if arrow_type.precision > _DUCKDB_MAX_PRECISION:
-            raise TypeError(
-                f"DECIMAL({arrow_type.precision},{arrow_type.scale}) is wider than DuckDB's 38 "
-                "digits: land it as text"
-            )
-        return f"DECIMAL({arrow_type.precision},{arrow_type.scale})"
-    if t.is_string(arrow_type) or t.is_large_string(arrow_type):
-        return "VARCHAR"
-    if t.is_binary(arrow_type) or t.is_large_binary(arrow_type):
-        return "BLOB"
-    if t.is_date(arrow_type):
-        return "DATE"
+        precision, scale = arrow_type.precision, arrow_type.scale
+        duckdb = f"DECIMAL({precision},{scale})" if precision <= _DUCKDB_MAX_PRECISION else None
+        return duckdb, f"numeric({precision},{scale})"
     if t.is_time(arrow_type):
-        return "TIME"
+        return "TIME", "time"
     if t.is_timestamp(arrow_type):
-        return "TIMESTAMPTZ" if arrow_type.tz else "TIMESTAMP"
+        return ("TIMESTAMPTZ", "timestamptz") if arrow_type.tz else ("TIMESTAMP", "timestamp")
     if t.is_duration(arrow_type):
-        return "INTERVAL"
+        return "INTERVAL", "interval"
     if t.is_list(arrow_type) or t.is_large_list(arrow_type):
-        return f"{duckdb_type(arrow_type.value_type)}[]"
-    raise TypeError(f"no DuckDB type for Arrow type {arrow_type}: land it as text")
+        element_duckdb, element_postgres = _landing_types(arrow_type.value_type)
+        return (
+            None if element_duckdb is None else f"{element_duckdb}[]",
+            f"{element_postgres}[]",
+        )
+    raise TypeError(f"no warehouse type for Arrow type {arrow_type}: land it as text")
+
+
+def duckdb_type(arrow_type: pa.DataType) -> str:
+    """The DuckDB type that holds every value of `arrow_type` exactly."""
+    duckdb, _ = _landing_types(arrow_type)
+    if duckdb is None:
+        raise TypeError(f"{arrow_type} is wider than DuckDB's 38 digits: land it as text")
+    return duckdb
 
 
 def postgres_type(arrow_type: pa.DataType) -> str:
     """The PostgreSQL type that holds every value of `arrow_type` exactly."""
-    import pyarrow as pa
-
-    t = pa.types
-    if t.is_boolean(arrow_type):
-        return "boolean"
-    integers = {
-        pa.int8(): "smallint",
-        pa.int16(): "smallint",
-        pa.int32(): "integer",
-        pa.int64(): "bigint",
-        pa.uint8(): "smallint",
-        pa.uint16(): "integer",
-        pa.uint32(): "bigint",
-        pa.uint64(): "numeric(20,0)",  # up to 18446744073709551615
-    }
-    if arrow_type in integers:
-        return integers[arrow_type]
-    if t.is_float32(arrow_type):
-        return "real"
-    if t.is_float64(arrow_type):
-        return "double precision"
-    if t.is_decimal(arrow_type):
-        return f"numeric({arrow_type.precision},{arrow_type.scale})"
-    if t.is_string(arrow_type) or t.is_large_string(arrow_type):
-        return "text"
-    if t.is_binary(arrow_type) or t.is_large_binary(arrow_type):
-        return "bytea"
-    if t.is_date(arrow_type):
-        return "date"
-    if t.is_time(arrow_type):
-        return "time"
-    if t.is_timestamp(arrow_type):
-        return "timestamptz" if arrow_type.tz else "timestamp"
-    if t.is_duration(arrow_type):
-        return "interval"
-    if t.is_list(arrow_type) or t.is_large_list(arrow_type):
-        return f"{postgres_type(arrow_type.value_type)}[]"
-    raise TypeError(f"no PostgreSQL type for Arrow type {arrow_type}: land it as text")
+    return _landing_types(arrow_type)[1]
 
 
 def landing_column(

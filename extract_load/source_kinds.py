@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .catalog import CatalogTable
 from .errors import ConfigError
@@ -34,12 +34,39 @@ if TYPE_CHECKING:
 __all__ = ["SourceKind", "SourceTable", "source_kind"]
 
 
+class _Described(Protocol):
+    """What a source module's description of one table has (TableInfo, MySQLTable)."""
+
+    @property
+    def schema(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def primary_key(self) -> tuple[str, ...]: ...
+    @property
+    def column_names(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
 class SourceTable(ABC):
     """One table of a source, as its catalog describes it now."""
 
-    label: str  # `schema.table`, for messages
-    column_names: tuple[str, ...]
-    primary_key: tuple[str, ...]  # as the source declares it; () if none
+    info: _Described
+    url: str
+
+    @property
+    def label(self) -> str:
+        """`schema.table`, for messages."""
+        return f"{self.info.schema}.{self.info.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return self.info.column_names
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        """As the source declares it; () if none."""
+        return self.info.primary_key
 
     @abstractmethod
     def read(
@@ -70,20 +97,7 @@ class SourceKind(ABC):
 @dataclass(frozen=True)
 class _PostgresTable(SourceTable):
     info: TableInfo
-    url: str
     psql: str
-
-    @property
-    def label(self) -> str:  # type: ignore[override]
-        return f"{self.info.schema}.{self.info.name}"
-
-    @property
-    def column_names(self) -> tuple[str, ...]:  # type: ignore[override]
-        return self.info.column_names
-
-    @property
-    def primary_key(self) -> tuple[str, ...]:  # type: ignore[override]
-        return self.info.primary_key
 
     def read(
         self,
@@ -121,20 +135,7 @@ class _Postgres(SourceKind):
 @dataclass(frozen=True)
 class _MySQLTable(SourceTable):
     info: MySQLTable
-    url: str
     variable: str
-
-    @property
-    def label(self) -> str:  # type: ignore[override]
-        return f"{self.info.schema}.{self.info.name}"
-
-    @property
-    def column_names(self) -> tuple[str, ...]:  # type: ignore[override]
-        return self.info.column_names
-
-    @property
-    def primary_key(self) -> tuple[str, ...]:  # type: ignore[override]
-        return self.info.primary_key
 
     def read(
         self,
