@@ -9,6 +9,7 @@ __all__ = [
     "SchemaDriftError",
     "SourceError",
     "WarehouseError",
+    "connection_error_reason",
 ]
 
 
@@ -34,3 +35,12 @@ class BadRowsError(EltError):
 
 class SchemaDriftError(EltError):
     """A source table changed in a way the load policy does not accept (type change, lost key)."""
+
+
+def connection_error_reason(error: Exception) -> str:
+    """The useful line of a libpq connection error, without the host list around it."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    # "connection failed: connection to server at "h", port 1 failed: Connection refused"
+    return lines[0].rsplit(" failed: ", 1)[-1]

@@ -12,7 +12,7 @@ from psycopg import sql
 
 from .catalog import CatalogColumn, CatalogTable
 from .columns import SourceColumn
-from .errors import ConfigError, SourceError
+from .errors import ConfigError, SourceError, connection_error_reason
 from .identifiers import qualified
 from .psql_copy import PsqlCopy
 from .reads import CopyRead
@@ -24,7 +24,6 @@ __all__ = [
     "TableInfo",
     "check_source",
     "connect_source",
-    "connection_error_reason",
     "copy_out",
     "copy_query",
     "incremental_filter",
@@ -63,15 +62,6 @@ def connect_source(url: str, variable: str) -> Iterator[psycopg.Connection]:
         yield connection
     finally:
         connection.close()
-
-
-def connection_error_reason(error: Exception) -> str:
-    """The useful line of a libpq connection error, without the host list around it."""
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    if not lines:
-        return type(error).__name__
-    # "connection failed: connection to server at "h", port 1 failed: Connection refused"
-    return lines[0].rsplit(" failed: ", 1)[-1]
 
 
 def check_source(url: str, variable: str) -> None:

@@ -15,9 +15,8 @@ import psycopg
 from psycopg import sql
 
 from ..columns import fallback_warnings, postgres_compares_as_text, to_postgres
-from ..errors import WarehouseError
+from ..errors import WarehouseError, connection_error_reason
 from ..identifiers import qualified, quote_ident
-from ..postgres_source import connection_error_reason
 from ..psql_copy import CopyFailed, PsqlCopy, find_psql, relay
 from ..reads import ArrowRead, CopyRead
 from ..settings import redact_url

@@ -28,9 +28,8 @@ from typing import Any
 
 import psycopg
 
-from extract_load.errors import ConfigError, WarehouseError
+from extract_load.errors import ConfigError, WarehouseError, connection_error_reason
 from extract_load.identifiers import quote_ident
-from extract_load.postgres_source import connection_error_reason
 from extract_load.schemas import DBT_SCHEMAS, METADATA_SCHEMA, PUBLISHED_SCHEMA
 from extract_load.settings import redact_url
 
