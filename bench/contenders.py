@@ -64,6 +64,12 @@ def own_loaders() -> Path:
     return Path(extract_load.__file__).resolve().parent
 
 
+def checkout_root(contender: Contender) -> Path:
+    """The repository whose loaders the contender runs (the baseline's checkout, or this one):
+    its workers run there, whatever folder the benchmark was started from."""
+    return contender.checkout or own_loaders().parent
+
+
 def worker_command(contender: Contender, servers: Servers, table: str, dest: str) -> list[str]:
     """bench/load.py, running one worker; it is told the schema, so that it imports no more
     than its contender needs (a worker's start-up is part of its time), and which
@@ -134,7 +140,9 @@ def prepare(contender: Contender, servers: Servers, workdir: Path, bench: BenchT
         dest = duckdb_dest(workdir)
         for path in (dest, dest.with_name(dest.name + ".wal")):
             path.unlink(missing_ok=True)
-        return Plan([worker_command(contender, servers, table, str(dest))], env)
+        return Plan(
+            [worker_command(contender, servers, table, str(dest))], env, checkout_root(contender)
+        )
     if contender.warehouse == "postgres":
         import psycopg
 
@@ -155,7 +163,8 @@ def prepare(contender: Contender, servers: Servers, workdir: Path, bench: BenchT
                 servers, servers.warehouse_url, f"COPY {schema}.{table} FROM STDIN (FORMAT binary)"
             )
             return Plan([out, into], env)
-        return Plan([worker_command(contender, servers, table, servers.warehouse_url)], env)
+        worker = worker_command(contender, servers, table, servers.warehouse_url)
+        return Plan([worker], env, checkout_root(contender))
     # COPY into /dev/null. `\copy ... to '/dev/null'` is `COPY ... TO STDOUT > /dev/null` with
     # the same client code, and it prints the `COPY <rows>` tag that verifies the run.
     commands = [f"\\copy public.{table} to '/dev/null' with (format binary)"]
@@ -238,6 +247,11 @@ def worker_main(
             environ = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": dest}
         else:
             environ = {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": dest}
+        # The loaders' own checkout's sources file, not the working folder's: Settings reads it
+        # (and a baseline's parser may not know today's entries).
+        sources_file = Path(loaders).parent / "sources.yml"
+        if sources_file.is_file():
+            environ["ELT_SOURCES_FILE"] = str(sources_file)
         if os.environ.get("ELT_BLOCK_BYTES"):
             environ["ELT_BLOCK_BYTES"] = os.environ["ELT_BLOCK_BYTES"]
         imported = time.perf_counter()

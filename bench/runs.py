@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from servers import Servers, server_cpu_seconds
@@ -36,6 +37,7 @@ class Plan:
 
     commands: list[list[str]]
     env: dict[str, str]
+    cwd: Path | None = None  # where the processes run; None: the benchmark's own folder
 
 
 class PeakMemory(threading.Thread):
@@ -108,6 +110,7 @@ def run_plan(plan: Plan, servers: Servers) -> tuple[Measurement, str]:
                 stdout=out if last else subprocess.PIPE,
                 stderr=err,
                 env=plan.env,
+                cwd=plan.cwd,
             )
             if stdin is not subprocess.DEVNULL and stdin is not None:
                 stdin.close()  # type: ignore[union-attr]  # only the reader keeps the pipe
