@@ -65,8 +65,9 @@ Numbers are only comparable within one run: other work on the machine moves them
 This file is the command line; the parts sit beside it (run as a script, its folder is on the
 import path): ``servers.py`` (the PostgreSQL server), ``datasets.py`` (building a source table),
 ``ratings.py`` and ``wide.py`` (the tables' columns and keys), ``contenders.py`` (what each
-contender runs, and the workers), ``baseline.py`` (the baseline checkout), ``runs.py`` (one
-measured run), ``report.py`` (the tables).
+contender runs), ``workers.py`` (the Python contenders, each in its own process),
+``baseline.py`` (the baseline checkout), ``runs.py`` (one measured run), ``report.py`` (the
+tables).
 """
 
 from __future__ import annotations
@@ -81,13 +82,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from baseline import baseline_checkout
-from contenders import BASE_CONTENDERS, NOT_BY_DEFAULT, Contender, measure, own_loaders, worker_main
+from contenders import BASE_CONTENDERS, NOT_BY_DEFAULT, Contender, measure, own_loaders
 from datasets import BenchTable, Dataset, drop_table, ensure_table, warm_up
 from ratings import RATINGS
 from report import Row, failure_summary, render_text, report, table_label
 from runs import BenchError, Measurement
 from servers import WAREHOUSE_DB, Servers, ensure_database, given_server, start_embedded
 from wide import WIDE
+from workers import worker_main
 
 DEFAULT_ROWS = 1_000_000
 DATASETS: dict[str, Dataset] = {d.name: d for d in (RATINGS, WIDE)}
