@@ -79,15 +79,33 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from baseline import baseline_checkout
-from contenders import BASE_CONTENDERS, NOT_BY_DEFAULT, Contender, measure, own_loaders
+from contenders import (
+    BASE_CONTENDERS,
+    MYSQL_CONTENDERS,
+    NOT_BY_DEFAULT,
+    SLOW,
+    Contender,
+    measure,
+    own_loaders,
+)
 from datasets import BenchTable, Dataset, drop_table, ensure_table, warm_up
+from mysql_tables import drop_mysql_table, ensure_mysql_table, on_mysql, warm_up_mysql
 from ratings import RATINGS
 from report import Row, failure_summary, render_text, report, table_label
 from runs import BenchError, Measurement
-from servers import WAREHOUSE_DB, Servers, ensure_database, given_server, start_embedded
+from servers import (
+    MYSQL_DB,
+    WAREHOUSE_DB,
+    Servers,
+    attach_mysql,
+    ensure_database,
+    given_server,
+    start_embedded,
+)
 from wide import WIDE
 from workers import worker_main
 
@@ -125,27 +143,28 @@ def choose(args: argparse.Namespace, checkout: Path | None) -> list[Contender]:
             )
         names = [n for n in BASE_CONTENDERS if n in args.only]
     else:
-        names = [n for n in BASE_CONTENDERS if n not in NOT_BY_DEFAULT]
+        wanted = {n for n in BASE_CONTENDERS if n not in NOT_BY_DEFAULT}
+        if args.mysql:
+            wanted |= set(MYSQL_CONTENDERS) - SLOW
         if args.pandas_postgres:
-            names.append("pandas-postgres")
+            wanted |= {n for n in SLOW if args.mysql or BASE_CONTENDERS[n].source == "postgres"}
+        names = [n for n in BASE_CONTENDERS if n in wanted]
     chosen = []
     for name in names:
         base = BASE_CONTENDERS[name]
         if name == "loader-duckdb" and args.block_bytes:
             chosen += [
-                Contender(f"{name}@{human_bytes(size)}", base.warehouse, base.kind, size)
+                replace(base, name=f"{name}@{human_bytes(size)}", block_bytes=size)
                 for size in args.block_bytes
             ]
         else:
             chosen.append(base)
-        if checkout is not None and base.kind == "loader":  # right after today's, interleaved
+        # Right after today's, interleaved; the PostgreSQL loaders only (older commits have no
+        # MySQL source).
+        if checkout is not None and base.kind == "loader" and base.source == "postgres":
             chosen.append(
-                Contender(
-                    f"{name}@{args.baseline}",
-                    base.warehouse,
-                    base.kind,
-                    baseline=args.baseline,
-                    checkout=checkout,
+                replace(
+                    base, name=f"{name}@{args.baseline}", baseline=args.baseline, checkout=checkout
                 )
             )
     return chosen
@@ -185,9 +204,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"run only these contenders (repeatable): {', '.join(BASE_CONTENDERS)}",
     )
     parser.add_argument(
+        "--mysql",
+        action="store_true",
+        help="also run the MySQL contenders (mysql-devnull, loader-mysql-duckdb, "
+        "loader-mysql-postgres, pandas-mysql-duckdb) on the ratings table; the wide table has "
+        "no MySQL form",
+    )
+    parser.add_argument(
         "--pandas-postgres",
         action="store_true",
-        help="also run pandas.read_sql + to_sql into PostgreSQL (slow, about 16k rows/s)",
+        help="also run pandas.read_sql + to_sql into PostgreSQL (slow, about 16k rows/s); "
+        "with --mysql, pandas-mysql-postgres too",
     )
     parser.add_argument(
         "--block-bytes",
@@ -206,9 +233,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--warehouse-url", help=f"PostgreSQL warehouse database (default: {WAREHOUSE_DB})"
     )
     parser.add_argument(
+        "--mysql-url",
+        default=os.environ.get("ELT_BENCH_MYSQL_URL"),
+        help="MySQL or MariaDB server of the MySQL contenders, mysql://user:password@host/db "
+        "(default $ELT_BENCH_MYSQL_URL, else a private MariaDB on a unix socket); without a "
+        f"database, {MYSQL_DB} (created if missing)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
-        help="keep generated tables (and the embedded server's data) and reuse them next time",
+        help="keep generated tables (and the embedded servers' data) and reuse them next time",
     )
     parser.add_argument("--pgdata", type=Path, help="data folder of the embedded server")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
@@ -258,6 +292,27 @@ def measure_all(
     return [Row(c, bench.rows, tuple(runs[c.name]), failed.get(c.name), label) for c in contenders]
 
 
+def with_mysql_side(
+    contenders: list[Contender], servers: Servers, stack: ExitStack, args: argparse.Namespace
+) -> list[Contender]:
+    """The contenders that can run: the MySQL ones once `servers` has its MySQL side, and
+    without them (after a line saying why) where no server or client can be had."""
+    if not any(c.source == "mysql" for c in contenders):
+        return contenders
+    if not attach_mysql(servers, stack, args.mysql_url, args.keep):
+        contenders = [c for c in contenders if c.source != "mysql"]
+    elif servers.mysql_client is None and any(c.name == "mysql-devnull" for c in contenders):
+        print(
+            "note: no MySQL command-line client (mariadb or mysql) found: mysql-devnull is "
+            "skipped (to run it: apt-get install mariadb-client)",
+            file=sys.stderr,
+        )
+        contenders = [c for c in contenders if c.name != "mysql-devnull"]
+    if not contenders:
+        raise SystemExit("nothing left to run: every contender chosen reads MySQL")
+    return contenders
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args._worker:
@@ -279,18 +334,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                 servers.warehouse_url = args.warehouse_url
         if not args.warehouse_url:
             ensure_database(servers.source_url, WAREHOUSE_DB)
+        contenders = with_mysql_side(contenders, servers, stack, args)
         all_results: dict[str, dict[int, list[Row]]] = {}
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="elt-bench-work-")))
         for name in dict.fromkeys(args.table):
+            dataset = DATASETS[name]
+            runnable = [c for c in contenders if c.source == "postgres" or on_mysql(dataset)]
+            if len(runnable) < len(contenders):
+                print(
+                    f"note: the {name} table has no MySQL form: the MySQL contenders skip it",
+                    file=sys.stderr,
+                )
+            if not runnable:
+                continue
+            mysql = any(c.source == "mysql" for c in runnable)
             for rows in args.rows:
-                bench = ensure_table(servers, DATASETS[name], rows)
+                bench = ensure_table(servers, dataset, rows)
                 warm_up(servers, bench)
-                results = measure_all(contenders, servers, workdir, bench, args.repeat)
+                if mysql:
+                    ensure_mysql_table(servers, bench, workdir)
+                    warm_up_mysql(servers, bench)
+                results = measure_all(runnable, servers, workdir, bench, args.repeat)
                 all_results.setdefault(name, {})[rows] = results
                 if len(args.rows) * len(args.table) > 1:  # the last comes in the report
                     print(f"\n{render_text(results)}\n", file=sys.stderr, flush=True)
                 if not args.keep:
                     drop_table(servers, bench)
+                    if mysql:
+                        drop_mysql_table(servers, bench)
     print(report(all_results, args.repeat, args.markdown))
     return 0
 

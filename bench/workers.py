@@ -9,11 +9,13 @@ import re
 import time
 from pathlib import Path
 
-from contenders import SOURCE
+from contenders import BASE_CONTENDERS, SOURCE
 
 
 def sqlalchemy_url(url: str) -> str:
-    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+    """The URL with the driver pandas' way uses: psycopg 3, or PyMySQL."""
+    url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+    return re.sub(r"^(mysql|mariadb)://", "mysql+pymysql://", url)
 
 
 def check_loaders(expected: str) -> None:
@@ -35,12 +37,15 @@ def worker_main(
 ) -> None:
     """Run one contender in this process; print a JSON line with its own timings."""
     started = time.perf_counter()
-    if worker in ("loader-duckdb", "loader-postgres"):
+    contender = BASE_CONTENDERS.get(worker)
+    if contender is None or contender.kind not in ("loader", "pandas"):
+        raise SystemExit(f"unknown worker {worker!r}")
+    if contender.kind == "loader":
         check_loaders(loaders)
         from extract_load import Settings, SourceSpec, TableSpec, load_table
         from extract_load.warehouse import open_warehouse
 
-        if worker == "loader-duckdb":
+        if contender.warehouse == "duckdb":
             environ = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": dest}
         else:
             environ = {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": dest}
@@ -53,7 +58,10 @@ def worker_main(
             environ["ELT_BLOCK_BYTES"] = os.environ["ELT_BLOCK_BYTES"]
         imported = time.perf_counter()
         settings = Settings.from_env(environ)
-        source = SourceSpec(SOURCE, "BENCH_URL")
+        if contender.source == "mysql":
+            source = SourceSpec(SOURCE, "BENCH_MYSQL_URL", kind="mysql")
+        else:  # as every baseline commit's loaders take it
+            source = SourceSpec(SOURCE, "BENCH_URL")
         warehouse = open_warehouse(settings)
         try:
             warehouse.ensure_schema(source.raw_schema)
@@ -63,16 +71,17 @@ def worker_main(
         if result.status != "succeeded":
             raise SystemExit(f"{worker}: {result.status}: {result.error}")
         rows = result.rows_read
-    elif worker in ("pandas-duckdb", "pandas-postgres"):
+    else:
         import pandas as pd
         import sqlalchemy
 
         imported = time.perf_counter()
         engine = sqlalchemy.create_engine(sqlalchemy_url(source_url))
+        source_table = f"`{table}`" if contender.source == "mysql" else f"public.{table}"
         with engine.connect() as connection:
-            df = pd.read_sql(f"select * from public.{table}", connection)
+            df = pd.read_sql(f"select * from {source_table}", connection)
         engine.dispose()
-        if worker == "pandas-duckdb":
+        if contender.warehouse == "duckdb":
             import duckdb
 
             with duckdb.connect(dest) as connection:
@@ -93,8 +102,6 @@ def worker_main(
                 )
             target.dispose()
         rows = len(df)
-    else:
-        raise SystemExit(f"unknown worker {worker!r}")
     done = time.perf_counter()
     print(
         json.dumps(
