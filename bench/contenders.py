@@ -1,18 +1,17 @@
 """The contenders: what each one runs, into which fresh destination, and how its rows are
-counted afterwards; and the workers that run the Python contenders, each in its own process."""
+counted afterwards (the Python contenders' own code is in workers.py)."""
 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from datasets import BenchTable, prepare_types
+from mysql_tables import rows_sent
 from runs import BenchError, Measurement, Plan, run_plan
 from servers import Servers, checkpoint
 
@@ -29,8 +28,9 @@ def raw_bench() -> str:
 @dataclass(frozen=True)
 class Contender:
     name: str
-    warehouse: str  # "duckdb" or "postgres": which floor and baseline it is compared with
+    warehouse: str  # "duckdb" or "postgres": with the source, its floor and baseline
     kind: str  # "loader", "pandas", "floor" or "reference"
+    source: str = "postgres"  # "postgres" or "mysql": the server it reads
     block_bytes: int | None = None  # ELT_BLOCK_BYTES for the DuckDB loader, None = its default
     baseline: str | None = None  # a loader of another checkout (--baseline REF): REF
     checkout: Path | None = None  # that checkout, put first on the worker's PYTHONPATH
@@ -38,6 +38,21 @@ class Contender:
     @property
     def worker(self) -> str:
         return self.name.split("@", 1)[0]
+
+    @property
+    def floor(self) -> str:
+        return FLOORS[self.source, self.warehouse]
+
+    @property
+    def pandas_baseline(self) -> str:
+        return BASELINES[self.source, self.warehouse]
+
+    @property
+    def servers(self) -> tuple[str, ...]:
+        """The servers it keeps busy (their CPU time is its server time)."""
+        if self.source == "mysql":
+            return ("mysql", "postgres") if self.warehouse == "postgres" else ("mysql",)
+        return ("postgres",)
 
 
 BASE_CONTENDERS = {
@@ -50,11 +65,32 @@ BASE_CONTENDERS = {
         Contender("pandas-duckdb", "duckdb", "pandas"),
         Contender("pandas-postgres", "postgres", "pandas"),
         Contender("copy-csv-devnull", "duckdb", "reference"),
+        Contender("mysql-devnull", "duckdb", "floor", "mysql"),
+        Contender("loader-mysql-duckdb", "duckdb", "loader", "mysql"),
+        Contender("loader-mysql-postgres", "postgres", "loader", "mysql"),
+        Contender("pandas-mysql-duckdb", "duckdb", "pandas", "mysql"),
+        Contender("pandas-mysql-postgres", "postgres", "pandas", "mysql"),
     )
 }
-FLOORS = {"duckdb": "copy-devnull", "postgres": "copy-pipe"}
-BASELINES = {"duckdb": "pandas-duckdb", "postgres": "pandas-postgres"}
-NOT_BY_DEFAULT = {"pandas-postgres", "copy-csv-devnull"}
+# Each contender against the floor and the pandas baseline that read the same source into the
+# same warehouse; the MySQL floor reads into /dev/null, the floor of both warehouses.
+FLOORS = {
+    ("postgres", "duckdb"): "copy-devnull",
+    ("postgres", "postgres"): "copy-pipe",
+    ("mysql", "duckdb"): "mysql-devnull",
+    ("mysql", "postgres"): "mysql-devnull",
+}
+BASELINES = {
+    ("postgres", "duckdb"): "pandas-duckdb",
+    ("postgres", "postgres"): "pandas-postgres",
+    ("mysql", "duckdb"): "pandas-mysql-duckdb",
+    ("mysql", "postgres"): "pandas-mysql-postgres",
+}
+MYSQL_CONTENDERS = tuple(n for n, c in BASE_CONTENDERS.items() if c.source == "mysql")
+# pandas' to_sql into PostgreSQL is slow (about 16k rows/s): only when asked for by name or
+# with --pandas-postgres.
+SLOW = {"pandas-postgres", "pandas-mysql-postgres"}
+NOT_BY_DEFAULT = {"copy-csv-devnull", *SLOW, *MYSQL_CONTENDERS}
 
 
 def own_loaders() -> Path:
@@ -62,6 +98,12 @@ def own_loaders() -> Path:
     import extract_load
 
     return Path(extract_load.__file__).resolve().parent
+
+
+def checkout_root(contender: Contender) -> Path:
+    """The repository whose loaders the contender runs (the baseline's checkout, or this one):
+    its workers run there, whatever folder the benchmark was started from."""
+    return contender.checkout or own_loaders().parent
 
 
 def worker_command(contender: Contender, servers: Servers, table: str, dest: str) -> list[str]:
@@ -75,7 +117,7 @@ def worker_command(contender: Contender, servers: Servers, table: str, dest: str
         "--_worker",
         contender.worker,
         "--_source-url",
-        servers.source_url,
+        source_url(contender, servers),
         "--_table",
         table,
         "--_dest",
@@ -85,6 +127,13 @@ def worker_command(contender: Contender, servers: Servers, table: str, dest: str
         "--_loaders",
         str(loaders),
     ]
+
+
+def source_url(contender: Contender, servers: Servers) -> str:
+    if contender.source == "mysql":
+        assert servers.mysql_url is not None, "MySQL contenders run with a MySQL side"
+        return servers.mysql_url
+    return servers.source_url
 
 
 def psql_command(servers: Servers, url: str, *commands: str) -> list[str]:
@@ -120,6 +169,45 @@ def loader_csv_commands(source_url: str, table: str) -> tuple[str, ...]:
     return (*_SESSION, f"\\copy {select} to '/dev/null' with (format csv)")
 
 
+@functools.cache
+def loader_mysql_select(url: str, table: str) -> str:
+    """The MySQL loader's own SELECT of `table` (its select list, from today's type map)."""
+    from extract_load.mysql_source import connect_mysql, read_table_info
+    from extract_load.mysql_types import column_read, quote_mysql
+
+    with connect_mysql(url, "bench") as connection:
+        info = read_table_info(connection, None, table, "bench")
+    select = ", ".join(column_read(column).select for column in info.columns)
+    return f"SELECT {select} FROM {quote_mysql(table)}"
+
+
+def mysql_client_command(servers: Servers, table: str) -> tuple[list[str], dict[str, str]]:
+    """The command-line client reading the table as the loader's SELECT asks for it, streamed
+    (--quick) into /dev/null, in the loader's session zone; and its password, in the client's
+    environment rather than on its command line."""
+    from sqlalchemy.engine import make_url
+
+    assert servers.mysql_url is not None and servers.mysql_client is not None
+    url = make_url(servers.mysql_url)
+    argv = [
+        servers.mysql_client,
+        "--no-defaults",  # no option file of this machine's changes what it does
+        f"--user={url.username or 'root'}",
+        "--default-character-set=utf8mb4",
+        "--quick",
+        "--batch",
+        "--skip-column-names",
+    ]
+    socket = url.query.get("unix_socket")
+    if isinstance(socket, str):
+        argv += ["--host=localhost", f"--socket={socket}"]
+    else:
+        argv += [f"--host={url.host or 'localhost'}", f"--port={url.port or 3306}"]
+    query = loader_mysql_select(servers.mysql_url, table)
+    argv += [f"--database={url.database}", "-e", f"SET time_zone = '+00:00'; {query}"]
+    return argv, {"MYSQL_PWD": url.password} if url.password else {}
+
+
 def prepare(contender: Contender, servers: Servers, workdir: Path, bench: BenchTable) -> Plan:
     """A fresh destination, and the commands that fill it."""
     table, schema = bench.name, raw_bench()
@@ -134,7 +222,11 @@ def prepare(contender: Contender, servers: Servers, workdir: Path, bench: BenchT
         dest = duckdb_dest(workdir)
         for path in (dest, dest.with_name(dest.name + ".wal")):
             path.unlink(missing_ok=True)
-        return Plan([worker_command(contender, servers, table, str(dest))], env)
+        worker = worker_command(contender, servers, table, str(dest))
+        return Plan([worker], env, checkout_root(contender), contender.servers)
+    if contender.name == "mysql-devnull":
+        argv, password = mysql_client_command(servers, table)
+        return Plan([argv], env | password, servers=contender.servers, stdout_devnull=True)
     if contender.warehouse == "postgres":
         import psycopg
 
@@ -155,7 +247,8 @@ def prepare(contender: Contender, servers: Servers, workdir: Path, bench: BenchT
                 servers, servers.warehouse_url, f"COPY {schema}.{table} FROM STDIN (FORMAT binary)"
             )
             return Plan([out, into], env)
-        return Plan([worker_command(contender, servers, table, servers.warehouse_url)], env)
+        worker = worker_command(contender, servers, table, servers.warehouse_url)
+        return Plan([worker], env, checkout_root(contender), contender.servers)
     # COPY into /dev/null. `\copy ... to '/dev/null'` is `COPY ... TO STDOUT > /dev/null` with
     # the same client code, and it prints the `COPY <rows>` tag that verifies the run.
     commands = [f"\\copy public.{table} to '/dev/null' with (format binary)"]
@@ -168,11 +261,21 @@ def prepare(contender: Contender, servers: Servers, workdir: Path, bench: BenchT
 
 
 def verify(
-    contender: Contender, servers: Servers, workdir: Path, bench: BenchTable, stdout: str
+    contender: Contender,
+    servers: Servers,
+    workdir: Path,
+    bench: BenchTable,
+    stdout: str,
+    sent: int | None,
 ) -> None:
-    """Fail unless the destination holds exactly the table's rows."""
+    """Fail unless the destination holds exactly the table's rows (for the MySQL floor: unless
+    the server sent exactly them, `sent`, when it counts them)."""
     table, schema, rows = bench.name, raw_bench(), bench.rows
-    if contender.kind in ("floor", "reference") and contender.warehouse == "duckdb":
+    if contender.name == "mysql-devnull":
+        if sent is None:
+            return  # a server without Rows_sent: the client's exit status is the check
+        found = sent
+    elif contender.kind in ("floor", "reference") and contender.warehouse == "duckdb":
         match = re.search(r"^COPY (\d+)$", stdout, re.MULTILINE)
         found = int(match.group(1)) if match else -1
     elif contender.warehouse == "duckdb":
@@ -187,6 +290,11 @@ def verify(
         with psycopg.connect(servers.warehouse_url, autocommit=True) as connection:
             result = connection.execute(f"select count(*) from {schema}.{table}").fetchone()
             found = int(result[0]) if result else -1
+    if found != rows and contender.name == "mysql-devnull":
+        raise BenchError(
+            f"{contender.name}: the server sent {found:,} rows meanwhile (Rows_sent), expected "
+            f"{rows:,} (another client of the server?)"
+        )
     if found != rows:
         raise BenchError(
             f"{contender.name}: the destination holds {found:,} rows, expected {rows:,}"
@@ -198,95 +306,12 @@ def measure(
 ) -> Measurement:
     plan = prepare(contender, servers, workdir, bench)
     checkpoint(servers)
+    # The MySQL floor's rows go to /dev/null: the server's count of rows sent tells them.
+    before = rows_sent(servers) if contender.name == "mysql-devnull" else None
     measurement, stdout = run_plan(plan, servers)
-    verify(contender, servers, workdir, bench, stdout)
+    sent = None
+    if before is not None:
+        after = rows_sent(servers)
+        sent = None if after is None else after - before - 1  # less the first reading's row
+    verify(contender, servers, workdir, bench, stdout, sent)
     return measurement
-
-
-# -- the workers (each runs in its own process) ---------------------------------------------
-
-
-def sqlalchemy_url(url: str) -> str:
-    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
-
-
-def check_loaders(expected: str) -> None:
-    """Fail loudly unless the extract_load imported is the one the benchmark meant (a
-    baseline checkout's, or the benchmark's own): an editable install elsewhere would
-    otherwise be measured in its place."""
-    import extract_load
-
-    imported = Path(extract_load.__file__).resolve().parent
-    if imported != Path(expected).resolve():
-        raise SystemExit(
-            f"worker imported the loaders of {imported}, expected {expected}; check PYTHONPATH "
-            "(a package installed in editable mode from another checkout comes before it?)"
-        )
-
-
-def worker_main(
-    worker: str, source_url: str, table: str, dest: str, schema: str, loaders: str
-) -> None:
-    """Run one contender in this process; print a JSON line with its own timings."""
-    started = time.perf_counter()
-    if worker in ("loader-duckdb", "loader-postgres"):
-        check_loaders(loaders)
-        from extract_load import Settings, SourceSpec, TableSpec, load_table
-        from extract_load.warehouse import open_warehouse
-
-        if worker == "loader-duckdb":
-            environ = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": dest}
-        else:
-            environ = {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": dest}
-        if os.environ.get("ELT_BLOCK_BYTES"):
-            environ["ELT_BLOCK_BYTES"] = os.environ["ELT_BLOCK_BYTES"]
-        imported = time.perf_counter()
-        settings = Settings.from_env(environ)
-        source = SourceSpec(SOURCE, "BENCH_URL")
-        warehouse = open_warehouse(settings)
-        try:
-            warehouse.ensure_schema(source.raw_schema)
-            result = load_table(warehouse, source, TableSpec(table), source_url)
-        finally:
-            warehouse.close()
-        if result.status != "succeeded":
-            raise SystemExit(f"{worker}: {result.status}: {result.error}")
-        rows = result.rows_read
-    elif worker in ("pandas-duckdb", "pandas-postgres"):
-        import pandas as pd
-        import sqlalchemy
-
-        imported = time.perf_counter()
-        engine = sqlalchemy.create_engine(sqlalchemy_url(source_url))
-        with engine.connect() as connection:
-            df = pd.read_sql(f"select * from public.{table}", connection)
-        engine.dispose()
-        if worker == "pandas-duckdb":
-            import duckdb
-
-            with duckdb.connect(dest) as connection:
-                connection.execute(f"create schema {schema}")
-                connection.register("df", df)
-                connection.execute(f"create table {schema}.{table} as select * from df")
-        else:
-            target = sqlalchemy.create_engine(sqlalchemy_url(dest))
-            with target.begin() as connection:
-                connection.exec_driver_sql(f"create schema {schema}")
-                df.to_sql(
-                    table,
-                    connection,
-                    schema=schema,
-                    index=False,
-                    chunksize=10_000,
-                    method="multi",
-                )
-            target.dispose()
-        rows = len(df)
-    else:
-        raise SystemExit(f"unknown worker {worker!r}")
-    done = time.perf_counter()
-    print(
-        json.dumps(
-            {"rows": rows, "import_seconds": imported - started, "work_seconds": done - imported}
-        )
-    )

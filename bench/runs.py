@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from servers import Servers, server_cpu_seconds
@@ -26,7 +27,7 @@ class Measurement:
     seconds: float  # wall, from the first process started to the last one ended
     peak_mb: float  # peak RSS, summed over the processes of a pipe
     cpu_seconds: float  # user + system of the client processes
-    server_cpu_seconds: float | None  # of the PostgreSQL server, when it can be observed
+    server_cpu_seconds: float | None  # of the servers it used, when they can be observed
     work_seconds: float | None  # a Python worker's time after its imports
 
 
@@ -36,6 +37,9 @@ class Plan:
 
     commands: list[list[str]]
     env: dict[str, str]
+    cwd: Path | None = None  # where the processes run; None: the benchmark's own folder
+    servers: tuple[str, ...] = ("postgres",)  # whose CPU time is counted: "postgres", "mysql"
+    stdout_devnull: bool = False  # the last process writes into /dev/null, not a file
 
 
 class PeakMemory(threading.Thread):
@@ -96,7 +100,7 @@ def run_plan(plan: Plan, servers: Servers) -> tuple[Measurement, str]:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         # Backends of earlier runs (and of prepare()) must be reaped before the first reading.
         time.sleep(0.3)
-        cpu_before = server_cpu_seconds(servers)
+        cpu_before = server_cpu_seconds(servers, plan.servers)
         processes: list[subprocess.Popen[bytes]] = []
         started = time.perf_counter()
         stdin: IO[bytes] | int | None = subprocess.DEVNULL
@@ -105,9 +109,12 @@ def run_plan(plan: Plan, servers: Servers) -> tuple[Measurement, str]:
             process = subprocess.Popen(
                 argv,
                 stdin=stdin,
-                stdout=out if last else subprocess.PIPE,
+                stdout=(subprocess.DEVNULL if plan.stdout_devnull else out)
+                if last
+                else subprocess.PIPE,
                 stderr=err,
                 env=plan.env,
+                cwd=plan.cwd,
             )
             if stdin is not subprocess.DEVNULL and stdin is not None:
                 stdin.close()  # type: ignore[union-attr]  # only the reader keeps the pipe
@@ -125,7 +132,7 @@ def run_plan(plan: Plan, servers: Servers) -> tuple[Measurement, str]:
         seconds = time.perf_counter() - started
         peak_mb = sampler.stop()
         time.sleep(0.3)
-        cpu_after = server_cpu_seconds(servers)
+        cpu_after = server_cpu_seconds(servers, plan.servers)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode(errors="replace")

@@ -1,5 +1,7 @@
-"""The PostgreSQL server the benchmark reads from and, for the PostgreSQL contenders, writes into:
-the embedded one of demo_sources (in a folder of the benchmark's own), or one given by URL."""
+"""The servers: the PostgreSQL server the benchmark reads from and, for the PostgreSQL
+contenders, writes into (the embedded one of demo_sources, in a folder of the benchmark's own,
+or one given by URL); and, for the MySQL contenders, a MySQL or MariaDB server (a private
+MariaDB of demo_sources, or one given by URL)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,17 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 WAREHOUSE_DB = "bench_warehouse"
+MYSQL_DB = "elt_bench"  # the MySQL side's database, unless its URL names one
+# The private MariaDB's buffer pool holds the largest table the benchmark usually reads (2M
+# ratings are about 130 MB), as PostgreSQL's tables stay in the page cache.
+MYSQL_BUFFER_POOL = "512M"
 
 
 @dataclass
@@ -21,6 +29,9 @@ class Servers:
     warehouse_url: str
     psql: str
     postmaster_pid: int | None  # known for the embedded server: its CPU time is then reported
+    mysql_url: str | None = None  # the MySQL side's database, when MySQL contenders run
+    mysql_client: str | None = None  # the `mariadb` (or `mysql`) command-line client
+    mysql_pid: int | None = None  # known for the private MariaDB: its CPU time is then reported
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -73,17 +84,76 @@ def ensure_database(url: str, dbname: str) -> None:
             connection.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
 
 
-def server_cpu_seconds(servers: Servers) -> float | None:
-    """CPU time of the server's processes that have ended (its backends, once reaped)."""
-    if servers.postmaster_pid is None:
-        return None
+def mysql_database_url(url: str) -> str:
+    """The URL with its database, or with the benchmark's (created if missing)."""
+    from sqlalchemy.engine import make_url
+
+    from demo_sources.mariadb import admin_connection
+
+    parsed = make_url(url)
+    if parsed.database:
+        return url
+    with admin_connection(url) as connection, connection.cursor() as cursor:
+        cursor.execute(f"create database if not exists `{MYSQL_DB}` character set utf8mb4")
+    return parsed.set(database=MYSQL_DB).render_as_string(hide_password=False)
+
+
+def mysql_client() -> str | None:
+    return shutil.which("mariadb") or shutil.which("mysql")
+
+
+def attach_mysql(servers: Servers, stack: ExitStack, url: str | None, keep: bool) -> bool:
+    """Give `servers` its MySQL side: the server of `url`, or a private MariaDB (stopped when
+    `stack` closes; in a fixed folder with `keep`, so that generated tables are reused). False,
+    after a line saying how to get one, if there is no URL and no MariaDB is installed."""
+    if url is None:
+        from demo_sources.mariadb import HOW_TO_INSTALL, mariadb_binaries, private_mariadb
+
+        if mariadb_binaries() is None:
+            print(
+                "note: no MariaDB server is installed and --mysql-url is not given: the MySQL "
+                f"contenders are skipped (to run them: {HOW_TO_INSTALL})",
+                file=sys.stderr,
+            )
+            return False
+        if keep:
+            folder = Path(tempfile.gettempdir()) / "elt-bench-mariadb"
+            folder.mkdir(exist_ok=True)
+        else:  # entered first, so removed after the server has stopped
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="elt-bench-")))
+        started = time.perf_counter()
+        url = stack.enter_context(private_mariadb(folder, buffer_pool=MYSQL_BUFFER_POOL))
+        servers.mysql_pid = int((folder / "mysql.pid").read_text().strip())
+        print(
+            f"private MariaDB in {folder} ready in {time.perf_counter() - started:.1f} s "
+            f"(pid {servers.mysql_pid})",
+            file=sys.stderr,
+        )
+    servers.mysql_url = mysql_database_url(url)
+    servers.mysql_client = mysql_client()
+    return True
+
+
+def server_cpu_seconds(servers: Servers, watched: Iterable[str]) -> float | None:
+    """CPU time of the watched servers ("postgres", "mysql"): PostgreSQL's processes that have
+    ended (its backends, once reaped), MariaDB's one process (its threads); None unless every
+    watched server can be observed."""
     import psutil
 
-    try:
-        times = psutil.Process(servers.postmaster_pid).cpu_times()
-    except psutil.Error:
-        return None
-    return times.children_user + times.children_system
+    total = 0.0
+    for server in watched:
+        pid = servers.postmaster_pid if server == "postgres" else servers.mysql_pid
+        if pid is None:
+            return None
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            return None
+        if server == "postgres":
+            total += times.children_user + times.children_system
+        else:
+            total += times.user + times.system
+    return total
 
 
 def checkpoint(servers: Servers) -> None:

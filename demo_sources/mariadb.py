@@ -27,8 +27,11 @@ _SEARCH_PATH = os.pathsep.join(
 )
 
 
-def admin_connection(url: str, connect_timeout: float = 10) -> pymysql.Connection:
-    """A plain read-write connection for building data (not the loader's)."""
+def admin_connection(
+    url: str, connect_timeout: float = 10, local_infile: bool = False
+) -> pymysql.Connection:
+    """A plain read-write connection for building data (not the loader's); `local_infile`
+    lets it send files of this machine with LOAD DATA LOCAL INFILE."""
     parsed = make_url(url)
     socket = parsed.query.get("unix_socket")
     return pymysql.connect(
@@ -41,6 +44,7 @@ def admin_connection(url: str, connect_timeout: float = 10) -> pymysql.Connectio
         charset="utf8mb4",
         autocommit=True,
         connect_timeout=connect_timeout,
+        local_infile=local_infile,
     )
 
 
