@@ -129,3 +129,17 @@ def test_python_protocol_agrees_with_the_hand_worked_numbers(hand_made_courses):
     assert evaluation(hand_made_courses) == {
         method: (users, hits, rate) for method, _, users, hits, rate, _ in EXPECTED
     }
+
+
+def test_elt_run_summary_lists_the_methods_best_first(evaluated):
+    from orchestration.run import _marts_summary
+
+    summary = _marts_summary(Settings.from_env(evaluated))
+    table = summary.split("Recommendation methods on held-out latest ratings")[1]
+    rows = [line.split() for line in table.splitlines()[3:]]
+    assert rows == [
+        ["item_cosine", "3", "5", "2", "40.0", "50.0"],
+        ["avg_rating", "3", "5", "1", "20.0", "30.0"],
+        ["damped_avg", "3", "5", "1", "20.0", "30.0"],
+        ["popularity", "3", "5", "1", "20.0", "50.0"],
+    ]
