@@ -73,13 +73,14 @@ def recommendations(split: Split) -> dict[str, dict[int, list[int]]]:
             for other in rated:
                 if other != course:
                     co_rated[course][other] += 1
-    neighbours: dict[int, dict[int, float]] = {}
+    # similarities in billionths, as the SQL sums them (fixed_point_similarity)
+    neighbours: dict[int, dict[int, int]] = {}
     for course, others in co_rated.items():
         similar = {
-            other: both / math.sqrt(float(counts[course]) * counts[other])
+            other: round(both / math.sqrt(float(counts[course]) * counts[other]) * 1e9)
             for other, both in others.items()
         }
-        nearest = sorted(similar, key=lambda other: (-round(similar[other], 9), other))
+        nearest = sorted(similar, key=lambda other: (-similar[other], other))
         neighbours[course] = {other: similar[other] for other in nearest[:NEIGHBOURS]}
 
     result: dict[str, dict[int, list[int]]] = defaultdict(dict)
@@ -92,11 +93,11 @@ def recommendations(split: Split) -> dict[str, dict[int, list[int]]]:
             ("popularity", dict(counts)),
         ):
             result[method][user_id] = _top(scores, rated)
-        cosine: dict[int, float] = defaultdict(float)
+        cosine: Counter[int] = Counter()
         for course in rated:
             for other, similarity in neighbours.get(course, {}).items():
                 cosine[other] += similarity
-        result["item_cosine"][user_id] = _top({c: round(s, 9) for c, s in cosine.items()}, rated)
+        result["item_cosine"][user_id] = _top(dict(cosine), rated)
     return result
 
 

@@ -1,10 +1,11 @@
 {#
-    A floating-point score as the value to rank on: rounded to 9 decimal places. Sums of
-    floats (similarities) come out a few units in the last place apart when an engine adds
-    them in another order, and DuckDB and PostgreSQL do; ranking on the rounded value lets
-    scores that are equal in exact arithmetic tie, and the tie-break (the lower id) decide,
-    on both engines alike.
+    A similarity (a float) in fixed point: a bigint of billionths. Floats summed in another
+    order (DuckDB's parallel aggregation, from run to run, and PostgreSQL's) come out a few
+    units in the last place apart; integers add up exactly in any order. Sums of this are
+    the same on every run and both engines, scores equal in exact arithmetic tie, and the
+    tie-break (the lower id) decides. Each value is rounded once, from the same IEEE double
+    on both engines.
 #}
-{% macro score_for_ranking(score) -%}
-    cast({{ score }} as decimal(38, 9))
+{% macro fixed_point_similarity(similarity) -%}
+    cast({{ similarity }} * 1000000000 as bigint)
 {%- endmacro %}

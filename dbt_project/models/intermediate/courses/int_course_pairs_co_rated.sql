@@ -6,8 +6,8 @@
 -- user rated both of, with user_count, the number of users who rated both, and similarity,
 -- their cosine over who rated them: user_count / sqrt(ratings of the course * ratings of
 -- the co-course), 1 when the same users rated both. neighbour_rank is the pair's rank among
--- the course's pairs (most similar first, ties to the lower co_course_id); only ranks up to
--- var('course_neighbours_per_course') are kept.
+-- the course's pairs (most similar first, to 9 decimal places: fixed_point_similarity; ties
+-- to the lower co_course_id); only ranks up to var('course_neighbours_per_course') are kept.
 with
 
 training_ratings as (
@@ -81,7 +81,7 @@ ranked as (
         similarity,
         row_number() over (
             partition by scope, course_id
-            order by {{ score_for_ranking('similarity') }} desc, co_course_id asc
+            order by {{ fixed_point_similarity('similarity') }} desc, co_course_id asc
         ) as neighbour_rank
     from similarities
 

@@ -5,9 +5,9 @@
 -- who rated this also rated"): the courses the user has not rated, scored by the sum, over
 -- the courses the user rated, of their cosine similarity to the candidate (a candidate
 -- counts for a rated course only when it is among its var('course_neighbours_per_course')
--- nearest, int_course_pairs_co_rated). Best first, ties to the lower course_id,
--- var('course_recommendations_per_user') per user, in any language. A course nobody rated
--- together with one of the user's is never recommended.
+-- nearest, int_course_pairs_co_rated), to 9 decimal places (fixed_point_similarity). Best
+-- first, ties to the lower course_id, var('course_recommendations_per_user') per user, in
+-- any language. A course nobody rated together with one of the user's is never recommended.
 with
 
 training_ratings as (
@@ -28,7 +28,8 @@ candidate_scores as (
         training_ratings.scope,
         training_ratings.user_id,
         course_pairs.co_course_id as course_id,
-        sum(course_pairs.similarity) as score
+        -- in fixed point, so that the sum is exact: the same on every run and engine
+        sum({{ fixed_point_similarity('course_pairs.similarity') }}) as score_billionths
     from training_ratings
     inner join course_pairs
         on
@@ -60,10 +61,10 @@ ranked as (
         scope,
         user_id,
         course_id,
-        score,
+        score_billionths,
         row_number() over (
             partition by scope, user_id
-            order by {{ score_for_ranking('score') }} desc, course_id asc
+            order by score_billionths desc, course_id asc
         ) as recommendation_rank
     from not_yet_rated
 
@@ -77,7 +78,7 @@ final as (
         course_id,
         'item_cosine' as method,
         cast(recommendation_rank as integer) as recommendation_rank,
-        score
+        cast(score_billionths as double precision) / 1000000000 as score
     from ranked
     where recommendation_rank <= {{ var('course_recommendations_per_user') }}
 
