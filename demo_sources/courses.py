@@ -1,7 +1,11 @@
 """The courses database of an e-learning app: courses, users and their (re-)ratings.
 
-Users mostly rate courses in one or two programming languages; courses differ in quality, so
-their average ratings differ; a few courses have no rating at all. Deterministic for a seed.
+Ratings have taste: every user has latent affinities, one or two programming languages and a
+few favourite topics in them (Python's pandas, SQL's window functions), and rates mostly
+courses of those, favourite topics above all, and rates those higher. Popularity is skewed
+(a few courses draw most ratings) and courses differ in quality, so their average ratings
+differ; every rating has noise; a few courses have no rating at all. What a user rated says
+what else they will rate: a collaborative method can learn it. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -77,8 +81,15 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 class _Course:
     course_id: int
     language: str | None
+    topic: str
     quality: float
     popularity: float
+
+
+# Of a user's draws in their languages, the share from their favourite topics; and how much
+# higher they rate a course of a favourite topic (on the 1-5 scale, before noise).
+_FAVOURITE_TOPIC_SHARE = 0.55
+_FAVOURITE_TOPIC_BONUS = 0.6
 
 
 def create_courses(
@@ -163,7 +174,7 @@ def _courses(rng: random.Random, n_courses: int) -> tuple[list[_Course], list[tu
             )
         quality = min(4.9, max(1.6, rng.gauss(3.7, 0.55)))
         popularity = 0.0 if course_id in unrated else rng.paretovariate(1.3)
-        courses.append(_Course(course_id, language, quality, popularity))
+        courses.append(_Course(course_id, language, topic, quality, popularity))
         rows.append((course_id, title, description, language))
     return courses, rows
 
@@ -202,6 +213,14 @@ def _ratings(
         for language in languages
         if (members := [c for c in courses if c.language == language and c.popularity > 0])
     }
+    by_topic: dict[tuple[str, str], list[_Course]] = defaultdict(list)
+    for course in courses:
+        if course.language is not None and course.popularity > 0:
+            by_topic[(course.language, course.topic)].append(course)
+    topic_samplers = {
+        key: Sampler(members, [c.popularity for c in members])
+        for key, members in sorted(by_topic.items())
+    }
     anything = Sampler(courses, [c.popularity for c in courses])
 
     sigma = 0.8
@@ -211,18 +230,28 @@ def _ratings(
         if rng.random() < 0.08:  # signed up, never rated anything
             continue
         n_languages = 1 if rng.random() < 0.6 else 2
-        preferred = [
-            samplers[language]
+        chosen = [
+            language
             for language in weighted_sample(rng, languages, language_weights, n_languages)
             if language in samplers
         ]
+        preferred = [samplers[language] for language in chosen]
+        # latent taste: one to three favourite topics in the user's languages
+        topics = [key for key in topic_samplers if key[0] in chosen]
+        n_favourites = min(len(topics), 1 + (rng.random() < 0.5) + (rng.random() < 0.2))
+        favourites = rng.sample(topics, n_favourites)
+        favourite_topics = [topic_samplers[key] for key in favourites]
+        liked = set(favourites)
         wanted = max(1, round(rng.lognormvariate(mu, sigma)))
         picked: dict[int, _Course] = {}
         for _ in range(3 * wanted):  # draws that hit a course already picked are lost
             if len(picked) >= wanted:
                 break
             if preferred and rng.random() < 0.88:
-                course = rng.choice(preferred).draw(rng)
+                if favourite_topics and rng.random() < _FAVOURITE_TOPIC_SHARE:
+                    course = rng.choice(favourite_topics).draw(rng)
+                else:
+                    course = rng.choice(preferred).draw(rng)
             else:
                 course = anything.draw(rng)
             picked.setdefault(course.course_id, course)
@@ -230,7 +259,8 @@ def _ratings(
         window = (SNAPSHOT - created_at).total_seconds()
         for course_id in sorted(picked):
             course = picked[course_id]
-            rating = _stars(course.quality + bias + rng.gauss(0, 0.7))
+            taste = _FAVOURITE_TOPIC_BONUS if (course.language, course.topic) in liked else 0.0
+            rating = _stars(course.quality + bias + taste + rng.gauss(0, 0.7))
             # people rate soon after they sign up more often than later
             rated_at = created_at + timedelta(seconds=window * rng.random() ** 1.7)
             updated_at = rated_at

@@ -140,13 +140,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
     from .analyses import run_analysis
+    from .recommendations import choose_method
 
+    method = choose_method(Settings.from_env(), args.method)
     columns, rows = run_analysis(
-        "recommendations_for_user", {"user_id": args.user_id, "threshold": args.threshold}
+        "recommendations_for_user",
+        {"user_id": args.user_id, "threshold": args.threshold, "method": method},
     )
     if not rows:
-        print(f"no recommendation for user {args.user_id} above {args.threshold}")
+        print(f"no recommendation for user {args.user_id} above {args.threshold} by {method}")
         return 0
+    print(f"method: {method}")
     print(format_table(columns, rows))
     return 0
 
@@ -207,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="only courses whose average rating is above this",
+    )
+    recommend.add_argument(
+        "--method",
+        help="a method of marts.rec_course_recommendations (avg_rating is the course notes'); "
+        "default: the best hit rate in marts.rec_evaluation, else avg_rating",
     )
     recommend.set_defaults(func=_cmd_recommend)
 

@@ -49,7 +49,8 @@ def _load_summary(result: dg.ExecuteInProcessResult) -> str:
 
 
 def _marts_summary(settings: Settings) -> str:
-    """Rows per mart, and a sample of what the recommendation marts say."""
+    """Rows per mart, a sample of what the recommendation marts say, and how each
+    recommendation method did in rec_evaluation."""
     warehouse = open_warehouse(settings)
     try:
         tables = [
@@ -76,6 +77,18 @@ def _marts_summary(settings: Settings) -> str:
                 f"ORDER BY r.method, r.recommendation_rank"
             )
             parts.append("Course recommendations for one user:\n" + format_table(columns, sample))
+        if "rec_evaluation" in tables:
+            columns, evaluation = warehouse.query(
+                f"SELECT method, k, users_evaluated, hits, "
+                f"round(CAST(100 * hit_rate AS NUMERIC), 1) AS hit_rate_percent, "
+                f"round(CAST(100 * coverage AS NUMERIC), 1) AS coverage_percent "
+                f"FROM {qualified(MARTS_SCHEMA, 'rec_evaluation')} "
+                f"ORDER BY hit_rate DESC NULLS LAST, method"
+            )
+            parts.append(
+                "Recommendation methods on held-out latest ratings "
+                "(elt recommend serves the best):\n" + format_table(columns, evaluation)
+            )
         return "\n\n".join(parts)
     finally:
         warehouse.close()

@@ -11,7 +11,9 @@ import psycopg
 import pytest
 
 from commands import dbt_build
+from course_evaluation import evaluation
 from extract_load import Settings, load_sources
+from extract_load.warehouse import open_warehouse
 from orchestration.cli import main
 from table_contents import warehouse_query
 
@@ -69,6 +71,7 @@ def test_dbt_build_passes_every_test(built):
         "rec_course_ratings",
         "rec_course_recommendations",
         "rec_film_recommendations",
+        "rec_evaluation",
     } <= marts
 
 
@@ -142,6 +145,20 @@ def test_avg_rating_method_equals_the_notes_algorithm(built, demo_urls):
     assert warehouse_recommendations(built, "avg_rating") == expected
 
 
+def test_rec_evaluation_equals_the_protocol_written_again(built, demo_urls):
+    rows = warehouse_query(
+        built, "select method, users_evaluated, hits, hit_rate from marts.rec_evaluation"
+    )
+    assert {method: (users, hits, rate) for method, users, hits, rate in rows} == evaluation(
+        demo_urls[1]
+    )
+
+
+def test_collaborative_method_beats_both_baselines_on_the_demo(built):
+    hit_rate = dict(warehouse_query(built, "select method, hit_rate from marts.rec_evaluation"))
+    assert hit_rate["item_cosine"] > max(hit_rate["avg_rating"], hit_rate["popularity"])
+
+
 TIES = """
 create table courses (course_id integer primary key, title text not null, description text,
                       programming_language text);
@@ -213,7 +230,57 @@ def test_elt_recommend_prints_the_notes_query(built, demo_urls, monkeypatch, cap
         if averages[c] > threshold
     ]
 
-    assert main(["recommend", "--user-id", str(user_id), "--threshold", str(threshold)]) == 0
+    assert (
+        main(
+            [
+                "recommend",
+                "--user-id",
+                str(user_id),
+                "--threshold",
+                str(threshold),
+                "--method",
+                "avg_rating",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     positions = [printed.index(title) for title in wanted]
     assert wanted and positions == sorted(positions)
+
+
+def test_elt_recommend_serves_the_best_evaluated_method_by_default(built, monkeypatch, capsys):
+    for name in ("ELT_WAREHOUSE", "ELT_DUCKDB_PATH", "ELT_POSTGRES_URL"):
+        if name in built:
+            monkeypatch.setenv(name, built[name])
+    # As `elt recommend` opens it: dbt (run by an earlier test's `elt recommend` in this
+    # process) keeps its DuckDB connection, which a read-only one could not join.
+    warehouse = open_warehouse(Settings.from_env(built))
+    try:
+        [(best,)] = warehouse.execute(
+            "select method from marts.rec_evaluation order by hit_rate desc limit 1"
+        )
+        [(user_id,)] = warehouse.execute(
+            "select min(user_id) from marts.rec_course_recommendations where method = %s",
+            (best,),
+        )
+        titles = [
+            title
+            for (title,) in warehouse.execute(
+                "select c.title from marts.rec_course_recommendations as r "
+                "inner join marts.dim_courses as c on r.course_id = c.course_id "
+                "where r.method = %s and r.user_id = %s order by r.recommendation_rank",
+                (best, user_id),
+            )
+        ]
+    finally:
+        warehouse.close()
+    assert best == "item_cosine"
+
+    assert main(["recommend", "--user-id", str(user_id)]) == 0
+    printed = capsys.readouterr().out
+    assert f"method: {best}" in printed
+    positions = [printed.index(title) for title in titles]
+    assert titles and positions == sorted(positions)
+    assert main(["recommend", "--user-id", str(user_id), "--method", "no_such_method"]) == 2
+    assert "has no such method (it has avg_rating, damped_avg" in capsys.readouterr().err

@@ -1,23 +1,18 @@
 -- Per course with at least one rating: the average of its current ratings, their number, and
 -- a damped (Bayesian) average that starts every course at var('rating_damping') ratings of
--- the global average, so that one 5-star rating does not beat a thousand 4.8s.
+-- the global average, so that one 5-star rating does not beat a thousand 4.8s. Current
+-- ratings are fct_ratings' (a re-rating counts once, as its latest value).
 with
 
-ratings as (
+current_ratings as (
 
-    select * from {{ ref('stg_courses__ratings') }}
+    select * from {{ ref('fct_ratings') }}
 
 ),
 
 courses as (
 
     select * from {{ ref('stg_courses__courses') }}
-
-),
-
-current_ratings as (
-
-    {{ deduplicate('ratings', 'user_id, course_id', 'updated_at desc, _loaded_at desc') }}
 
 ),
 

@@ -1,159 +1,40 @@
--- For each user, the courses to recommend: courses the user has not rated, in the programming
--- languages of the courses the user has rated (a missing language filled as in
--- stg_courses__courses), best first, var('course_recommendations_per_user') per method.
---   method avg_rating: the course notes' algorithm, ranked by the course's average rating;
---   method damped_avg: the same candidates ranked by the damped average (rec_course_ratings).
--- Ties go to the lower course_id. A course nobody rated is never recommended; a user with no
--- candidate gets no row. score is the value ranked on.
+-- For each user, the courses to recommend, var('course_recommendations_per_user') per
+-- method, best first (recommendation_rank 1), learnt from every current rating (scope
+-- 'serving' of the intermediate method models; rec_evaluation measures the same models on
+-- held-out ratings):
+--   avg_rating: the course notes' algorithm (courses in the user's languages, by average
+--     rating), and damped_avg (the same, by the damped average):
+--     int_course_recommendations_by_rating;
+--   popularity: the most rated courses, any language: int_course_recommendations_by_popularity;
+--   item_cosine: "users who rated this also rated": int_course_recommendations_by_similarity.
+-- Ties go to the lower course_id; score is the value ranked on.
 with
 
-ratings as (
+by_rating as (
 
-    select * from {{ ref('stg_courses__ratings') }}
-
-),
-
-courses as (
-
-    select * from {{ ref('stg_courses__courses') }}
+    select * from {{ ref('int_course_recommendations_by_rating') }}
 
 ),
 
-current_ratings as (
+by_popularity as (
 
-    {{ deduplicate('ratings', 'user_id, course_id', 'updated_at desc, _loaded_at desc') }}
-
-),
-
-course_ratings as (
-
-    select
-        current_ratings.user_id,
-        current_ratings.course_id,
-        current_ratings.rating,
-        courses.programming_language
-    from current_ratings
-    inner join courses
-        on current_ratings.course_id = courses.course_id
+    select * from {{ ref('int_course_recommendations_by_popularity') }}
 
 ),
 
-course_statistics as (
+by_similarity as (
 
-    {{ course_rating_statistics('course_ratings') }}
+    select * from {{ ref('int_course_recommendations_by_similarity') }}
 
 ),
 
-course_scores as (
+recommendations as (
 
-    select
-        course_statistics.course_id,
-        courses.programming_language,
-        'avg_rating' as method,
-        course_statistics.avg_rating as score
-    from course_statistics
-    inner join courses
-        on course_statistics.course_id = courses.course_id
+    select * from by_rating
     union all
-    select
-        course_statistics.course_id,
-        courses.programming_language,
-        'damped_avg' as method,
-        course_statistics.damped_avg_rating as score
-    from course_statistics
-    inner join courses
-        on course_statistics.course_id = courses.course_id
-
-),
-
--- Each language's courses in the order every user's list is ranked in.
-language_rankings as (
-
-    select
-        course_id,
-        programming_language,
-        method,
-        score,
-        row_number() over (
-            partition by programming_language, method
-            order by score desc, course_id asc
-        ) as language_rank
-    from course_scores
-
-),
-
-user_languages as (
-
-    select
-        user_id,
-        programming_language,
-        count(*) as rated_course_count
-    from course_ratings
-    group by
-        user_id,
-        programming_language
-
-),
-
--- How deep any user reads into each language (an equality join on the language alone would
--- pair every user with every course of the language before the rank filter).
-language_depths as (
-
-    select
-        programming_language,
-        max(rated_course_count) + {{ var('course_recommendations_per_user') }} as max_language_rank
-    from user_languages
-    group by programming_language
-
-),
-
-top_language_rankings as (
-
-    select language_rankings.*
-    from language_rankings
-    inner join language_depths
-        on language_rankings.programming_language = language_depths.programming_language
-    where language_rankings.language_rank <= language_depths.max_language_rank
-
-),
-
--- Candidates: the user's unrated courses in the user's languages. Only the first
--- (N + courses the user rated in the language) of a language can make the user's top N: at
--- least N of them are unrated, and they come first in the same order. Reading no further
--- gives the same result as ranking all of them, at a fraction of the rows.
-candidate_scores as (
-
-    select
-        user_languages.user_id,
-        language_rankings.course_id,
-        language_rankings.method,
-        language_rankings.score
-    from user_languages
-    inner join top_language_rankings as language_rankings
-        on
-            user_languages.programming_language = language_rankings.programming_language
-            and language_rankings.language_rank
-            <= user_languages.rated_course_count + {{ var('course_recommendations_per_user') }}
-    left join course_ratings as rated
-        on
-            user_languages.user_id = rated.user_id
-            and language_rankings.course_id = rated.course_id
-    where rated.course_id is null
-
-),
-
-ranked as (
-
-    select
-        user_id,
-        course_id,
-        method,
-        score,
-        row_number() over (
-            partition by user_id, method
-            order by score desc, course_id asc
-        ) as recommendation_rank
-    from candidate_scores
+    select * from by_popularity
+    union all
+    select * from by_similarity
 
 ),
 
@@ -162,11 +43,11 @@ final as (
     select
         user_id,
         course_id,
-        cast(recommendation_rank as integer) as recommendation_rank,
+        recommendation_rank,
         score,
         method
-    from ranked
-    where recommendation_rank <= {{ var('course_recommendations_per_user') }}
+    from recommendations
+    where scope = 'serving'
 
 )
 

@@ -1,0 +1,11 @@
+{#
+    A similarity (a float) in fixed point: a bigint of billionths. Floats summed in another
+    order (DuckDB's parallel aggregation, from run to run, and PostgreSQL's) come out a few
+    units in the last place apart; integers add up exactly in any order. Sums of this are
+    the same on every run and both engines, scores equal in exact arithmetic tie, and the
+    tie-break (the lower id) decides. Each value is rounded once, from the same IEEE double
+    on both engines.
+#}
+{% macro fixed_point_similarity(similarity) -%}
+    cast({{ similarity }} * 1000000000 as bigint)
+{%- endmacro %}
