@@ -10,31 +10,9 @@
 -- Ties go to the lower course_id; score is the value ranked on.
 with
 
-by_rating as (
-
-    select * from {{ ref('int_course_recommendations_by_rating') }}
-
-),
-
-by_popularity as (
-
-    select * from {{ ref('int_course_recommendations_by_popularity') }}
-
-),
-
-by_similarity as (
-
-    select * from {{ ref('int_course_recommendations_by_similarity') }}
-
-),
-
 recommendations as (
 
-    select * from by_rating
-    union all
-    select * from by_popularity
-    union all
-    select * from by_similarity
+    select * from {{ ref('int_course_recommendations') }}
 
 ),
 

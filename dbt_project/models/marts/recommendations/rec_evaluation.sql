@@ -19,31 +19,9 @@ courses as (
 
 ),
 
-by_rating as (
-
-    select * from {{ ref('int_course_recommendations_by_rating') }}
-
-),
-
-by_popularity as (
-
-    select * from {{ ref('int_course_recommendations_by_popularity') }}
-
-),
-
-by_similarity as (
-
-    select * from {{ ref('int_course_recommendations_by_similarity') }}
-
-),
-
 recommendations as (
 
-    select * from by_rating
-    union all
-    select * from by_popularity
-    union all
-    select * from by_similarity
+    select * from {{ ref('int_course_recommendations') }}
 
 ),
 
