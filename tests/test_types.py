@@ -14,6 +14,12 @@ from extract_load import Settings, SourceSpec, TableSpec, load_table
 from extract_load.warehouse import open_warehouse
 from table_contents import warehouse_query
 
+
+@pytest.fixture(params=["duckdb", "duckdb-psql", "postgres"])
+def warehouse_kind(request) -> str:
+    """Both of DuckDB's ways of reading PostgreSQL (its extension, psql's CSV) must be exact."""
+    return request.param
+
 SCHEMA = """
 create type mood as enum ('sad', 'ok', 'happy');
 create domain year as integer check (value >= 1901 and value <= 2155);
@@ -280,7 +286,8 @@ def test_timestamps_arrow_cannot_represent_round_trip(fresh_warehouse_env, new_d
     )
     if env["ELT_WAREHOUSE"] == "duckdb":
         assert loaded == EDGE_TIMES_DUCKDB
-        assert "reading it again with timestamps and dates as text" in caplog.text
+        if env["ELT_DUCKDB_POSTGRES_READER"] == "psql":  # the extension reads them in binary
+            assert "reading it again with timestamps and dates as text" in caplog.text
         years = warehouse_query(
             env, "select year(local_time), year(day) from raw_fixture.edge_times where id = 3"
         )

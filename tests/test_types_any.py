@@ -17,6 +17,12 @@ from extract_load.compare import compare_table
 from extract_load.warehouse import open_warehouse
 from table_contents import warehouse_query
 
+
+@pytest.fixture(params=["duckdb", "duckdb-psql", "postgres"])
+def warehouse_kind(request) -> str:
+    """Both of DuckDB's ways of reading PostgreSQL (its extension, psql's CSV) must be exact."""
+    return request.param
+
 SCHEMA = """
 create extension hstore; create extension ltree; create extension cube; create extension citext;
 create type pair as (n integer, label text, amount numeric(6,2));

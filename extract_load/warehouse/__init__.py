@@ -24,6 +24,8 @@ def open_warehouse(settings: Settings) -> Warehouse:
             settings.block_bytes,
             settings.duckdb_memory_limit,
             settings.duckdb_lock_wait_seconds,
+            settings.duckdb_postgres_reader,
+            settings.max_workers,
         )
     warehouse.ensure_metadata()
     return warehouse
