@@ -20,6 +20,7 @@ def warehouse_kind(request) -> str:
     """Both of DuckDB's ways of reading PostgreSQL (its extension, psql's CSV) must be exact."""
     return request.param
 
+
 SCHEMA = """
 create type mood as enum ('sad', 'ok', 'happy');
 create domain year as integer check (value >= 1901 and value <= 2155);

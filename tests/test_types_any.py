@@ -23,6 +23,7 @@ def warehouse_kind(request) -> str:
     """Both of DuckDB's ways of reading PostgreSQL (its extension, psql's CSV) must be exact."""
     return request.param
 
+
 SCHEMA = """
 create extension hstore; create extension ltree; create extension cube; create extension citext;
 create type pair as (n integer, label text, amount numeric(6,2));
