@@ -37,7 +37,7 @@ class SchemaDriftError(EltError):
     """A source table changed in a way the load policy does not accept (type change, lost key)."""
 
 
-def connection_error_reason(error: Exception) -> str:
+def connection_error_reason(error: Exception | str) -> str:
     """The useful line of a libpq connection error, without the host list around it."""
     lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
     if not lines:

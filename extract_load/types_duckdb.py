@@ -173,8 +173,8 @@ def to_duckdb(column: SourceColumn, text_temporals: bool = False) -> DuckDBColum
 
 
 # Base types that DuckDB's PostgreSQL extension decodes from binary COPY exactly (checked value by
-# value by tests/test_types.py): read as they are, cast to the source's declared type so that a
-# domain's typmod travels with it (a domain column reports its base type, without precision).
+# value by tests/test_types.py): read as they are; a domain's cast to its base type, so that its
+# typmod travels with it (a domain column reports its base type, without precision).
 _SCANNED_BINARY = frozenset({*INTEGERS, "bool", "float4", "float8", "uuid", "bytea", "interval"})
 # DuckDB's last timestamp (its microseconds since 1970 fill an int64 less infinity);
 # PostgreSQL's go on to 294276, and the extension would wrap those silently.
@@ -207,7 +207,9 @@ def to_duckdb_scanned(column: SourceColumn) -> DuckDBColumn:
     ):
         return replace(mapped, source_expr=_output_text(column, mapped.source_expr))
     declared = column.money_sql if column.base == "money" else column.base_sql
-    source = f"CAST({name} AS {declared})"
+    # A column read as it is keeps its typmod in the result; a domain's or money's needs the
+    # cast (and a cast per row is server time: only where it is needed).
+    source = name if column.declared == declared else f"CAST({name} AS {declared})"
     if column.base in ("timestamp", "timestamptz"):
         text = f" || CAST({name} AS text) || "
         message = sql_text(f"elt: column {column.name} holds ") + text

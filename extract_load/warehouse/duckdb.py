@@ -7,6 +7,7 @@ source hands over Arrow batches typed already.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import threading
@@ -52,6 +53,27 @@ def connect_waiting_for_lock(path: Path, wait_seconds: float) -> duckdb.DuckDBPy
             log.info("%s is in use by another process; waiting for it", path)
             time.sleep(delay)
             delay = min(delay * 2, 10)
+
+
+def duckdb_literal(value: Any) -> str:
+    """`value` (None, a bool, int, float, str or datetime) as a DuckDB literal of its type.
+
+    `execute`'s few values (the ledger's) are written as literals rather than bound: binding
+    any value makes DuckDB's Python client import pandas, 0.3 s of every load's start."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"CAST({sql_text(repr(value))} AS DOUBLE)"  # a bare 1.5 is a DECIMAL
+    if isinstance(value, str):
+        return sql_text(value)
+    if isinstance(value, dt.datetime):
+        kind = "TIMESTAMP" if value.tzinfo is None else "TIMESTAMPTZ"
+        return f"CAST({sql_text(value.isoformat())} AS {kind})"
+    raise TypeError(f"no DuckDB literal for a {type(value).__name__}")
 
 
 class _TemporalOutOfRange(Exception):
@@ -103,7 +125,7 @@ class DuckDBWarehouse(Warehouse):
         # DuckDB keeps written blocks cached up to 80 % of RAM by default; the loader streams,
         # so a bound keeps its memory flat as tables grow (larger work spills to disk).
         try:
-            self._connection.execute("SET memory_limit = ?", [memory_limit])
+            self._connection.execute(f"SET memory_limit = {sql_text(memory_limit)}")
         except duckdb.Error as error:
             raise WarehouseError(
                 f"ELT_DUCKDB_MEMORY_LIMIT: {memory_limit!r} is not a memory size such as "
@@ -132,7 +154,12 @@ class DuckDBWarehouse(Warehouse):
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self._cursor()
-        cursor.execute(statement.replace("%s", "?"), list(params))
+        if params:
+            parts = statement.split("%s")
+            assert len(parts) == len(params) + 1, statement
+            literals = [duckdb_literal(value) for value in params]
+            statement = "".join(p + v for p, v in zip(parts, [*literals, ""], strict=True))
+        cursor.execute(statement)
         try:
             return cursor.fetchall()
         except duckdb.InvalidInputException:  # a statement with no result set

@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from ..catalog_types import sql_text
+from ..errors import connection_error_reason
 from ..psql_copy import CopyFailed
 from ..reads import SourceScan
 
@@ -101,7 +102,9 @@ class Attachments:
                         f"ATTACH {sql_text(scan.conninfo)} AS {alias} ({options})"
                     )
                 except duckdb.Error as error:
-                    raise ScanFailed(_message(error)) from None
+                    # libpq's reason only: the extension's message repeats the conninfo.
+                    reason = connection_error_reason(_message(error))
+                    raise ScanFailed(f"{scan.label}: cannot connect ({reason})") from None
                 self._aliases[key] = alias
             return self._aliases[key]
 
@@ -150,7 +153,10 @@ def _run_part(
         result = cursor.execute(insert(f"postgres_query('{alias}', {sql_text(query)})")).fetchall()
         cursor.commit()
     except BaseException:
-        cursor.rollback()
+        # The error that stopped the part is the one to judge; a rollback over a connection
+        # that the server dropped fails too, and must not replace it.
+        with contextlib.suppress(duckdb.Error):
+            cursor.rollback()
         raise
     return result
 
