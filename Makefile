@@ -31,6 +31,11 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) -e '.[dev]'
 	@touch $@
 
+# The benchmark's peers (connectorx, ADBC, dlt): only `make bench` installs them.
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PIP) -e '.[bench]'
+	@touch $@
+
 # dagster-dbt reads dbt's manifest when the definitions are imported: build it when the dbt
 # project changes (`dagster dev` re-parses by itself).
 MANIFEST := dbt_project/target/manifest.json
@@ -63,7 +68,7 @@ dbt-build: install
 	$(BIN)/dbt build --project-dir dbt_project --profiles-dir profiles
 
 ROWS ?= 1000000
-bench: install
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/load.py --rows $(ROWS)
 
 clean:

@@ -1,5 +1,6 @@
 """The contenders: what each one runs, into which fresh destination, and how its rows are
-counted afterwards (the Python contenders' own code is in workers.py)."""
+counted afterwards (the Python contenders' own code is in workers.py, the peers' in
+peers.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from datasets import BenchTable, prepare_types
 from mysql_tables import rows_sent
+from peers import prepare_peer
 from runs import BenchError, Measurement, Plan, run_plan
 from servers import Servers, checkpoint
 
@@ -29,7 +31,7 @@ def raw_bench() -> str:
 class Contender:
     name: str
     warehouse: str  # "duckdb" or "postgres": with the source, its floor and baseline
-    kind: str  # "loader", "pandas", "floor" or "reference"
+    kind: str  # "loader", "pandas", "peer" (peers.py), "floor" or "reference"
     source: str = "postgres"  # "postgres" or "mysql": the server it reads
     block_bytes: int | None = None  # ELT_BLOCK_BYTES for the DuckDB loader, None = its default
     baseline: str | None = None  # a loader of another checkout (--baseline REF): REF
@@ -64,6 +66,11 @@ BASE_CONTENDERS = {
         Contender("loader-postgres", "postgres", "loader"),
         Contender("pandas-duckdb", "duckdb", "pandas"),
         Contender("pandas-postgres", "postgres", "pandas"),
+        Contender("scanner-duckdb", "duckdb", "peer"),
+        Contender("scanner-duckdb-1thread", "duckdb", "peer"),
+        Contender("connectorx-duckdb", "duckdb", "peer"),
+        Contender("adbc-duckdb", "duckdb", "peer"),
+        Contender("dlt-duckdb", "duckdb", "peer"),
         Contender("copy-csv-devnull", "duckdb", "reference"),
         Contender("mysql-devnull", "duckdb", "floor", "mysql"),
         Contender("loader-mysql-duckdb", "duckdb", "loader", "mysql"),
@@ -91,6 +98,9 @@ MYSQL_CONTENDERS = tuple(n for n, c in BASE_CONTENDERS.items() if c.source == "m
 # with --pandas-postgres.
 SLOW = {"pandas-postgres", "pandas-mysql-postgres"}
 NOT_BY_DEFAULT = {"copy-csv-devnull", *SLOW, *MYSQL_CONTENDERS}
+# Kinds whose failure (a type the library cannot take) is a finding, reported as failed; any
+# other contender's failure stops the benchmark.
+FALLIBLE = {"pandas", "peer"}
 
 
 def own_loaders() -> Path:
@@ -218,10 +228,12 @@ def prepare(contender: Contender, servers: Servers, workdir: Path, bench: BenchT
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, (str(contender.checkout), env.get("PYTHONPATH")))
         )
-    if contender.warehouse == "duckdb" and contender.kind in ("loader", "pandas"):
+    if contender.warehouse == "duckdb" and contender.kind in ("loader", "pandas", "peer"):
         dest = duckdb_dest(workdir)
         for path in (dest, dest.with_name(dest.name + ".wal")):
             path.unlink(missing_ok=True)
+        if contender.kind == "peer":
+            env |= prepare_peer(contender.name, dest)
         worker = worker_command(contender, servers, table, str(dest))
         return Plan([worker], env, checkout_root(contender), contender.servers)
     if contender.name == "mysql-devnull":

@@ -19,39 +19,60 @@ timestamptz. The wide table has no MySQL form: the MySQL contenders skip it.
 It measures, in the same run and each as a whole separate process (start-up and imports
 included):
 
-=====================  ========  ===============================================================
-contender              into      what runs
-=====================  ========  ===============================================================
-loader-duckdb          DuckDB    the project's ``load_table`` (COPY CSV -> Arrow -> DuckDB)
-loader-postgres        Postgres  the project's ``load_table`` (binary COPY -> binary COPY)
-pandas-duckdb          DuckDB    the course notes' way: ``pandas.read_sql`` of the whole table
-                                 (SQLAlchemy + psycopg 3), then ``create table .. as select *
-                                 from df``
-pandas-postgres        Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
-                                 ``--pandas-postgres`` or ``--only pandas-postgres``)
-copy-devnull           DuckDB    floor: ``psql`` binary COPY of the table into /dev/null
-copy-pipe              Postgres  floor: ``psql COPY .. TO STDOUT (FORMAT binary) | psql COPY ..
-                                 FROM STDIN (FORMAT binary)`` into a fresh table of the
-                                 warehouse database
-copy-csv-devnull       (ref.)    not run by default: the DuckDB loader's own source query (built
-                                 by its type map for the table), CSV COPY into /dev/null (what
-                                 the source side alone costs)
-loader-duckdb@REF      DuckDB    with ``--baseline REF``: the same workers, importing the loaders
-loader-postgres@REF    Postgres  of commit REF (a temporary ``git worktree``, removed at the end),
-                                 each run right after today's loader
--- from MySQL --                 only with ``--mysql`` or ``--only NAME``:
-mysql-devnull          (both)    floor: the ``mariadb`` (or ``mysql``) client in C, ``--quick
-                                 --batch --skip-column-names -e 'SELECT ..'`` (the loader's
-                                 select list) into /dev/null; the rows are counted by the
-                                 server's ``Rows_sent``
-loader-mysql-duckdb    DuckDB    the project's ``load_table`` (PyMySQL's streaming cursor, text
-                                 -> Arrow -> DuckDB)
-loader-mysql-postgres  Postgres  the project's ``load_table`` (PyMySQL -> Arrow -> binary COPY)
-pandas-mysql-duckdb    DuckDB    ``pandas.read_sql`` (SQLAlchemy + PyMySQL), then ``create table
-                                 .. as select * from df``
-pandas-mysql-postgres  Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
-                                 ``--mysql --pandas-postgres`` or by name)
-=====================  ========  ===============================================================
+======================  ========  ===============================================================
+contender               into      what runs
+======================  ========  ===============================================================
+loader-duckdb           DuckDB    the project's ``load_table`` (DuckDB's postgres extension over
+                                  parallel ctid ranges of one snapshot; where the extension is
+                                  missing, psql COPY CSV -> Arrow -> DuckDB)
+loader-postgres         Postgres  the project's ``load_table`` (binary COPY -> binary COPY)
+pandas-duckdb           DuckDB    the course notes' way: ``pandas.read_sql`` of the whole table
+                                  (SQLAlchemy + psycopg 3), then ``create table .. as select *
+                                  from df``
+pandas-postgres         Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
+                                  ``--pandas-postgres`` or ``--only pandas-postgres``)
+-- peers --                       what a data engineer reaches for instead (peers.py); each
+                                  skipped, with one line saying why, where it cannot run
+                                  (``pip install -e '.[bench]'`` brings them all):
+scanner-duckdb          DuckDB    DuckDB's own scanner: the postgres extension (from the
+                                  ``duckdb-extension-postgres`` wheel), ``ATTACH '<conninfo>' AS
+                                  pg (TYPE postgres, READ_ONLY)`` (a password in a secret), then
+                                  ``create table .. as select * from pg.public.<table>``, with
+                                  DuckDB's default threads
+scanner-duckdb-1thread  DuckDB    the same with ``SET threads = 1``
+connectorx-duckdb       DuckDB    ``connectorx.read_sql(.., return_type="arrow")`` in 2 partitions
+                                  of the first key column (where it is an integer), then ``create
+                                  table .. as select *`` from the Arrow table
+adbc-duckdb             DuckDB    ADBC's PostgreSQL driver (binary COPY into Arrow):
+                                  ``fetch_record_batch()`` streamed into ``create table .. as
+                                  select *``
+dlt-duckdb              DuckDB    dlt's ``sql_table`` (connectorx backend, dlt's defaults) into
+                                  dlt's duckdb destination, dataset raw_bench; its pipeline
+                                  folder in the run's temporary folder, no telemetry (the
+                                  slowest: about 3 s for 200k ratings rows, 3x the loader's)
+copy-devnull            DuckDB    floor: ``psql`` binary COPY of the table into /dev/null
+copy-pipe               Postgres  floor: ``psql COPY .. TO STDOUT (FORMAT binary) | psql COPY ..
+                                  FROM STDIN (FORMAT binary)`` into a fresh table of the
+                                  warehouse database
+copy-csv-devnull        (ref.)    not run by default: the DuckDB loader's own source query (built
+                                  by its type map for the table), CSV COPY into /dev/null (what
+                                  the source side alone costs)
+loader-duckdb@REF       DuckDB    with ``--baseline REF``: the same workers, importing the loaders
+loader-postgres@REF     Postgres  of commit REF (a temporary ``git worktree``, removed at the end),
+                                  each run right after today's loader
+-- from MySQL --                  only with ``--mysql`` or ``--only NAME``:
+mysql-devnull           (both)    floor: the ``mariadb`` (or ``mysql``) client in C, ``--quick
+                                  --batch --skip-column-names -e 'SELECT ..'`` (the loader's
+                                  select list) into /dev/null; the rows are counted by the
+                                  server's ``Rows_sent``
+loader-mysql-duckdb     DuckDB    the project's ``load_table`` (PyMySQL's streaming cursor, text
+                                  -> Arrow -> DuckDB)
+loader-mysql-postgres   Postgres  the project's ``load_table`` (PyMySQL -> Arrow -> binary COPY)
+pandas-mysql-duckdb     DuckDB    ``pandas.read_sql`` (SQLAlchemy + PyMySQL), then ``create table
+                                  .. as select * from df``
+pandas-mysql-postgres   Postgres  ``pandas.read_sql`` then ``df.to_sql`` (slow; only with
+                                  ``--mysql --pandas-postgres`` or by name)
+======================  ========  ===============================================================
 
 For each it prints wall seconds, rows/s, peak memory (the peak of the summed RSS of the
 contender's process tree, both ``psql`` processes of the pipe together, sampled every 5 ms with
@@ -59,12 +80,15 @@ psutil), CPU seconds of the client processes (``os.wait4``) and, where the serve
 benchmark's own, of the servers that served it (PostgreSQL's processes, the private
 MariaDB's; both for loader-mysql-postgres); then the percentage of its floor and the speed-up
 over the pandas baseline that read the same source into the same warehouse (from PostgreSQL:
-DuckDB contenders against ``copy-devnull`` and ``pandas-duckdb``, PostgreSQL ones against
-``copy-pipe`` and ``pandas-postgres``; from MySQL: all against ``mysql-devnull``, and
-``pandas-mysql-duckdb`` or ``pandas-mysql-postgres``). Every run gets a fresh destination and
-checks that it holds exactly N rows; any mismatch or failure stops the benchmark with an error,
-except a pandas contender's failure (a type it cannot take): it is reported as failed (``—``
-and a footnote) and not run again. With ``--baseline``, a table per size gives each
+DuckDB contenders, the peers among them, against ``copy-devnull`` and ``pandas-duckdb``,
+PostgreSQL ones against ``copy-pipe`` and ``pandas-postgres``; from MySQL: all against
+``mysql-devnull``, and ``pandas-mysql-duckdb`` or ``pandas-mysql-postgres``); and, per size,
+the DuckDB loader's rows/s divided by each pandas and peer contender's that read the same
+source (``loader-duckdb ÷ scanner-duckdb: 1.05x``, ``ratios.py``). Every run gets a fresh
+destination and checks that it holds exactly N rows; any mismatch or failure stops the
+benchmark with an error, except a pandas or peer contender's failure (a type it cannot take):
+it is reported as failed (``—`` and a footnote) and not run again. With ``--baseline``, a
+table per size gives each
 PostgreSQL loader's rows/s as a share of its baseline's, both %-of-floor figures, and a line
 per warehouse such as ``seam cost on ratings_1M: DuckDB loader 98.7 % of baseline (within 5 %:
 yes)`` ("yes": at least 95 %).
@@ -98,8 +122,9 @@ This file is the command line; the parts sit beside it (run as a script, its fol
 import path): ``servers.py`` (the servers), ``datasets.py`` (building a source table),
 ``ratings.py`` and ``wide.py`` (the tables' columns and keys), ``mysql_tables.py`` (their
 MySQL form), ``contenders.py`` (what each contender runs), ``workers.py`` (the Python
-contenders, each in its own process), ``baseline.py`` (the baseline checkout), ``runs.py``
-(one measured run), ``report.py`` (the tables).
+contenders, each in its own process), ``peers.py`` (the peers' code, and whether each can run
+here), ``baseline.py`` (the baseline checkout), ``runs.py`` (one measured run), ``report.py``
+(the tables), ``ratios.py`` (the DuckDB loader against each DuckDB contender).
 """
 
 from __future__ import annotations
@@ -117,15 +142,18 @@ from pathlib import Path
 from baseline import baseline_checkout
 from contenders import (
     BASE_CONTENDERS,
+    FALLIBLE,
     MYSQL_CONTENDERS,
     NOT_BY_DEFAULT,
     SLOW,
     Contender,
+    checkout_root,
     measure,
     own_loaders,
 )
 from datasets import BenchTable, Dataset, drop_table, ensure_table, warm_up
 from mysql_tables import drop_mysql_table, ensure_mysql_table, on_mysql, warm_up_mysql
+from peers import unavailable
 from ratings import RATINGS
 from report import Row, failure_summary, render_text, report, table_label
 from runs import BenchError, Measurement
@@ -289,8 +317,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def measure_all(
     contenders: Sequence[Contender], servers: Servers, workdir: Path, bench: BenchTable, repeat: int
 ) -> list[Row]:
-    """Each contender `repeat` times, interleaved so that noise spreads evenly. A pandas
-    contender that fails (a type it cannot take) is reported as failed and not run again;
+    """Each contender `repeat` times, interleaved so that noise spreads evenly. A pandas or
+    peer contender that fails (a type it cannot take) is reported as failed and not run again;
     any other failure stops the benchmark."""
     label = table_label(bench)
     runs: dict[str, list[Measurement]] = {c.name: [] for c in contenders}
@@ -302,7 +330,7 @@ def measure_all(
             try:
                 measurement = measure(contender, servers, workdir, bench)
             except BenchError as error:
-                if contender.kind != "pandas":
+                if contender.kind not in FALLIBLE:
                     raise
                 failed[contender.name] = failure_summary(str(error))
                 print(
@@ -322,6 +350,22 @@ def measure_all(
                 flush=True,
             )
     return [Row(c, bench.rows, tuple(runs[c.name]), failed.get(c.name), label) for c in contenders]
+
+
+def with_peers_available(contenders: list[Contender]) -> list[Contender]:
+    """The contenders that can run here: a peer whose package is not installed (a scanner:
+    whose DuckDB extension does not load) is left out, after a line saying why."""
+    kept = []
+    for contender in contenders:
+        if contender.kind == "peer":
+            reason = unavailable(contender.name, checkout_root(contender))
+            if reason is not None:
+                print(f"{contender.name} skipped: {reason}", file=sys.stderr, flush=True)
+                continue
+        kept.append(contender)
+    if not kept:
+        raise SystemExit("nothing left to run: no contender chosen can run here")
+    return kept
 
 
 def with_mysql_side(
@@ -357,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.baseline:
             checkout = stack.enter_context(baseline_checkout(args.baseline))
             print(f"today's loaders: {own_loaders()}", file=sys.stderr)
-        contenders = choose(args, checkout)
+        contenders = with_peers_available(choose(args, checkout))
         if args.postgres_url:
             servers = given_server(args.postgres_url, args.warehouse_url)
         else:

@@ -1,5 +1,6 @@
-"""The benchmark's report: one table per table and size, the loaders against a baseline
-commit's (the seam's cost), memory flatness across sizes, and Markdown."""
+"""The benchmark's report: one table per table and size, the DuckDB loader's ratio to each
+other DuckDB contender (ratios.py), the loaders against a baseline commit's (the seam's cost),
+memory flatness across sizes, and Markdown."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from contenders import Contender
 from datasets import BenchTable
+from ratios import heading, render_ratios_markdown, render_ratios_text
 from runs import Measurement
 
 FAILED = "—"
@@ -24,7 +26,7 @@ class Row:
     contender: Contender
     rows: int
     runs: tuple[Measurement, ...]
-    error: str | None = None  # the contender failed (pandas on a type it cannot take)
+    error: str | None = None  # the contender failed (pandas or a peer: a type it cannot take)
     table: str = ""  # e.g. ratings_1M
 
     def median(self, field: str) -> float | None:
@@ -282,6 +284,9 @@ def report(all_results: dict[str, dict[int, list[Row]]], repeat: int, markdown: 
         for rows in sorted(by_size):
             results = by_size[rows]
             text += ["", f"== {title(results[0].table, rows, repeat)}", render_text(results)]
+            ratios = render_ratios_text(results)
+            if ratios:
+                text += ["", f"== {heading(results)}", *ratios]
             seam = render_seam_text(results)
             if seam:
                 text += ["", f"== {results[0].table}: the loaders against their baseline", *seam]
@@ -304,6 +309,9 @@ def report(all_results: dict[str, dict[int, list[Row]]], repeat: int, markdown: 
                 results = by_size[rows]
                 text += ["", f"**{title(results[0].table, rows, repeat)}**", ""]
                 text.append(render_markdown(results))
+                ratios = render_ratios_markdown(results)
+                if ratios:
+                    text += ["", f"**{heading(results)}**", "", *ratios]
                 seam = render_seam_markdown(results)
                 if seam:
                     text += ["", f"**{results[0].table}: the loaders against their baseline**"]

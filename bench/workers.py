@@ -1,5 +1,6 @@
-"""The workers that run the Python contenders (the loaders, pandas), each in its own process:
-``bench/load.py --_worker NAME ...`` runs one and prints a JSON line with its own timings."""
+"""The workers that run the Python contenders (the loaders, pandas, the peers of peers.py), each
+in its own process: ``bench/load.py --_worker NAME ...`` runs one and prints a JSON line with
+its own timings."""
 
 from __future__ import annotations
 
@@ -38,9 +39,15 @@ def worker_main(
     """Run one contender in this process; print a JSON line with its own timings."""
     started = time.perf_counter()
     contender = BASE_CONTENDERS.get(worker)
-    if contender is None or contender.kind not in ("loader", "pandas"):
+    if contender is None or contender.kind not in ("loader", "pandas", "peer"):
         raise SystemExit(f"unknown worker {worker!r}")
-    if contender.kind == "loader":
+    if contender.kind == "peer":
+        from peers import PEERS, import_modules
+
+        import_modules(worker)
+        imported = time.perf_counter()
+        rows = PEERS[worker].load(source_url, table, dest, schema)
+    elif contender.kind == "loader":
         check_loaders(loaders)
         from extract_load import Settings, SourceSpec, TableSpec, load_table
         from extract_load.warehouse import open_warehouse
