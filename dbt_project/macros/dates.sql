@@ -3,9 +3,12 @@
 
     utc_date: the UTC calendar date of a timestamptz, whatever the session's time zone.
     date_key: the yyyymmdd integer of a date (or NULL), the key of dim_dates.
-    date_spine: one row per day from start_date to end_date (ISO strings, inclusive), column
-    date_day; the number of days is computed at compile time, the rows by generate_series,
-    which DuckDB and PostgreSQL both have with the same meaning (both ends included).
+    spine_date_key: date_key of a date dim_dates can hold, -1 (the unknown day) for any other:
+    NULL, infinity, year 1 or BC, or outside var('date_spine_start')..var('date_spine_end').
+    is_within_date_spine: whether a date lies within those vars (the floor and the ceiling).
+    date_spine: one row per day from column first_day to column last_day (dates, both included)
+    of the one-row relation bounds, none when either is NULL; column date_day, by
+    generate_series, which DuckDB and PostgreSQL both have with the same meaning.
 #}
 
 {% macro utc_date(timestamp_tz) -%}
@@ -21,22 +24,26 @@
     )
 {%- endmacro %}
 
-{% macro date_spine(start_date, end_date) -%}
-    {{ return(adapter.dispatch('date_spine')(start_date, end_date)) }}
+{% macro is_within_date_spine(date_expression) -%}
+    ({{ date_expression }} >= cast('{{ var("date_spine_start") }}' as date)
+        and {{ date_expression }} <= cast('{{ var("date_spine_end") }}' as date))
 {%- endmacro %}
 
-{% macro default__date_spine(start_date, end_date) -%}
-    {%- set first_day = modules.datetime.date.fromisoformat(start_date | string) -%}
-    {%- set last_day = modules.datetime.date.fromisoformat(end_date | string) -%}
-    {%- if last_day < first_day -%}
-        {{ exceptions.raise_compiler_error("date_spine: end_date " ~ last_day ~ " is before start_date " ~ first_day) }}
-    {%- endif -%}
+{% macro spine_date_key(date_expression) -%}
+    case
+        when {{ is_within_date_spine(date_expression) }} then {{ date_key(date_expression) }}
+        else -1
+    end
+{%- endmacro %}
+
+{% macro date_spine(bounds, first_day, last_day) -%}
     select
-        cast(
-            {{ dbt.dateadd('day', 'day_offsets.day_offset', "cast('" ~ first_day ~ "' as date)") }}
-            as date
-        ) as date_day
-    from generate_series(0, {{ (last_day - first_day).days }}) as day_offsets (day_offset)
+        cast({{ dbt.dateadd('day', 'day_offsets.day_offset', bounds ~ '.' ~ first_day) }} as date)
+        as date_day
+    from {{ bounds }}
+    cross join generate_series(
+        0, {{ dbt.datediff(bounds ~ '.' ~ first_day, bounds ~ '.' ~ last_day, 'day') }}
+    ) as day_offsets (day_offset)
 {%- endmacro %}
 
 {% macro month_name(date_expression) -%}

@@ -1,8 +1,49 @@
+{#
+    The days the facts have: every day of the calendar years from the earliest to the latest
+    date a fact holds, within var('date_spine_start') and var('date_spine_end') (a floor and a
+    ceiling). A fact date outside them (or infinity, year 1, BC) is keyed to the unknown day -1,
+    which assert_fact_dates_outside_the_date_spine counts as a warning.
+#}
+
 with
+
+fact_days as (
+
+    select {{ utc_date('rented_at') }} as fact_day from {{ ref('fct_rentals') }}
+    union all
+    select {{ utc_date('returned_at') }} as fact_day from {{ ref('fct_rentals') }}
+    union all
+    select {{ utc_date('paid_at') }} as fact_day from {{ ref('fct_payments') }}
+    union all
+    select {{ utc_date('rated_at') }} as fact_day from {{ ref('fct_ratings') }}
+    union all
+    select {{ utc_date('updated_at') }} as fact_day from {{ ref('fct_ratings') }}
+
+),
+
+bounds as (
+
+    select
+        cast({{ dbt.date_trunc('year', 'cast(min(fact_day) as timestamp)') }} as date) as first_day,
+        cast({{ dbt.dateadd(
+            'day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'cast(max(fact_day) as timestamp)'))
+        ) }} as date) as last_day
+    from fact_days
+    where {{ is_within_date_spine('fact_day') }}
+
+),
+
+spine as (
+
+    {{ date_spine('bounds', 'first_day', 'last_day') }}
+
+),
 
 days as (
 
-    {{ date_spine(var('date_spine_start'), var('date_spine_end')) }}
+    select date_day
+    from spine
+    where {{ is_within_date_spine('date_day') }}
 
 ),
 

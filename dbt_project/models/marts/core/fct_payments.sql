@@ -44,7 +44,7 @@ final as (
         coalesce(inventory_items.film_id, -1) as film_id,
         coalesce(inventory_items.store_id, -1) as store_id,
         coalesce(payments.staff_id, -1) as staff_id,
-        coalesce({{ date_key(utc_date('payments.paid_at')) }}, -1) as payment_date_key,
+        {{ spine_date_key(utc_date('payments.paid_at')) }} as payment_date_key,
         payments.amount,
         payments.paid_at,
         payments._loaded_at,

@@ -41,11 +41,15 @@ rental_days as (
         inventory_items.film_id,
         inventory_items.store_id,
         films.rental_duration_days,
-        cast({{ dbt.datediff(
-            utc_date('rentals.rented_at'),
-            utc_date('rentals.returned_at'),
-            'day'
-        ) }} as integer) as days_rented
+        -- infinite instants (which PostgreSQL refuses to subtract) have no duration
+        case
+            when isfinite(rentals.rented_at) and isfinite(rentals.returned_at)
+                then cast({{ dbt.datediff(
+                    utc_date('rentals.rented_at'),
+                    utc_date('rentals.returned_at'),
+                    'day'
+                ) }} as integer)
+        end as days_rented
     from rentals
     left join inventory_items
         on rentals.inventory_id = inventory_items.inventory_id
@@ -63,8 +67,8 @@ final as (
         coalesce(store_id, -1) as store_id,
         coalesce(staff_id, -1) as staff_id,
         inventory_id,
-        coalesce({{ date_key(utc_date('rented_at')) }}, -1) as rental_date_key,
-        coalesce({{ date_key(utc_date('returned_at')) }}, -1) as return_date_key,
+        {{ spine_date_key(utc_date('rented_at')) }} as rental_date_key,
+        {{ spine_date_key(utc_date('returned_at')) }} as return_date_key,
         days_rented,
         returned_at is not null as is_returned,
         coalesce(days_rented > rental_duration_days, false) as is_returned_late,
