@@ -23,39 +23,18 @@ known_categories as (
 
 ),
 
-inferred_categories as (
-
-    select distinct
-        film_categories.category_id,
-        cast(null as text) as category_name,
-        true as is_inferred_member,
-        cast(null as timestamp with time zone) as updated_at
-    from film_categories
-    left join categories
-        on film_categories.category_id = categories.category_id
-    where
-        film_categories.category_id is not null
-        and categories.category_id is null
-
-),
-
-unknown_category as (
-
-    select
-        -1 as category_id,
-        cast(null as text) as category_name,
-        false as is_inferred_member,
-        cast(null as timestamp with time zone) as updated_at
-
-),
-
 final as (
 
-    select * from known_categories
-    union all
-    select * from inferred_categories
-    union all
-    select * from unknown_category
+    {{ dimension_with_members(
+        'known_categories',
+        'category_id',
+        'film_categories',
+        [
+            'category_name',
+            'is_inferred_member',
+            'updated_at',
+        ]
+    ) }}
 
 )
 

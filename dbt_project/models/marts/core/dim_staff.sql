@@ -53,49 +53,24 @@ referenced_staff as (
 
 ),
 
-inferred_staff as (
-
-    select
-        referenced_staff.staff_id,
-        -1 as store_id,
-        cast(null as text) as first_name,
-        cast(null as text) as last_name,
-        cast(null as text) as full_name,
-        cast(null as text) as email_domain,
-        cast(null as boolean) as is_active,
-        true as is_inferred_member,
-        cast(null as timestamp with time zone) as updated_at
-    from referenced_staff
-    left join staff
-        on referenced_staff.staff_id = staff.staff_id
-    where
-        referenced_staff.staff_id is not null
-        and staff.staff_id is null
-
-),
-
-unknown_staff as (
-
-    select
-        -1 as staff_id,
-        -1 as store_id,
-        cast(null as text) as first_name,
-        cast(null as text) as last_name,
-        cast(null as text) as full_name,
-        cast(null as text) as email_domain,
-        cast(null as boolean) as is_active,
-        false as is_inferred_member,
-        cast(null as timestamp with time zone) as updated_at
-
-),
-
 final as (
 
-    select * from known_staff
-    union all
-    select * from inferred_staff
-    union all
-    select * from unknown_staff
+    {{ dimension_with_members(
+        'known_staff',
+        'staff_id',
+        'referenced_staff',
+        [
+            'store_id',
+            'first_name',
+            'last_name',
+            'full_name',
+            'email_domain',
+            'is_active',
+            'is_inferred_member',
+            'updated_at',
+        ],
+        {'store_id': '-1'}
+    ) }}
 
 )
 

@@ -53,47 +53,23 @@ known_stores as (
 
 ),
 
-inferred_stores as (
-
-    select distinct
-        inventory_items.store_id,
-        -1 as manager_staff_id,
-        cast(null as text) as store_name,
-        cast(null as text) as district,
-        cast(null as text) as city_name,
-        cast(null as text) as country_name,
-        true as is_inferred_member,
-        cast(null as timestamp with time zone) as updated_at
-    from inventory_items
-    left join stores
-        on inventory_items.store_id = stores.store_id
-    where
-        inventory_items.store_id is not null
-        and stores.store_id is null
-
-),
-
-unknown_store as (
-
-    select
-        -1 as store_id,
-        -1 as manager_staff_id,
-        cast(null as text) as store_name,
-        cast(null as text) as district,
-        cast(null as text) as city_name,
-        cast(null as text) as country_name,
-        false as is_inferred_member,
-        cast(null as timestamp with time zone) as updated_at
-
-),
-
 final as (
 
-    select * from known_stores
-    union all
-    select * from inferred_stores
-    union all
-    select * from unknown_store
+    {{ dimension_with_members(
+        'known_stores',
+        'store_id',
+        'inventory_items',
+        [
+            'manager_staff_id',
+            'store_name',
+            'district',
+            'city_name',
+            'country_name',
+            'is_inferred_member',
+            'updated_at',
+        ],
+        {'manager_staff_id': '-1'}
+    ) }}
 
 )
 

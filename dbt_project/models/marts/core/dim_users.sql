@@ -25,39 +25,18 @@ known_users as (
 
 ),
 
-inferred_users as (
-
-    select distinct
-        ratings.user_id,
-        cast(null as text) as email_domain,
-        true as is_inferred_member,
-        cast(null as timestamp with time zone) as created_at
-    from ratings
-    left join users
-        on ratings.user_id = users.user_id
-    where
-        ratings.user_id is not null
-        and users.user_id is null
-
-),
-
-unknown_user as (
-
-    select
-        -1 as user_id,
-        cast(null as text) as email_domain,
-        false as is_inferred_member,
-        cast(null as timestamp with time zone) as created_at
-
-),
-
 final as (
 
-    select * from known_users
-    union all
-    select * from inferred_users
-    union all
-    select * from unknown_user
+    {{ dimension_with_members(
+        'known_users',
+        'user_id',
+        'ratings',
+        [
+            'email_domain',
+            'is_inferred_member',
+            'created_at',
+        ]
+    ) }}
 
 )
 
