@@ -40,8 +40,9 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 # project changes (`dagster dev` re-parses by itself).
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print) profiles/profiles.yml
+# The graph is the same on every target: parse it on an in-memory DuckDB, whatever ELT_WAREHOUSE.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
-	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py
+	ELT_WAREHOUSE=duckdb ELT_DUCKDB_PATH=:memory: $(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py
 
 install: $(VENV)/.installed
 
@@ -65,7 +66,7 @@ lint: install-dev
 
 # dbt by hand, on the warehouse the environment names (ELT_WAREHOUSE, ...).
 dbt-build: install
-	$(BIN)/dbt build --project-dir dbt_project --profiles-dir profiles
+	$(BIN)/elt dbt build
 
 ROWS ?= 1000000
 bench: $(VENV)/.installed-bench

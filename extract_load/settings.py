@@ -5,6 +5,7 @@ Nothing is read at import time: call `Settings.from_env()` where the value is ne
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 from collections.abc import Mapping
@@ -17,7 +18,13 @@ import psycopg.conninfo
 from .errors import ConfigError
 from .tables import SourceSpec
 
-__all__ = ["Settings", "redact_url", "validate_postgres_url", "validate_source_url"]
+__all__ = [
+    "Settings",
+    "dbt_profile_environment",
+    "redact_url",
+    "validate_postgres_url",
+    "validate_source_url",
+]
 
 WarehouseKind = Literal["duckdb", "postgres"]
 
@@ -41,6 +48,35 @@ def validate_postgres_url(url: str, variable: str) -> str:
         reason = str(error).strip()
         raise ConfigError(f"{variable} is not a valid PostgreSQL URL ({reason})") from None
     return url
+
+
+def dbt_profile_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables that profiles/profiles.yml reads, made from the project's own.
+
+    ELT_DUCKDB_PATH absolute (dbt may run in another directory than the caller), and the
+    parts of ELT_POSTGRES_URL, which dbt-postgres wants apart, as libpq's own parser reads
+    them (percent-decoded; query parameters win over the URL's parts; an empty host or user is
+    libpq's default, and the database defaults to the user's name). The password goes in a
+    DBT_ENV_SECRET_ variable, which dbt keeps out of its logs. Every caller of dbt passes
+    these: the URL is parsed here only.
+    """
+    duckdb_path = environ.get("ELT_DUCKDB_PATH", "").strip() or "warehouse.duckdb"
+    if duckdb_path != ":memory:":
+        duckdb_path = str(Path(duckdb_path).expanduser().absolute())
+    variables = {"ELT_DUCKDB_PATH": duckdb_path}
+    url = environ.get("ELT_POSTGRES_URL", "").strip()
+    if url:
+        parts = psycopg.conninfo.conninfo_to_dict(validate_postgres_url(url, "ELT_POSTGRES_URL"))
+        user = str(parts.get("user") or "")
+        variables |= {
+            "ELT_DBT_POSTGRES_HOST": str(parts.get("host") or ""),
+            "ELT_DBT_POSTGRES_PORT": str(parts.get("port") or "5432"),
+            "ELT_DBT_POSTGRES_USER": user,
+            "DBT_ENV_SECRET_ELT_POSTGRES_PASSWORD": str(parts.get("password") or ""),
+            "ELT_DBT_POSTGRES_DBNAME": str(parts.get("dbname") or user or getpass.getuser()),
+            "ELT_DBT_POSTGRES_SSLMODE": str(parts.get("sslmode") or ""),
+        }
+    return variables
 
 
 def validate_source_url(url: str, source: SourceSpec) -> str:

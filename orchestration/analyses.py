@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from extract_load import EltError, Settings
+from extract_load.settings import dbt_profile_environment
 from extract_load.warehouse import open_warehouse
 
 from .dbt_project import dbt_project
@@ -21,8 +22,7 @@ def compile_analysis(name: str, variables: Mapping[str, Any]) -> str:
     from dbt.contracts.graph.nodes import AnalysisNode
     from dbt.contracts.results import RunExecutionResult
 
-    settings = Settings.from_env()
-    os.environ["ELT_DUCKDB_PATH"] = str(settings.duckdb_path)
+    os.environ.update(dbt_profile_environment(os.environ))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     result = dbtRunner().invoke(
         [

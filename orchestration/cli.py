@@ -155,6 +155,25 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dbt(args: argparse.Namespace) -> int:
+    """dbt on the configured warehouse: the repository's project and profile, and the
+    variables the profile reads (extract_load.settings.dbt_profile_environment)."""
+    import subprocess
+    from pathlib import Path
+
+    from extract_load.settings import dbt_profile_environment
+
+    repository = Path(__file__).resolve().parents[1]
+    beside = Path(sys.executable).with_name("dbt")
+    command = [str(beside) if beside.exists() else "dbt", *args.dbt_args]
+    for option, folder in (("--project-dir", "dbt_project"), ("--profiles-dir", "profiles")):
+        if not any(arg.startswith(option) for arg in args.dbt_args):
+            command += [option, str(repository / folder)]
+    environment = {**os.environ, **dbt_profile_environment(os.environ)}
+    environment.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return subprocess.run(command, env=environment, check=False).returncode
+
+
 def _cmd_warehouse(args: argparse.Namespace) -> int:
     from extract_load.errors import ConfigError
     from orchestration.serving.roles import (
@@ -240,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     tables.set_defaults(func=_cmd_tables)
 
     add_sources_parser(commands)
+
+    dbt = commands.add_parser(
+        "dbt",
+        help="run dbt on the configured warehouse with the repository's project and profile, "
+        "e.g. elt dbt build --select fct_rentals",
+    )
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's own arguments")
+    dbt.set_defaults(func=_cmd_dbt)
 
     demo = commands.add_parser("demo", help="the embedded demo sources")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)

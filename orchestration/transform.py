@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from extract_load import Settings
 from extract_load.schemas import MARTS_SCHEMA, PUBLISHED_SCHEMA
+from extract_load.settings import dbt_profile_environment
 
 from .dbt_project import dbt_project
 from .dbt_sources import raw_asset_key
@@ -43,9 +44,9 @@ class Translator(DagsterDbtTranslator):
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """`dbt build` of the selected models: run, then test, model by model."""
-    settings = Settings.from_env()
-    # dbt runs in dbt_project/, so a relative DuckDB path would point elsewhere.
-    os.environ["ELT_DUCKDB_PATH"] = str(settings.duckdb_path)
+    # dbt runs in dbt_project/ and reads the warehouse from variables made from the project's
+    # own (a relative DuckDB path made absolute, ELT_POSTGRES_URL's parts).
+    os.environ.update(dbt_profile_environment(os.environ))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     yield from dbt.cli(["build"], context=context).stream()
 

@@ -8,8 +8,16 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from extract_load.settings import dbt_profile_environment
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+
+
+def dbt_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The process environment for dbt on the warehouse `env` names, as the project sets it."""
+    merged = {**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return {**merged, **dbt_profile_environment(merged)}
 
 
 def dbt_build(env: Mapping[str, str], work: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -29,7 +37,7 @@ def dbt_build(env: Mapping[str, str], work: Path, *args: str) -> subprocess.Comp
             *args,
         ],
         cwd=REPOSITORY,
-        env={**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        env=dbt_environment(env),
         capture_output=True,
         text=True,
         timeout=600,

@@ -28,6 +28,7 @@ from extract_load import ConfigError, Settings, SourceError, load_sources, plan_
 from extract_load.identifiers import qualified
 from extract_load.postgres_source import connect_source, read_table_info
 from extract_load.schemas import DBT_SCHEMAS
+from extract_load.settings import dbt_profile_environment
 from extract_load.warehouse.postgres import PostgresWarehouse
 from orchestration.cli import main
 from orchestration.serving.roles import PUBLISHED_SCHEMAS, schema_access
@@ -94,7 +95,11 @@ def dbt(args: list[str], url: str, work: Path) -> subprocess.CompletedProcess:
             "--log-path",
             str(work / "logs"),
         ],
-        {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": url},
+        {
+            "ELT_WAREHOUSE": "postgres",
+            "ELT_POSTGRES_URL": url,
+            **dbt_profile_environment({"ELT_POSTGRES_URL": url}),
+        },
     )
 
 
@@ -398,7 +403,7 @@ def test_dbt_grants_nothing_analysts_read_only_the_published_copy(tmp_path):
                 "--log-path",
                 str(tmp_path / kind),
             ],
-            {"ELT_WAREHOUSE": kind, **env},
+            {"ELT_WAREHOUSE": kind, **env, **dbt_profile_environment(env)},
         )
         assert parsed.returncode == 0, parsed.stdout[-3000:]
         manifest = json.loads((tmp_path / kind / "manifest.json").read_text())
