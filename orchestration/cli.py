@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from extract_load import EltError, LoadFailed, Settings, TableResult, load_sources, plan_tables
 
@@ -174,6 +175,12 @@ def _cmd_dbt(args: argparse.Namespace) -> int:
     return subprocess.run(command, env=environment, check=False).returncode
 
 
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from .docs import serve_docs
+
+    return serve_docs(args.port, args.target_path)
+
+
 def _cmd_warehouse(args: argparse.Namespace) -> int:
     from extract_load.errors import ConfigError
     from orchestration.serving.roles import (
@@ -237,6 +244,21 @@ def build_parser() -> argparse.ArgumentParser:
         "default: the best hit rate in marts.rec_evaluation, else avg_rating",
     )
     recommend.set_defaults(func=_cmd_recommend)
+
+    docs = commands.add_parser(
+        "docs",
+        help="dbt docs generate (with the catalogue) on the warehouse, then serve the site on "
+        "127.0.0.1 and print its address",
+    )
+    docs.add_argument(
+        "--port", type=int, default=8580, help="port on 127.0.0.1 (default 8580; 0: a free one)"
+    )
+    docs.add_argument(
+        "--target-path",
+        type=Path,
+        help="where dbt writes the site (default: dbt_project/target)",
+    )
+    docs.set_defaults(func=_cmd_docs)
 
     load = commands.add_parser("load", help="load source tables into the raw schemas")
     add_source_option(load)

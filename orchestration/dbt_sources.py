@@ -16,12 +16,14 @@ import dagster as dg
 import yaml
 
 from extract_load import SourceSpec, TableSpec
+from extract_load.ledger import LOAD_BATCHES
 from extract_load.schemas import raw_schema
 
 __all__ = [
     "GENERATED_HEADER",
     "dbt_sources_path",
     "dbt_sources_yaml",
+    "loaded_at_query",
     "manifest_source_tables",
     "raw_asset_key",
 ]
@@ -34,6 +36,20 @@ _FRESHNESS = {
     "warn_after": {"count": 2, "period": "day"},
     "error_after": {"count": 7, "period": "day"},
 }
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def loaded_at_query(source: str, table: str) -> str:
+    """When the loaders last succeeded with this table, from their ledger. A table whose
+    content did not change is left alone by its load (no new `_loaded_at`), but its batch
+    still succeeds: so freshness says whether the loads run, not whether the source changed."""
+    return (
+        f"select max(finished_at) from {LOAD_BATCHES} where status = 'succeeded' "
+        f"and source = {_sql_string(source)} and table_name = {_sql_string(table)}"
+    )
 
 
 class _IndentedDumper(yaml.SafeDumper):
@@ -59,6 +75,7 @@ def dbt_sources_yaml(source: SourceSpec, tables: Sequence[TableSpec]) -> str:
         entry: dict[str, Any] = {"name": table.name}
         if table.description:
             entry["description"] = table.description
+        entry["config"] = {"loaded_at_query": loaded_at_query(source.name, table.name)}
         entries.append(entry)
     document = {
         "version": 2,
@@ -72,7 +89,7 @@ def dbt_sources_yaml(source: SourceSpec, tables: Sequence[TableSpec]) -> str:
                 ),
                 # Table names are the source's own (mixed case, spaces, reserved words).
                 "quoting": {"identifier": True},
-                "config": {"loaded_at_field": "_loaded_at", "freshness": _FRESHNESS},
+                "config": {"freshness": _FRESHNESS},
                 "tables": entries,
             }
         ],
