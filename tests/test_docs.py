@@ -22,7 +22,7 @@ import duckdb
 import psycopg
 import pytest
 
-from commands import dbt_build
+from commands import dbt_build, dbt_environment
 from conftest import declared_tables, warehouse_env
 from extract_load import Settings, load_sources
 from table_contents import warehouse_query
@@ -46,7 +46,7 @@ def _dbt(env: Mapping[str, str], work: Path, *args: str) -> subprocess.Completed
             str(work / "logs"),
         ],
         cwd=REPOSITORY,
-        env={**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        env=dbt_environment(env),
         capture_output=True,
         text=True,
         timeout=600,
