@@ -18,6 +18,10 @@ rentals as (
             {{ loaded_since_last_build() }}
             -- a rental whose copy was not in the inventory yet is looked up again
             or rental_id in (select rental_id from {{ this }} where film_id = -1)
+            -- a rental whose customer changed before it, as found since it was built
+            or rental_id in ({{ rows_with_stale_version(
+                'rental_id', 'customer_id', 'rented_at', 'customer_sk', ref('dim_customers')
+            ) }})
     {% endif %}
 
 ),
@@ -34,6 +38,12 @@ films as (
 
 ),
 
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
 rental_days as (
 
     select
@@ -41,6 +51,7 @@ rental_days as (
         inventory_items.film_id,
         inventory_items.store_id,
         films.rental_duration_days,
+        customers.customer_sk,
         cast({{ dbt.datediff(
             utc_date('rentals.rented_at'),
             utc_date('rentals.returned_at'),
@@ -51,6 +62,9 @@ rental_days as (
         on rentals.inventory_id = inventory_items.inventory_id
     left join films
         on inventory_items.film_id = films.film_id
+    -- the version of the customer valid when the copy was rented
+    left join customers
+        on {{ version_at('rentals.customer_id', 'rentals.rented_at', 'customers', 'customer_id') }}
 
 ),
 
@@ -59,6 +73,7 @@ final as (
     select
         rental_id,
         coalesce(customer_id, -1) as customer_id,
+        coalesce(customer_sk, {{ version_key('-1', history_start()) }}) as customer_sk,
         coalesce(film_id, -1) as film_id,
         coalesce(store_id, -1) as store_id,
         coalesce(staff_id, -1) as staff_id,
