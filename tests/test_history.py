@@ -1,6 +1,7 @@
 """History (SCD type 2): a customer who moves gets a second version in dim_customers, facts
 point at the version valid when they happened, so last month's revenue by city stays as it
-was, and what the customer does after the move counts in the new city. On both warehouses,
+was, and what the customer does after the move counts in the new city; a film whose rental
+rate changes gets a second version in dim_films. On both warehouses,
 through the commands a user runs (`elt load`, `dbt build`, `elt demo add-day`)."""
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def test_a_customer_who_moves_keeps_last_months_revenue_in_the_old_city(
     assert before and None not in before
 
     addresses = dict(_source(pagila_url, "select customer_id, address_id from customer"))
+    rates = dict(_source(pagila_url, "select film_id, rental_rate from film"))
     counts = demo_sources.add_day(pagila_url, courses_url, seed=SEED)
     assert counts["customer.moved"] == 2
     moved = {
@@ -156,6 +158,24 @@ def test_a_customer_who_moves_keeps_last_months_revenue_in_the_old_city(
     assert versions[0][2] == datetime(1900, 1, 1, tzinfo=UTC)
     assert versions[0][3] == versions[1][2] == moved_at
     assert versions[1][3] == datetime(9999, 12, 31, tzinfo=UTC)
+
+    # A film whose rental rate changed has a version at each rate; every film one current one.
+    repriced = {
+        film: (rates[film], rate)
+        for film, rate in _source(pagila_url, "select film_id, rental_rate from film")
+        if rates[film] != rate
+    }
+    assert repriced, f"add_day with seed {SEED} changed no rental rate: pick another"
+    for film, (old_rate, new_rate) in repriced.items():
+        film_versions = warehouse_query(
+            env,
+            "select rental_rate, is_current from marts.dim_films "
+            f"where film_id = {film} order by valid_from",
+        )
+        assert film_versions == [(old_rate, False), (new_rate, True)]
+    assert warehouse_query(
+        env, "select count(*) - count(distinct film_id) from marts.dim_films where is_current"
+    ) == [(0,)]
 
     # Last month's revenue by city has not moved with the customer.
     assert _revenue_by_city(env, start, end) == before

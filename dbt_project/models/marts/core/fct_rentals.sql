@@ -18,9 +18,12 @@ rentals as (
             {{ loaded_since_last_build() }}
             -- a rental whose copy was not in the inventory yet is looked up again
             or rental_id in (select rental_id from {{ this }} where film_id = -1)
-            -- a rental whose customer changed before it, as found since it was built
+            -- a rental whose customer or film changed before it, as found since it was built
             or rental_id in ({{ rows_with_stale_version(
                 'rental_id', 'customer_id', 'rented_at', 'customer_sk', ref('dim_customers')
+            ) }})
+            or rental_id in ({{ rows_with_stale_version(
+                'rental_id', 'film_id', 'rented_at', 'film_sk', ref('dim_films')
             ) }})
     {% endif %}
 
@@ -44,6 +47,12 @@ customers as (
 
 ),
 
+film_versions as (
+
+    select * from {{ ref('dim_films') }}
+
+),
+
 rental_days as (
 
     select
@@ -52,6 +61,7 @@ rental_days as (
         inventory_items.store_id,
         films.rental_duration_days,
         customers.customer_sk,
+        film_versions.film_sk,
         cast({{ dbt.datediff(
             utc_date('rentals.rented_at'),
             utc_date('rentals.returned_at'),
@@ -65,6 +75,11 @@ rental_days as (
     -- the version of the customer valid when the copy was rented
     left join customers
         on {{ version_at('rentals.customer_id', 'rentals.rented_at', 'customers', 'customer_id') }}
+    -- and of the film (its price then)
+    left join film_versions
+        on {{ version_at(
+            'inventory_items.film_id', 'rentals.rented_at', 'film_versions', 'film_id'
+        ) }}
 
 ),
 
@@ -75,6 +90,7 @@ final as (
         coalesce(customer_id, -1) as customer_id,
         coalesce(customer_sk, {{ version_key('-1', history_start()) }}) as customer_sk,
         coalesce(film_id, -1) as film_id,
+        coalesce(film_sk, {{ version_key('-1', history_start()) }}) as film_sk,
         coalesce(store_id, -1) as store_id,
         coalesce(staff_id, -1) as staff_id,
         inventory_id,
