@@ -1,8 +1,9 @@
 """History (SCD type 2): a customer who moves gets a second version in dim_customers, facts
 point at the version valid when they happened, so last month's revenue by city stays as it
 was, and what the customer does after the move counts in the new city; a film whose rental
-rate changes gets a second version in dim_films. On both warehouses,
-through the commands a user runs (`elt load`, `dbt build`, `elt demo add-day`)."""
+rate changes gets a second version in dim_films, a retitled course one in snap_courses. On
+both warehouses, through the commands a user runs (`elt load`, `dbt build`, `elt demo
+add-day`)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,7 @@ def test_a_customer_who_moves_keeps_last_months_revenue_in_the_old_city(
 
     addresses = dict(_source(pagila_url, "select customer_id, address_id from customer"))
     rates = dict(_source(pagila_url, "select film_id, rental_rate from film"))
+    titles = dict(_source(courses_url, "select course_id, title from courses"))
     counts = demo_sources.add_day(pagila_url, courses_url, seed=SEED)
     assert counts["customer.moved"] == 2
     moved = {
@@ -176,6 +178,19 @@ def test_a_customer_who_moves_keeps_last_months_revenue_in_the_old_city(
     assert warehouse_query(
         env, "select count(*) - count(distinct film_id) from marts.dim_films where is_current"
     ) == [(0,)]
+
+    # A course with a new title has a version per title in the snapshot.
+    [(course, new_title)] = [
+        (course, title)
+        for course, title in _source(courses_url, "select course_id, title from courses")
+        if titles[course] != title
+    ]
+    course_versions = warehouse_query(
+        env,
+        "select title, dbt_valid_to is null from snapshots.snap_courses "
+        f"where course_id = {course} order by dbt_valid_from",
+    )
+    assert course_versions == [(titles[course], False), (new_title, True)]
 
     # Last month's revenue by city has not moved with the customer.
     assert _revenue_by_city(env, start, end) == before
