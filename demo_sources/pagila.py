@@ -1102,7 +1102,8 @@ def _edit_reference_rows(
     conn.cursor().executemany(
         "update address set phone = %s, last_update = %s where address_id = %s", address_edits
     )
-    moved = _move_customers(conn, day, rng, CUSTOMERS_MOVED_PER_DAY)
+    edited = {customer_id for _, _, customer_id in edits}
+    moved = _move_customers(conn, day, rng, CUSTOMERS_MOVED_PER_DAY, edited)
     return {
         "customer.updated": len(edits),
         "film.updated": len(film_edits),
@@ -1112,14 +1113,22 @@ def _edit_reference_rows(
 
 
 def _move_customers(
-    conn: psycopg.Connection[Any], day: date, rng: random.Random, count: int
+    conn: psycopg.Connection[Any],
+    day: date,
+    rng: random.Random,
+    count: int,
+    edited: set[int],
 ) -> int:
-    """Move ``count`` customers to a new address in another city, so that the warehouse's
-    customer history (its snapshots) grows every day; returns how many moved."""
-    customers = conn.execute(
-        "select c.customer_id, a.city_id from customer as c "
-        "inner join address as a on a.address_id = c.address_id order by c.customer_id"
-    ).fetchall()
+    """Move ``count`` customers, none of ``edited``, to a new address in another city, so that
+    the warehouse's customer history (its snapshots) grows every day; returns how many moved."""
+    customers = [
+        (customer_id, city_id)
+        for customer_id, city_id in conn.execute(
+            "select c.customer_id, a.city_id from customer as c "
+            "inner join address as a on a.address_id = c.address_id order by c.customer_id"
+        ).fetchall()
+        if customer_id not in edited
+    ]
     cities = [row[0] for row in conn.execute("select city_id from city order by city_id")]
     moved = 0
     for customer_id, city_id in rng.sample(customers, min(len(customers), count)):
