@@ -287,7 +287,8 @@ def _changed(rng: random.Random, rating: int) -> int:
 
 
 def add_day(conn: psycopg.Connection[Any], day: date, rng: random.Random) -> dict[str, int]:
-    """Add one ``day`` (UTC) of sign-ups, ratings and re-ratings, in one transaction.
+    """Add one ``day`` (UTC) of sign-ups, ratings and re-ratings, and a course's new title, in
+    one transaction.
 
     Every timestamp written falls on ``day``; the caller picks a day after all existing activity.
     """
@@ -323,7 +324,28 @@ def add_day(conn: psycopg.Connection[Any], day: date, rng: random.Random) -> dic
         rerated = _rerate(conn, day, rng, user_ids, n_rerates)
         new_users = _sign_up(conn, day, rng, n_users)
         rated = _rate(conn, day, rng, courses, user_ids, new_users, n_ratings)
-    return {"users.inserted": len(new_users), "ratings.inserted": rated, "ratings.updated": rerated}
+        retitled = _retitle_course(conn, day, rng)
+    return {
+        "users.inserted": len(new_users),
+        "ratings.inserted": rated,
+        "ratings.updated": rerated,
+        "courses.updated": retitled,
+    }
+
+
+def _retitle_course(conn: psycopg.Connection[Any], day: date, rng: random.Random) -> int:
+    """Give one course a revised title, so that the warehouse's course history (its snapshot)
+    grows every day; returns how many courses changed (0 or 1)."""
+    courses = conn.execute("select course_id, title from courses order by course_id").fetchall()
+    if not courses:
+        return 0
+    course_id, title = rng.choice(courses)
+    base = title.split(" (revised ")[0]
+    conn.execute(
+        "update courses set title = %s where course_id = %s",
+        (f"{base} (revised {day.isoformat()})", course_id),
+    )
+    return 1
 
 
 def _rerate(

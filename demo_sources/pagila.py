@@ -1056,10 +1056,15 @@ def _new_rentals(
     return [row[0] for row in rentals], payments
 
 
+# Customers who move house each day (to another city): the warehouse keeps their history.
+CUSTOMERS_MOVED_PER_DAY = 2
+
+
 def _edit_reference_rows(
     conn: psycopg.Connection[Any], day: date, rng: random.Random
 ) -> dict[str, int]:
-    """A few everyday edits of reference rows: e-mails, prices, phone numbers."""
+    """A few everyday edits of reference rows: e-mails, prices, phone numbers, and customers
+    moving house."""
     customers = conn.execute(
         "select customer_id, first_name, last_name, email from customer order by customer_id"
     ).fetchall()
@@ -1097,8 +1102,60 @@ def _edit_reference_rows(
     conn.cursor().executemany(
         "update address set phone = %s, last_update = %s where address_id = %s", address_edits
     )
+    edited = {customer_id for _, _, customer_id in edits}
+    moved = _move_customers(conn, day, rng, CUSTOMERS_MOVED_PER_DAY, edited)
     return {
         "customer.updated": len(edits),
         "film.updated": len(film_edits),
         "address.updated": len(address_edits),
+        "customer.moved": moved,
     }
+
+
+def _move_customers(
+    conn: psycopg.Connection[Any],
+    day: date,
+    rng: random.Random,
+    count: int,
+    edited: set[int],
+) -> int:
+    """Move ``count`` customers, none of ``edited``, to a new address in another city, so that
+    the warehouse's customer history (its snapshots) grows every day; returns how many moved."""
+    customers = [
+        (customer_id, city_id)
+        for customer_id, city_id in conn.execute(
+            "select c.customer_id, a.city_id from customer as c "
+            "inner join address as a on a.address_id = c.address_id order by c.customer_id"
+        ).fetchall()
+        if customer_id not in edited
+    ]
+    cities = [row[0] for row in conn.execute("select city_id from city order by city_id")]
+    moved = 0
+    for customer_id, city_id in rng.sample(customers, min(len(customers), count)):
+        other_cities = [city for city in cities if city != city_id]
+        if not other_cities:
+            continue
+        moved_at = random_time_of_day(rng, day)
+        street = (
+            f"{rng.randint(1, 1999)} {rng.choice(_names.STREET_NAMES)} "
+            f"{rng.choice(_names.STREET_SUFFIXES)}"
+        )
+        address = conn.execute(
+            "insert into address (address, address2, district, city_id, postal_code, phone, "
+            "last_update) values (%s, '', %s, %s, %s, %s, %s) returning address_id",
+            (
+                street,
+                rng.choice(_names.DISTRICTS),
+                rng.choice(other_cities),
+                _digits(rng, 5),
+                _digits(rng, 10),
+                moved_at,
+            ),
+        ).fetchone()
+        assert address is not None
+        conn.execute(
+            "update customer set address_id = %s, last_update = %s where customer_id = %s",
+            (address[0], moved_at, customer_id),
+        )
+        moved += 1
+    return moved

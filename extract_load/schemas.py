@@ -1,6 +1,6 @@
 """The warehouse's schema names, spelled once: raw schemas, the ledger's, dbt's and the
-analysts'. dbt's names must agree with the `+schema` of each folder in dbt_project.yml (a test
-checks that they do)."""
+analysts'. dbt's names must agree with the `+schema` of each folder and of the snapshots in
+dbt_project.yml (a test checks that they do)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ __all__ = [
     "METADATA_SCHEMA",
     "PUBLISHED_SCHEMA",
     "RAW_PREFIX",
+    "SNAPSHOTS_SCHEMA",
     "STAGING_SCHEMA",
     "raw_schema",
 ]
@@ -23,7 +24,10 @@ METADATA_SCHEMA = "elt"
 STAGING_SCHEMA = "staging"
 INTERMEDIATE_SCHEMA = "intermediate"
 MARTS_SCHEMA = "marts"
-DBT_SCHEMAS = (STAGING_SCHEMA, INTERMEDIATE_SCHEMA, MARTS_SCHEMA)
+# dbt's snapshots (SCD type 2 history): written by dbt like its other schemas, but never
+# rebuilt, so losing it loses history no source still has.
+SNAPSHOTS_SCHEMA = "snapshots"
+DBT_SCHEMAS = (STAGING_SCHEMA, INTERMEDIATE_SCHEMA, SNAPSHOTS_SCHEMA, MARTS_SCHEMA)
 # Where analysts read: a copy of the marts, replaced only after a build whose tests all passed
 # (orchestration/serving/publish.py). dbt's own schemas, marts included, are the pipeline's
 # workshop.

@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from extract_load import Settings
-from extract_load.schemas import MARTS_SCHEMA, PUBLISHED_SCHEMA
+from extract_load.schemas import MARTS_SCHEMA, PUBLISHED_SCHEMA, SNAPSHOTS_SCHEMA
 from extract_load.settings import dbt_profile_environment
 
 from .dbt_project import dbt_project
@@ -22,8 +22,9 @@ __all__ = ["dbt_models", "dbt_resource", "published_marts"]
 
 
 class Translator(DagsterDbtTranslator):
-    """Groups models by layer (staging, intermediate, marts). A source table's key is derived
-    from its source and table names, the loaders' key, so the graph is connected."""
+    """Groups models by layer (staging, intermediate, marts), snapshots in a group of their
+    own. A source table's key is derived from its source and table names, the loaders' key, so
+    the graph is connected."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -33,6 +34,8 @@ class Translator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "model":
             return str(dbt_resource_props["fqn"][1])
+        if dbt_resource_props["resource_type"] == "snapshot":
+            return SNAPSHOTS_SCHEMA
         return super().get_group_name(dbt_resource_props)
 
 

@@ -37,7 +37,16 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 EVIL = 'orders"; drop table raw_pagila.film;--'
 
-SCHEMAS = ("raw_pagila", "raw_courses", "elt", "staging", "intermediate", "marts", "analytics")
+SCHEMAS = (
+    "raw_pagila",
+    "raw_courses",
+    "elt",
+    "staging",
+    "intermediate",
+    "snapshots",
+    "marts",
+    "analytics",
+)
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
 SCHEMA_PRIVILEGES = ("USAGE", "CREATE")
 WRITE = frozenset({*TABLE_PRIVILEGES, *SCHEMA_PRIVILEGES})
@@ -45,12 +54,14 @@ READ = frozenset({"SELECT", "USAGE"})
 NONE: frozenset[str] = frozenset()
 # What each role may do on each schema's tables and on the schema itself.
 EXPECTED = {
-    #          raw_pagila raw_courses elt  staging intermediate marts analytics (published)
-    "elt_loader": dict(zip(SCHEMAS, (WRITE, WRITE, WRITE, NONE, NONE, NONE, NONE), strict=True)),
-    "elt_transformer": dict(
-        zip(SCHEMAS, (READ, READ, NONE, WRITE, WRITE, WRITE, WRITE), strict=True)
+    #          raw_pagila raw_courses elt staging intermediate snapshots marts analytics
+    "elt_loader": dict(
+        zip(SCHEMAS, (WRITE, WRITE, WRITE, NONE, NONE, NONE, NONE, NONE), strict=True)
     ),
-    "analyst": dict(zip(SCHEMAS, (NONE, NONE, NONE, NONE, NONE, NONE, READ), strict=True)),
+    "elt_transformer": dict(
+        zip(SCHEMAS, (READ, READ, NONE, WRITE, WRITE, WRITE, WRITE, WRITE), strict=True)
+    ),
+    "analyst": dict(zip(SCHEMAS, (NONE, NONE, NONE, NONE, NONE, NONE, NONE, READ), strict=True)),
 }
 OWNERS = {
     "raw_pagila": "elt_loader",
@@ -58,6 +69,7 @@ OWNERS = {
     "elt": "elt_loader",
     "staging": "elt_transformer",
     "intermediate": "elt_transformer",
+    "snapshots": "elt_transformer",
     "marts": "elt_transformer",
     "analytics": "elt_transformer",
 }
@@ -407,7 +419,11 @@ def test_dbt_grants_nothing_analysts_read_only_the_published_copy(tmp_path):
         )
         assert parsed.returncode == 0, parsed.stdout[-3000:]
         manifest = json.loads((tmp_path / kind / "manifest.json").read_text())
-        models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+        models = [
+            node
+            for node in manifest["nodes"].values()
+            if node["resource_type"] in ("model", "snapshot")
+        ]
         assert {node["schema"] for node in models} == set(DBT_SCHEMAS)
         assert all(not node["config"]["grants"] for node in models)
 

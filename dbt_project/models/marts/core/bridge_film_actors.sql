@@ -5,6 +5,7 @@ with
 films as (
 
     select * from {{ ref('dim_films') }}
+    where is_current
 
 ),
 

@@ -6,7 +6,9 @@ with
 
 films as (
 
+    -- the film's current version: categories do not change with its price
     select * from {{ ref('dim_films') }}
+    where is_current
 
 ),
 

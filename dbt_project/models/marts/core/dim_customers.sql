@@ -1,29 +1,14 @@
 -- Customers without their personal data: where they live (city, country), their store, their
--- e-mail domain. Beside the customers of raw: inferred members for ids that rentals or
--- payments name but the customer table does not have yet, and the unknown member -1.
+-- e-mail domain; one row per version (SCD type 2, from snap_customers): a customer who moved
+-- has a row per address, each valid over [valid_from, valid_to) (macros/history.sql).
+-- Beside the customers of the snapshot: inferred members for ids that rentals or payments
+-- name but the customer table does not have yet, and the unknown member -1, each one version
+-- valid for all time.
 with
 
-customers as (
+customer_versions as (
 
-    select * from {{ ref('stg_pagila__customers') }}
-
-),
-
-addresses as (
-
-    select * from {{ ref('stg_pagila__addresses') }}
-
-),
-
-cities as (
-
-    select * from {{ ref('stg_pagila__cities') }}
-
-),
-
-countries as (
-
-    select * from {{ ref('stg_pagila__countries') }}
+    {{ versions_of(ref('snap_customers'), 'customer_id', 'customer_sk') }}
 
 ),
 
@@ -42,22 +27,20 @@ payments as (
 known_customers as (
 
     select
-        customers.customer_id,
-        customers.store_id,
-        cities.city_name,
-        countries.country_name,
-        customers.email_domain,
-        customers.is_active,
+        customer_sk,
+        customer_id,
+        store_id,
+        city_name,
+        country_name,
+        email_domain,
+        is_active,
         false as is_inferred_member,
-        customers.created_date,
-        customers.updated_at
-    from customers
-    left join addresses
-        on customers.address_id = addresses.address_id
-    left join cities
-        on addresses.city_id = cities.city_id
-    left join countries
-        on cities.country_id = countries.country_id
+        is_current,
+        created_date,
+        valid_from,
+        valid_to,
+        updated_at
+    from customer_versions
 
 ),
 
@@ -72,6 +55,7 @@ referenced_customers as (
 inferred_customers as (
 
     select
+        {{ version_key('referenced_customers.customer_id', history_start()) }} as customer_sk,
         referenced_customers.customer_id,
         -1 as store_id,
         cast(null as text) as city_name,
@@ -79,20 +63,24 @@ inferred_customers as (
         cast(null as text) as email_domain,
         cast(null as boolean) as is_active,
         true as is_inferred_member,
+        true as is_current,
         cast(null as date) as created_date,
+        {{ history_start() }} as valid_from,
+        {{ history_end() }} as valid_to,
         cast(null as timestamp with time zone) as updated_at
     from referenced_customers
-    left join customers
-        on referenced_customers.customer_id = customers.customer_id
+    left join customer_versions
+        on referenced_customers.customer_id = customer_versions.customer_id
     where
         referenced_customers.customer_id is not null
-        and customers.customer_id is null
+        and customer_versions.customer_id is null
 
 ),
 
 unknown_customer as (
 
     select
+        {{ version_key('-1', history_start()) }} as customer_sk,
         -1 as customer_id,
         -1 as store_id,
         cast(null as text) as city_name,
@@ -100,7 +88,10 @@ unknown_customer as (
         cast(null as text) as email_domain,
         cast(null as boolean) as is_active,
         false as is_inferred_member,
+        true as is_current,
         cast(null as date) as created_date,
+        {{ history_start() }} as valid_from,
+        {{ history_end() }} as valid_to,
         cast(null as timestamp with time zone) as updated_at
 
 ),

@@ -1,12 +1,15 @@
 -- Films with their language and, in recommended_film_ids, the films most often rented by the
 -- customers who rented this one ("customers who rented this also rented"; best first, ties by
 -- film_id; var('recommended_films_per_film') of them; empty when nobody rented the film).
--- Categories hang off bridge_film_categories (a film may have several).
+-- Categories hang off bridge_film_categories (a film may have several). One row per version
+-- of the film's price and rating (SCD type 2, from snap_films), each valid over
+-- [valid_from, valid_to) (macros/history.sql); inferred members and the unknown member -1 are
+-- one version valid for all time.
 with
 
 films as (
 
-    select * from {{ ref('stg_pagila__films') }}
+    {{ versions_of(ref('snap_films'), 'film_id', 'film_sk') }}
 
 ),
 
@@ -48,6 +51,7 @@ recommended_films as (
 known_films as (
 
     select
+        films.film_sk,
         films.film_id,
         films.title,
         films.description,
@@ -65,6 +69,9 @@ known_films as (
         films.rental_rate,
         films.replacement_cost,
         false as is_inferred_member,
+        films.is_current,
+        films.valid_from,
+        films.valid_to,
         films.updated_at
     from films
     left join languages
@@ -87,6 +94,7 @@ referenced_films as (
 inferred_films as (
 
     select
+        {{ version_key('referenced_films.film_id', history_start()) }} as film_sk,
         referenced_films.film_id,
         cast(null as text) as title,
         cast(null as text) as description,
@@ -101,6 +109,9 @@ inferred_films as (
         cast(null as numeric(4, 2)) as rental_rate,
         cast(null as numeric(5, 2)) as replacement_cost,
         true as is_inferred_member,
+        true as is_current,
+        {{ history_start() }} as valid_from,
+        {{ history_end() }} as valid_to,
         cast(null as timestamp with time zone) as updated_at
     from referenced_films
     left join films
@@ -114,6 +125,7 @@ inferred_films as (
 unknown_film as (
 
     select
+        {{ version_key('-1', history_start()) }} as film_sk,
         -1 as film_id,
         cast(null as text) as title,
         cast(null as text) as description,
@@ -128,6 +140,9 @@ unknown_film as (
         cast(null as numeric(4, 2)) as rental_rate,
         cast(null as numeric(5, 2)) as replacement_cost,
         false as is_inferred_member,
+        true as is_current,
+        {{ history_start() }} as valid_from,
+        {{ history_end() }} as valid_to,
         cast(null as timestamp with time zone) as updated_at
 
 ),

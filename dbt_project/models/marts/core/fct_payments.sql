@@ -19,6 +19,13 @@ payments as (
             {{ loaded_since_last_build() }}
             -- a payment whose rental or copy was not loaded yet is looked up again
             or payment_id in (select payment_id from {{ this }} where film_id = -1)
+            -- a payment whose customer or film changed before it, as found since it was built
+            or payment_id in ({{ rows_with_stale_version(
+                'payment_id', 'customer_id', 'paid_at', 'customer_sk', ref('dim_customers')
+            ) }})
+            or payment_id in ({{ rows_with_stale_version(
+                'payment_id', 'film_id', 'paid_at', 'film_sk', ref('dim_films')
+            ) }})
     {% endif %}
 
 ),
@@ -35,13 +42,29 @@ inventory_items as (
 
 ),
 
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
+films as (
+
+    select * from {{ ref('dim_films') }}
+
+),
+
 final as (
 
     select
         payments.payment_id,
         payments.rental_id,
         coalesce(payments.customer_id, -1) as customer_id,
+        coalesce(
+            customers.customer_sk, {{ version_key('-1', history_start()) }}
+        ) as customer_sk,
         coalesce(inventory_items.film_id, -1) as film_id,
+        coalesce(films.film_sk, {{ version_key('-1', history_start()) }}) as film_sk,
         coalesce(inventory_items.store_id, -1) as store_id,
         coalesce(payments.staff_id, -1) as staff_id,
         {{ spine_date_key(utc_date('payments.paid_at')) }} as payment_date_key,
@@ -54,6 +77,12 @@ final as (
         on payments.rental_id = rentals.rental_id
     left join inventory_items
         on rentals.inventory_id = inventory_items.inventory_id
+    -- the version of the customer valid when the payment was made
+    left join customers
+        on {{ version_at('payments.customer_id', 'payments.paid_at', 'customers', 'customer_id') }}
+    -- and of the film paid for
+    left join films
+        on {{ version_at('inventory_items.film_id', 'payments.paid_at', 'films', 'film_id') }}
 
 )
 

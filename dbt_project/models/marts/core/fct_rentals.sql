@@ -18,6 +18,13 @@ rentals as (
             {{ loaded_since_last_build() }}
             -- a rental whose copy was not in the inventory yet is looked up again
             or rental_id in (select rental_id from {{ this }} where film_id = -1)
+            -- a rental whose customer or film changed before it, as found since it was built
+            or rental_id in ({{ rows_with_stale_version(
+                'rental_id', 'customer_id', 'rented_at', 'customer_sk', ref('dim_customers')
+            ) }})
+            or rental_id in ({{ rows_with_stale_version(
+                'rental_id', 'film_id', 'rented_at', 'film_sk', ref('dim_films')
+            ) }})
     {% endif %}
 
 ),
@@ -34,6 +41,18 @@ films as (
 
 ),
 
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
+film_versions as (
+
+    select * from {{ ref('dim_films') }}
+
+),
+
 rental_days as (
 
     select
@@ -41,6 +60,8 @@ rental_days as (
         inventory_items.film_id,
         inventory_items.store_id,
         films.rental_duration_days,
+        customers.customer_sk,
+        film_versions.film_sk,
         -- infinite instants (which PostgreSQL refuses to subtract) have no duration
         case
             when isfinite(rentals.rented_at) and isfinite(rentals.returned_at)
@@ -55,6 +76,14 @@ rental_days as (
         on rentals.inventory_id = inventory_items.inventory_id
     left join films
         on inventory_items.film_id = films.film_id
+    -- the version of the customer valid when the copy was rented
+    left join customers
+        on {{ version_at('rentals.customer_id', 'rentals.rented_at', 'customers', 'customer_id') }}
+    -- and of the film (its price then)
+    left join film_versions
+        on {{ version_at(
+            'inventory_items.film_id', 'rentals.rented_at', 'film_versions', 'film_id'
+        ) }}
 
 ),
 
@@ -63,7 +92,9 @@ final as (
     select
         rental_id,
         coalesce(customer_id, -1) as customer_id,
+        coalesce(customer_sk, {{ version_key('-1', history_start()) }}) as customer_sk,
         coalesce(film_id, -1) as film_id,
+        coalesce(film_sk, {{ version_key('-1', history_start()) }}) as film_sk,
         coalesce(store_id, -1) as store_id,
         coalesce(staff_id, -1) as staff_id,
         inventory_id,

@@ -11,7 +11,9 @@ payments as (
 
 films as (
 
+    -- the film's current version: categories do not change with its price
     select * from {{ ref('dim_films') }}
+    where is_current
 
 ),
 
