@@ -13,19 +13,7 @@ customers as (
 
 addresses as (
 
-    select * from {{ ref('stg_pagila__addresses') }}
-
-),
-
-cities as (
-
-    select * from {{ ref('stg_pagila__cities') }}
-
-),
-
-countries as (
-
-    select * from {{ ref('stg_pagila__countries') }}
+    select * from {{ ref('int_addresses_located') }}
 
 ),
 
@@ -35,25 +23,16 @@ final as (
         customers.customer_id,
         customers.store_id,
         customers.address_id,
-        cities.city_name,
-        countries.country_name,
+        addresses.city_name,
+        addresses.country_name,
         customers.email_domain,
         customers.is_active,
         customers.created_date,
         -- greatest ignores NULLs on both engines
-        greatest(
-            customers.updated_at,
-            addresses.updated_at,
-            cities.updated_at,
-            countries.updated_at
-        ) as updated_at
+        greatest(customers.updated_at, addresses.updated_at) as updated_at
     from customers
     left join addresses
         on customers.address_id = addresses.address_id
-    left join cities
-        on addresses.city_id = cities.city_id
-    left join countries
-        on cities.country_id = countries.country_id
 
 )
 

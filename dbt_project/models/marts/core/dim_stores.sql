@@ -10,19 +10,7 @@ stores as (
 
 addresses as (
 
-    select * from {{ ref('stg_pagila__addresses') }}
-
-),
-
-cities as (
-
-    select * from {{ ref('stg_pagila__cities') }}
-
-),
-
-countries as (
-
-    select * from {{ ref('stg_pagila__countries') }}
+    select * from {{ ref('int_addresses_located') }}
 
 ),
 
@@ -37,19 +25,15 @@ known_stores as (
     select
         stores.store_id,
         stores.manager_staff_id,
-        cities.city_name || ',' || countries.country_name as store_name,
+        addresses.city_name || ',' || addresses.country_name as store_name,
         addresses.district,
-        cities.city_name,
-        countries.country_name,
+        addresses.city_name,
+        addresses.country_name,
         false as is_inferred_member,
         stores.updated_at
     from stores
     left join addresses
         on stores.address_id = addresses.address_id
-    left join cities
-        on addresses.city_id = cities.city_id
-    left join countries
-        on cities.country_id = countries.country_id
 
 ),
 
