@@ -20,12 +20,12 @@ def dbt_environment(env: Mapping[str, str]) -> dict[str, str]:
     return {**merged, **dbt_profile_environment(merged)}
 
 
-def dbt_build(env: Mapping[str, str], work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`dbt build` on the warehouse `env` names, with its own target and log folders in `work`."""
+def dbt(env: Mapping[str, str], work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """dbt `args` on the warehouse `env` names, with its own target and log folders in `work`."""
     return subprocess.run(
         [
             str(BIN / "dbt"),
-            "build",
+            *args,
             "--project-dir",
             "dbt_project",
             "--profiles-dir",
@@ -34,7 +34,6 @@ def dbt_build(env: Mapping[str, str], work: Path, *args: str) -> subprocess.Comp
             str(work / "target"),
             "--log-path",
             str(work / "logs"),
-            *args,
         ],
         cwd=REPOSITORY,
         env=dbt_environment(env),
@@ -43,3 +42,8 @@ def dbt_build(env: Mapping[str, str], work: Path, *args: str) -> subprocess.Comp
         timeout=600,
         check=False,
     )
+
+
+def dbt_build(env: Mapping[str, str], work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`dbt build` on the warehouse `env` names, with its own target and log folders in `work`."""
+    return dbt(env, work, "build", *args)

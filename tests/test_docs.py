@@ -22,36 +22,13 @@ import duckdb
 import psycopg
 import pytest
 
-from commands import dbt_build, dbt_environment
+from commands import dbt, dbt_build
 from conftest import declared_tables, warehouse_env
 from extract_load import Settings, load_sources
 from table_contents import warehouse_query
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-
-
-def _dbt(env: Mapping[str, str], work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(BIN / "dbt"),
-            *args,
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            "profiles",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=REPOSITORY,
-        env=dbt_environment(env),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def _mart_nodes(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -86,7 +63,7 @@ def _env(built: Mapping[str, str]) -> dict[str, str]:
 
 def test_every_mart_and_every_column_in_the_catalogue_is_described(built_duckdb):
     work = Path(built_duckdb["_work"]) / "generate"
-    generated = _dbt(_env(built_duckdb), work, "docs", "generate")
+    generated = dbt(_env(built_duckdb), work, "docs", "generate")
     assert generated.returncode == 0, generated.stdout[-4000:]
     manifest = json.loads((work / "target" / "manifest.json").read_text())
     catalog = json.loads((work / "target" / "catalog.json").read_text())
@@ -256,7 +233,7 @@ def test_source_freshness_comes_from_the_ledger(fresh_warehouse_env, demo_urls, 
     )
     assert (ledger_at - raw_loaded_at).days >= 29  # the table was left alone
 
-    freshness = _dbt(env, tmp_path, "source", "freshness")
+    freshness = dbt(env, tmp_path, "source", "freshness")
     assert freshness.returncode == 0, freshness.stdout[-4000:]
     results = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
     assert len(results) == len(
