@@ -20,6 +20,19 @@ def dbt_environment(env: Mapping[str, str]) -> dict[str, str]:
     return {**merged, **dbt_profile_environment(merged)}
 
 
+def elt(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`elt args` on the warehouse and sources `env` names, as a user runs it."""
+    return subprocess.run(
+        [str(BIN / "elt"), *args],
+        cwd=REPOSITORY,
+        env={**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
 def dbt(env: Mapping[str, str], work: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """dbt `args` on the warehouse `env` names, with its own target and log folders in `work`."""
     return subprocess.run(

@@ -7,8 +7,6 @@ add-day`)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +17,7 @@ import psycopg
 import pytest
 
 import demo_sources
-from commands import dbt_build
+from commands import dbt_build, elt
 from conftest import warehouse_env
 from table_contents import warehouse_query
 
@@ -30,18 +28,9 @@ SEED = 7
 
 
 def _load_and_build(env: dict[str, str], work: Path, *dbt_args: str) -> None:
-    process_env = {**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    loaded = subprocess.run(
-        [str(BIN / "elt"), "load"],
-        cwd=REPOSITORY,
-        env=process_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    loaded = elt(env, "load")
     assert loaded.returncode == 0, loaded.stdout[-3000:] + loaded.stderr[-3000:]
-    built = dbt_build(process_env, work, *dbt_args)
+    built = dbt_build(env, work, *dbt_args)
     assert built.returncode == 0, built.stdout[-4000:]
 
 
