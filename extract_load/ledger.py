@@ -31,6 +31,8 @@ Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 LOAD_BATCHES = f"{METADATA_SCHEMA}.load_batches"  # one row per batch
 QUARANTINE = f"{METADATA_SCHEMA}.quarantine"  # rows that could not be loaded, with the reason
 CURSORS = f"{METADATA_SCHEMA}.cursors"  # per incremental table, how far it is loaded
+# The status of a batch whose rows were published.
+SUCCEEDED = "succeeded"
 
 # Written in the SQL both warehouses share. No key constraints: DuckDB's indexes make updates
 # of indexed tables awkward, and the loader is the only writer.
@@ -168,7 +170,7 @@ def finish_batch(execute: Execute, batch: Batch) -> None:
 
 def commit_batch(execute: Execute, batch: Batch) -> None:
     """Inside the publishing transaction: the new cursor and the succeeded ledger row."""
-    batch.status = "succeeded"
+    batch.status = SUCCEEDED
     if batch.cursor_column:
         execute(
             f"DELETE FROM {CURSORS} WHERE source = %s AND table_name = %s",

@@ -50,6 +50,12 @@ def validate_postgres_url(url: str, variable: str) -> str:
     return url
 
 
+def _duckdb_path(environ: Mapping[str, str]) -> Path:
+    """ELT_DUCKDB_PATH (default warehouse.duckdb), absolute."""
+    path = Path(environ.get("ELT_DUCKDB_PATH", "").strip() or "warehouse.duckdb")
+    return path.expanduser().absolute()
+
+
 def dbt_profile_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables that profiles/profiles.yml reads, made from the project's own.
 
@@ -60,10 +66,8 @@ def dbt_profile_environment(environ: Mapping[str, str]) -> dict[str, str]:
     DBT_ENV_SECRET_ variable, which dbt keeps out of its logs. Every caller of dbt passes
     these: the URL is parsed here only.
     """
-    duckdb_path = environ.get("ELT_DUCKDB_PATH", "").strip() or "warehouse.duckdb"
-    if duckdb_path != ":memory:":
-        duckdb_path = str(Path(duckdb_path).expanduser().absolute())
-    variables = {"ELT_DUCKDB_PATH": duckdb_path}
+    memory = environ.get("ELT_DUCKDB_PATH", "").strip() == ":memory:"
+    variables = {"ELT_DUCKDB_PATH": ":memory:" if memory else str(_duckdb_path(environ))}
     url = environ.get("ELT_POSTGRES_URL", "").strip()
     if url:
         parts = psycopg.conninfo.conninfo_to_dict(validate_postgres_url(url, "ELT_POSTGRES_URL"))
@@ -174,11 +178,10 @@ class Settings:
             url = env.get(source.url_env, "").strip()
             if url:
                 source_urls[source.url_env] = validate_source_url(url, source)
-        duckdb_path = Path(env.get("ELT_DUCKDB_PATH", "").strip() or "warehouse.duckdb")
         published = env.get("ELT_PUBLISHED_DUCKDB_PATH", "").strip()
         return cls(
             warehouse=warehouse,  # type: ignore[arg-type]
-            duckdb_path=duckdb_path.expanduser().absolute(),
+            duckdb_path=_duckdb_path(env),
             published_duckdb_path=Path(published).expanduser().absolute() if published else None,
             postgres_url=postgres_url,
             sources=sources,

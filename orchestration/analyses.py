@@ -3,41 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from extract_load import EltError, Settings
-from extract_load.settings import dbt_profile_environment
 from extract_load.warehouse import open_warehouse
 
-from .dbt_project import dbt_project
+from .dbt_project import invoke_dbt
 
 __all__ = ["compile_analysis", "run_analysis"]
 
 
 def compile_analysis(name: str, variables: Mapping[str, Any]) -> str:
     """The SQL of `dbt_project/analyses/<name>.sql`, compiled by dbt with these vars."""
-    from dbt.cli.main import dbtRunner
     from dbt.contracts.graph.nodes import AnalysisNode
     from dbt.contracts.results import RunExecutionResult
 
-    os.environ.update(dbt_profile_environment(os.environ))
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    result = dbtRunner().invoke(
-        [
-            "--log-level",
-            "none",
-            "compile",
-            "--project-dir",
-            str(dbt_project.project_dir),
-            "--profiles-dir",
-            str(dbt_project.profiles_dir),
-            "--select",
-            name,
-            "--vars",
-            json.dumps(dict(variables)),
-        ]
+    result = invoke_dbt(
+        "--log-level", "none", "compile", "--select", name, "--vars", json.dumps(dict(variables))
     )
     if not result.success or not isinstance(result.result, RunExecutionResult):
         raise EltError(f"dbt could not compile the analysis {name!r}: {result.exception}")

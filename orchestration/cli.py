@@ -13,6 +13,7 @@ from pathlib import Path
 from extract_load import EltError, LoadFailed, Settings, TableResult, load_sources, plan_tables
 
 from .demo import with_demo_sources
+from .docs import DEFAULT_PORT
 from .source_commands import add_source_option, add_sources_parser
 from .text_tables import format_table
 
@@ -160,19 +161,18 @@ def _cmd_dbt(args: argparse.Namespace) -> int:
     """dbt on the configured warehouse: the repository's project and profile, and the
     variables the profile reads (extract_load.settings.dbt_profile_environment)."""
     import subprocess
-    from pathlib import Path
 
-    from extract_load.settings import dbt_profile_environment
+    from .dbt_project import dbt_executable, dbt_project, prepare_dbt_environment
 
-    repository = Path(__file__).resolve().parents[1]
-    beside = Path(sys.executable).with_name("dbt")
-    command = [str(beside) if beside.exists() else "dbt", *args.dbt_args]
-    for option, folder in (("--project-dir", "dbt_project"), ("--profiles-dir", "profiles")):
+    command = [dbt_executable(), *args.dbt_args]
+    for option, folder in (
+        ("--project-dir", dbt_project.project_dir),
+        ("--profiles-dir", dbt_project.profiles_dir),
+    ):
         if not any(arg.startswith(option) for arg in args.dbt_args):
-            command += [option, str(repository / folder)]
-    environment = {**os.environ, **dbt_profile_environment(os.environ)}
-    environment.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    return subprocess.run(command, env=environment, check=False).returncode
+            command += [option, str(folder)]
+    prepare_dbt_environment()
+    return subprocess.run(command, check=False).returncode
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
@@ -251,7 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
         "127.0.0.1 and print its address",
     )
     docs.add_argument(
-        "--port", type=int, default=8580, help="port on 127.0.0.1 (default 8580; 0: a free one)"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0: a free one)",
     )
     docs.add_argument(
         "--target-path",

@@ -2,14 +2,27 @@
 prepare-and-package --file orchestration/dbt_project.py` builds the manifest from this module
 before the module that needs the manifest (transform.py) is imported."""
 
+from __future__ import annotations
+
 import os
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster_dbt import DbtProject
 
 from extract_load.settings import dbt_profile_environment
 
-__all__ = ["REPOSITORY", "dbt_project"]
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
+
+__all__ = [
+    "REPOSITORY",
+    "dbt_executable",
+    "dbt_project",
+    "invoke_dbt",
+    "prepare_dbt_environment",
+]
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -20,6 +33,38 @@ dbt_project = DbtProject(
 )
 # Under `dagster dev` the manifest is re-parsed at start, and dbt reads the warehouse from the
 # variables made from the project's own (profiles.yml); elsewhere `make` prepares it.
-if dbt_project.preparer.using_dagster_dev():
+
+
+def prepare_dbt_environment() -> None:
+    """Set in this process what dbt reads: the profile's variables, made from the project's
+    own (a relative DuckDB path made absolute, since dagster-dbt runs dbt in dbt_project/;
+    ELT_POSTGRES_URL's parts), and no usage statistics (there is no network)."""
     os.environ.update(dbt_profile_environment(os.environ))
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python, whether or not its bin/ is on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
+def invoke_dbt(*args: str) -> dbtRunnerResult:
+    """dbt `args` in this process, on the configured warehouse, with this project and profile."""
+    from dbt.cli.main import dbtRunner
+
+    prepare_dbt_environment()
+    return dbtRunner().invoke(
+        [
+            *args,
+            "--project-dir",
+            str(dbt_project.project_dir),
+            "--profiles-dir",
+            str(dbt_project.profiles_dir),
+        ]
+    )
+
+
+if dbt_project.preparer.using_dagster_dev():
+    prepare_dbt_environment()
 dbt_project.prepare_if_dev()

@@ -16,7 +16,8 @@ import dagster as dg
 import yaml
 
 from extract_load import SourceSpec, TableSpec
-from extract_load.ledger import LOAD_BATCHES
+from extract_load.catalog_types import sql_text
+from extract_load.ledger import LOAD_BATCHES, SUCCEEDED
 from extract_load.schemas import raw_schema
 
 __all__ = [
@@ -38,17 +39,13 @@ _FRESHNESS = {
 }
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def loaded_at_query(source: str, table: str) -> str:
     """When the loaders last succeeded with this table, from their ledger. A table whose
     content did not change is left alone by its load (no new `_loaded_at`), but its batch
     still succeeds: so freshness says whether the loads run, not whether the source changed."""
     return (
-        f"select max(finished_at) from {LOAD_BATCHES} where status = 'succeeded' "
-        f"and source = {_sql_string(source)} and table_name = {_sql_string(table)}"
+        f"select max(finished_at) from {LOAD_BATCHES} where status = {sql_text(SUCCEEDED)} "
+        f"and source = {sql_text(source)} and table_name = {sql_text(table)}"
     )
 
 

@@ -11,14 +11,12 @@ import errno
 import functools
 import http.server
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from extract_load import EltError, Settings
-from extract_load.settings import dbt_profile_environment
 
-from .dbt_project import dbt_project
+from .dbt_project import dbt_project, invoke_dbt
 
 __all__ = ["DEFAULT_PORT", "HOST", "bind_docs_server", "generate_docs", "serve_docs"]
 
@@ -30,25 +28,10 @@ DEFAULT_PORT = 8580
 
 def generate_docs(target_path: Path) -> None:
     """`dbt docs generate` with the catalogue, on the warehouse the environment names."""
-    from dbt.cli.main import dbtRunner
-
     settings = Settings.from_env()
-    os.environ.update(dbt_profile_environment(os.environ))
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     log.info("dbt docs generate on %s into %s", settings.warehouse_label(), target_path)
-    result = dbtRunner().invoke(
-        [
-            "--log-level",
-            "warn",
-            "docs",
-            "generate",
-            "--project-dir",
-            str(dbt_project.project_dir),
-            "--profiles-dir",
-            str(dbt_project.profiles_dir),
-            "--target-path",
-            str(target_path),
-        ]
+    result = invoke_dbt(
+        "--log-level", "warn", "docs", "generate", "--target-path", str(target_path)
     )
     if not result.success or not (target_path / "catalog.json").exists():
         reason = f": {result.exception}" if result.exception else " (its errors are above)"

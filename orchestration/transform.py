@@ -1,9 +1,6 @@
 """Every dbt model as a Dagster asset, downstream of the raw-table assets; tests as checks."""
 
-import os
-import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -11,9 +8,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from extract_load import Settings
 from extract_load.schemas import MARTS_SCHEMA, PUBLISHED_SCHEMA, SNAPSHOTS_SCHEMA
-from extract_load.settings import dbt_profile_environment
 
-from .dbt_project import dbt_project
+from .dbt_project import dbt_executable, dbt_project, prepare_dbt_environment
 from .dbt_sources import raw_asset_key
 from .loaders import WAREHOUSE_POOL
 from .serving.publish import publish_marts
@@ -47,18 +43,12 @@ class Translator(DagsterDbtTranslator):
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """`dbt build` of the selected models: run, then test, model by model."""
-    # dbt runs in dbt_project/ and reads the warehouse from variables made from the project's
-    # own (a relative DuckDB path made absolute, ELT_POSTGRES_URL's parts).
-    os.environ.update(dbt_profile_environment(os.environ))
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    prepare_dbt_environment()
     yield from dbt.cli(["build"], context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt installed beside this Python, whether or not its bin/ is on PATH.
-    beside = Path(sys.executable).with_name("dbt")
-    executable = str(beside) if beside.exists() else "dbt"
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=executable)
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
 @dg.asset(

@@ -76,8 +76,12 @@ def _date_the_sources(pagila_url: str, courses_url: str) -> dict[str, list[int]]
     return changed
 
 
-def _keys(env: dict[str, str], query: str) -> list[int]:
-    return [key for (key,) in warehouse_query(env, query)]
+def _column(env: dict[str, str], fact: str, column: str, key: str, ids: list[int]) -> list:
+    """`column` of the rows of marts.`fact` whose `key` (an SQL expression) is in `ids`, in
+    the order of `key`."""
+    listed = ", ".join(map(str, ids))
+    query = f"select {column} from marts.{fact} where {key} in ({listed}) order by {key}"
+    return [value for (value,) in warehouse_query(env, query)]
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "postgres"])
@@ -105,46 +109,31 @@ def test_facts_of_any_date_are_kept_and_dated(kind, tmp_path, new_database, demo
         ), fact
 
     expected = list(INSTANTS.values())
-    rentals = ", ".join(map(str, changed["rental"]))
-    assert (
-        _keys(
-            env,
-            f"select rental_date_key from marts.fct_rentals where rental_id in ({rentals}) "
-            "order by rental_id",
-        )
-        == expected
-    )
-    returns = _keys(
-        env,
-        f"select return_date_key from marts.fct_rentals where rental_id in ({rentals}) "
-        "order by rental_id",
-    )
-    assert returns == [19700104, 19970923, 20400303, -1, -1, -1, -1]
-    days = _keys(
-        env,
-        f"select days_rented from marts.fct_rentals where rental_id in ({rentals}) "
-        "order by rental_id",
-    )
-    assert days == [3, 3, 3, 3, 3, None, None]
-    payments = ", ".join(map(str, changed["payment"]))
-    assert (
-        _keys(
-            env,
-            f"select payment_date_key from marts.fct_payments where payment_id in ({payments}) "
-            "order by payment_id",
-        )
-        == expected
-    )
-    ratings = ", ".join(map(str, changed["ratings"]))
+    rentals, payments = changed["rental"], changed["payment"]
+    rental = "rental_id"
+    assert _column(env, "fct_rentals", "rental_date_key", rental, rentals) == expected
+    assert _column(env, "fct_rentals", "return_date_key", rental, rentals) == [
+        19700104,
+        19970923,
+        20400303,
+        -1,
+        -1,
+        -1,
+        -1,
+    ]
+    assert _column(env, "fct_rentals", "days_rented", rental, rentals) == [
+        3,
+        3,
+        3,
+        3,
+        3,
+        None,
+        None,
+    ]
+    assert _column(env, "fct_payments", "payment_date_key", "payment_id", payments) == expected
+    rating = "user_id * 1000000 + course_id"
     for column in ("rated_date_key", "updated_date_key"):
-        assert (
-            _keys(
-                env,
-                f"select {column} from marts.fct_ratings "
-                f"where user_id * 1000000 + course_id in ({ratings}) order by user_id, course_id",
-            )
-            == expected
-        ), column
+        assert _column(env, "fct_ratings", column, rating, changed["ratings"]) == expected, column
 
     # the spine covers the years of the dated facts, not a fixed range, and every key is in it
     assert warehouse_query(

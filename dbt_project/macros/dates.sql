@@ -24,6 +24,20 @@
     )
 {%- endmacro %}
 
+{#
+    fact_dates: every date the facts hold, as (fact, instant column, date key column): what
+    dim_dates spans, and what assert_fact_dates_outside_the_date_spine counts.
+#}
+{% macro fact_dates() -%}
+    {{ return([
+        ('fct_rentals', 'rented_at', 'rental_date_key'),
+        ('fct_rentals', 'returned_at', 'return_date_key'),
+        ('fct_payments', 'paid_at', 'payment_date_key'),
+        ('fct_ratings', 'rated_at', 'rated_date_key'),
+        ('fct_ratings', 'updated_at', 'updated_date_key'),
+    ]) }}
+{%- endmacro %}
+
 {% macro is_within_date_spine(date_expression) -%}
     ({{ date_expression }} >= cast('{{ var("date_spine_start") }}' as date)
         and {{ date_expression }} <= cast('{{ var("date_spine_end") }}' as date))

@@ -7,40 +7,15 @@ with
 
 undated as (
 
-    select
-        'fct_rentals' as fact,
-        'rented_at' as date_column,
-        count(*) as undated_rows
-    from {{ ref('fct_rentals') }}
-    where rented_at is not null and rental_date_key = -1
-    union all
-    select
-        'fct_rentals' as fact,
-        'returned_at' as date_column,
-        count(*) as undated_rows
-    from {{ ref('fct_rentals') }}
-    where returned_at is not null and return_date_key = -1
-    union all
-    select
-        'fct_payments' as fact,
-        'paid_at' as date_column,
-        count(*) as undated_rows
-    from {{ ref('fct_payments') }}
-    where paid_at is not null and payment_date_key = -1
-    union all
-    select
-        'fct_ratings' as fact,
-        'rated_at' as date_column,
-        count(*) as undated_rows
-    from {{ ref('fct_ratings') }}
-    where rated_at is not null and rated_date_key = -1
-    union all
-    select
-        'fct_ratings' as fact,
-        'updated_at' as date_column,
-        count(*) as undated_rows
-    from {{ ref('fct_ratings') }}
-    where updated_at is not null and updated_date_key = -1
+    {% for fact, instant, date_key in fact_dates() %}
+        select
+            '{{ fact }}' as fact,
+            '{{ instant }}' as date_column,
+            count(*) as undated_rows
+        from {{ ref(fact) }}
+        where {{ instant }} is not null and {{ date_key }} = -1
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

@@ -9,15 +9,10 @@ with
 
 fact_days as (
 
-    select {{ utc_date('rented_at') }} as fact_day from {{ ref('fct_rentals') }}
-    union all
-    select {{ utc_date('returned_at') }} as fact_day from {{ ref('fct_rentals') }}
-    union all
-    select {{ utc_date('paid_at') }} as fact_day from {{ ref('fct_payments') }}
-    union all
-    select {{ utc_date('rated_at') }} as fact_day from {{ ref('fct_ratings') }}
-    union all
-    select {{ utc_date('updated_at') }} as fact_day from {{ ref('fct_ratings') }}
+    {% for fact, instant, _ in fact_dates() %}
+        select {{ utc_date(instant) }} as fact_day from {{ ref(fact) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
