@@ -11,7 +11,7 @@ from course_evaluation import evaluation
 from extract_load import Settings, load_sources, plan_tables
 from table_contents import warehouse_query
 
-# The case of the dbt unit tests in models/intermediate/courses/_courses__models.yml, as
+# The case of the dbt unit tests in models/intermediate/courses/_courses__unit_tests.yml, as
 # source rows: 10 courses (9 and 10 never rated; 6 has no language, so R), 6 users.
 HAND_MADE = """
 create table courses (course_id integer primary key, title text not null, description text,

@@ -27,7 +27,7 @@
                 {{ partition_by }},
             {% endif -%}
             course_id,
-            cast(sum(rating) as double precision) as rating_sum,
+            cast(sum(rating) as {{ type_double() }}) as rating_sum,
             count(*) as rating_count
         from {{ ratings }}
         group by
@@ -40,14 +40,14 @@
         inner join (
             select
                 {{ partition_by }},
-                avg(cast(rating as double precision)) as global_avg_rating
+                avg(cast(rating as {{ type_double() }})) as global_avg_rating
             from {{ ratings }}
             group by {{ partition_by }}
         ) as all_courses
             on per_course.{{ partition_by }} = all_courses.{{ partition_by }}
     {%- else -%}
         cross join (
-            select avg(cast(rating as double precision)) as global_avg_rating
+            select avg(cast(rating as {{ type_double() }})) as global_avg_rating
             from {{ ratings }}
         ) as all_courses
     {%- endif %}

@@ -11,19 +11,19 @@
 #}
 
 {% macro history_start() -%}
-    cast('{{ var("history_start") }} 00:00:00+00' as timestamp with time zone)
+    cast('{{ var("history_start") }} 00:00:00+00' as {{ type_timestamptz() }})
 {%- endmacro %}
 
 {% macro history_end() -%}
-    cast('{{ var("history_end") }} 00:00:00+00' as timestamp with time zone)
+    cast('{{ var("history_end") }} 00:00:00+00' as {{ type_timestamptz() }})
 {%- endmacro %}
 
 {# The surrogate key of the version of `natural_key` that starts at `valid_from`. #}
 {% macro version_key(natural_key, valid_from) -%}
     md5(
-        cast({{ natural_key }} as text)
+        cast({{ natural_key }} as {{ dbt.type_string() }})
         || '|'
-        || cast(({{ valid_from }}) at time zone 'UTC' as text)
+        || cast(({{ valid_from }}) at time zone 'UTC' as {{ dbt.type_string() }})
     )
 {%- endmacro %}
 

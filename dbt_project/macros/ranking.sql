@@ -7,5 +7,5 @@
     on both engines.
 #}
 {% macro fixed_point_similarity(similarity) -%}
-    cast({{ similarity }} * 1000000000 as bigint)
+    cast({{ similarity }} * 1000000000 as {{ dbt.type_bigint() }})
 {%- endmacro %}

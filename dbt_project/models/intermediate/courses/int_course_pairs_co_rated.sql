@@ -57,7 +57,7 @@ similarities as (
         course_pairs.co_course_id,
         course_pairs.user_count,
         course_pairs.user_count / sqrt(
-            cast(course_counts.rating_count as double precision) * co_course_counts.rating_count
+            cast(course_counts.rating_count as {{ type_double() }}) * co_course_counts.rating_count
         ) as similarity
     from course_pairs
     inner join course_counts
@@ -93,9 +93,9 @@ final as (
         scope,
         course_id,
         co_course_id,
-        cast(user_count as integer) as user_count,
+        cast(user_count as {{ dbt.type_int() }}) as user_count,
         similarity,
-        cast(neighbour_rank as integer) as neighbour_rank
+        cast(neighbour_rank as {{ dbt.type_int() }}) as neighbour_rank
     from ranked
     where neighbour_rank <= {{ var('course_neighbours_per_course') }}
 

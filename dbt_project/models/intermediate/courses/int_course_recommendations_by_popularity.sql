@@ -122,8 +122,8 @@ final as (
         user_id,
         course_id,
         'popularity' as method,
-        cast(recommendation_rank as integer) as recommendation_rank,
-        cast(rating_count as double precision) as score
+        cast(recommendation_rank as {{ dbt.type_int() }}) as recommendation_rank,
+        cast(rating_count as {{ type_double() }}) as score
     from ranked
     where recommendation_rank <= {{ var('course_recommendations_per_user') }}
 

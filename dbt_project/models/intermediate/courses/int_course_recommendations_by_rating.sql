@@ -163,7 +163,7 @@ final as (
         user_id,
         course_id,
         method,
-        cast(recommendation_rank as integer) as recommendation_rank,
+        cast(recommendation_rank as {{ dbt.type_int() }}) as recommendation_rank,
         score
     from ranked
     where recommendation_rank <= {{ var('course_recommendations_per_user') }}

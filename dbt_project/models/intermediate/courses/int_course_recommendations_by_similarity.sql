@@ -77,8 +77,8 @@ final as (
         user_id,
         course_id,
         'item_cosine' as method,
-        cast(recommendation_rank as integer) as recommendation_rank,
-        cast(score_billionths as double precision) / 1000000000 as score
+        cast(recommendation_rank as {{ dbt.type_int() }}) as recommendation_rank,
+        cast(score_billionths as {{ type_double() }}) / 1000000000 as score
     from ranked
     where recommendation_rank <= {{ var('course_recommendations_per_user') }}
 

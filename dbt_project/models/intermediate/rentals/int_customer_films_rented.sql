@@ -4,31 +4,26 @@ with
 
 rentals as (
 
-    select * from {{ ref('stg_pagila__rentals') }}
-
-),
-
-inventory_items as (
-
-    select * from {{ ref('stg_pagila__inventory_items') }}
+    select * from {{ ref('int_rentals_resolved') }}
 
 ),
 
 final as (
 
     select
-        rentals.customer_id,
-        inventory_items.film_id,
+        customer_id,
+        film_id,
         count(*) as rental_count,
-        min(rentals.rented_at) as first_rented_at,
-        max(rentals.rented_at) as last_rented_at
+        min(rented_at) as first_rented_at,
+        max(rented_at) as last_rented_at
     from rentals
-    inner join inventory_items
-        on rentals.inventory_id = inventory_items.inventory_id
-    where rentals.customer_id is not null
+    where
+        customer_id is not null
+        -- a copy missing from the inventory names no film
+        and film_id is not null
     group by
-        rentals.customer_id,
-        inventory_items.film_id
+        customer_id,
+        film_id
 
 )
 

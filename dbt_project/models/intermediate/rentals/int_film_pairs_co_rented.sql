@@ -51,8 +51,8 @@ final as (
     select
         film_id,
         co_film_id,
-        cast(customer_count as integer) as customer_count,
-        cast(co_rental_rank as integer) as co_rental_rank
+        cast(customer_count as {{ dbt.type_int() }}) as customer_count,
+        cast(co_rental_rank as {{ dbt.type_int() }}) as co_rental_rank
     from ranked_film_pairs
     where
         co_rental_rank <= {{ [

@@ -44,7 +44,7 @@ final as (
     select
         film_id,
         category_id,
-        cast(1.0 as double precision)
+        cast(1.0 as {{ type_double() }})
         / count(*) over (partition by film_id) as category_weight
     from all_film_categories
 

@@ -58,16 +58,16 @@ inferred_customers as (
         {{ version_key('referenced_customers.customer_id', history_start()) }} as customer_sk,
         referenced_customers.customer_id,
         -1 as store_id,
-        cast(null as text) as city_name,
-        cast(null as text) as country_name,
-        cast(null as text) as email_domain,
-        cast(null as boolean) as is_active,
+        cast(null as {{ dbt.type_string() }}) as city_name,
+        cast(null as {{ dbt.type_string() }}) as country_name,
+        cast(null as {{ dbt.type_string() }}) as email_domain,
+        cast(null as {{ dbt.type_boolean() }}) as is_active,
         true as is_inferred_member,
         true as is_current,
         cast(null as date) as created_date,
         {{ history_start() }} as valid_from,
         {{ history_end() }} as valid_to,
-        cast(null as timestamp with time zone) as updated_at
+        cast(null as {{ type_timestamptz() }}) as updated_at
     from referenced_customers
     left join customer_versions
         on referenced_customers.customer_id = customer_versions.customer_id
@@ -83,16 +83,16 @@ unknown_customer as (
         {{ version_key('-1', history_start()) }} as customer_sk,
         -1 as customer_id,
         -1 as store_id,
-        cast(null as text) as city_name,
-        cast(null as text) as country_name,
-        cast(null as text) as email_domain,
-        cast(null as boolean) as is_active,
+        cast(null as {{ dbt.type_string() }}) as city_name,
+        cast(null as {{ dbt.type_string() }}) as country_name,
+        cast(null as {{ dbt.type_string() }}) as email_domain,
+        cast(null as {{ dbt.type_boolean() }}) as is_active,
         false as is_inferred_member,
         true as is_current,
         cast(null as date) as created_date,
         {{ history_start() }} as valid_from,
         {{ history_end() }} as valid_to,
-        cast(null as timestamp with time zone) as updated_at
+        cast(null as {{ type_timestamptz() }}) as updated_at
 
 ),
 

@@ -19,9 +19,11 @@ fact_days as (
 bounds as (
 
     select
-        cast({{ dbt.date_trunc('year', 'cast(min(fact_day) as timestamp)') }} as date) as first_day,
+        {%- set first_instant = 'cast(min(fact_day) as ' ~ dbt.type_timestamp() ~ ')' %}
+        {%- set last_instant = 'cast(max(fact_day) as ' ~ dbt.type_timestamp() ~ ')' %}
+        cast({{ dbt.date_trunc('year', first_instant) }} as date) as first_day,
         cast({{ dbt.dateadd(
-            'day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'cast(max(fact_day) as timestamp)'))
+            'day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', last_instant))
         ) }} as date) as last_day
     from fact_days
     where {{ is_within_date_spine('fact_day') }}
@@ -48,12 +50,12 @@ known_days as (
         {{ date_key('date_day') }} as date_key,
         {{ month_name('date_day') }} as month_name,
         {{ day_name('date_day') }} as day_name,
-        cast(extract(year from date_day) as integer) as year_number,
-        cast(extract(quarter from date_day) as integer) as quarter_number,
-        cast(extract(month from date_day) as integer) as month_number,
-        cast(extract(week from date_day) as integer) as iso_week_number,
-        cast(extract(day from date_day) as integer) as day_of_month,
-        cast(extract(isodow from date_day) as integer) as iso_day_of_week,
+        cast(extract(year from date_day) as {{ dbt.type_int() }}) as year_number,
+        cast(extract(quarter from date_day) as {{ dbt.type_int() }}) as quarter_number,
+        cast(extract(month from date_day) as {{ dbt.type_int() }}) as month_number,
+        cast(extract(week from date_day) as {{ dbt.type_int() }}) as iso_week_number,
+        cast(extract(day from date_day) as {{ dbt.type_int() }}) as day_of_month,
+        cast(extract(isodow from date_day) as {{ dbt.type_int() }}) as iso_day_of_week,
         extract(isodow from date_day) in (6, 7) as is_weekend,
         date_day
     from days
@@ -66,13 +68,13 @@ unknown_day as (
         -1 as date_key,
         'Unknown' as month_name,
         'Unknown' as day_name,
-        cast(null as integer) as year_number,
-        cast(null as integer) as quarter_number,
-        cast(null as integer) as month_number,
-        cast(null as integer) as iso_week_number,
-        cast(null as integer) as day_of_month,
-        cast(null as integer) as iso_day_of_week,
-        cast(null as boolean) as is_weekend,
+        cast(null as {{ dbt.type_int() }}) as year_number,
+        cast(null as {{ dbt.type_int() }}) as quarter_number,
+        cast(null as {{ dbt.type_int() }}) as month_number,
+        cast(null as {{ dbt.type_int() }}) as iso_week_number,
+        cast(null as {{ dbt.type_int() }}) as day_of_month,
+        cast(null as {{ dbt.type_int() }}) as iso_day_of_week,
+        cast(null as {{ dbt.type_boolean() }}) as is_weekend,
         cast(null as date) as date_day
 
 ),

@@ -96,23 +96,23 @@ inferred_films as (
     select
         {{ version_key('referenced_films.film_id', history_start()) }} as film_sk,
         referenced_films.film_id,
-        cast(null as text) as title,
-        cast(null as text) as description,
-        cast(null as text) as mpaa_rating,
-        cast(null as text) as language_name,
-        cast(null as text) as original_language_name,
+        cast(null as {{ dbt.type_string() }}) as title,
+        cast(null as {{ dbt.type_string() }}) as description,
+        cast(null as {{ dbt.type_string() }}) as mpaa_rating,
+        cast(null as {{ dbt.type_string() }}) as language_name,
+        cast(null as {{ dbt.type_string() }}) as original_language_name,
         cast(null as text[]) as special_features,
         cast(array[] as integer[]) as recommended_film_ids,
-        cast(null as integer) as release_year,
-        cast(null as integer) as rental_duration_days,
-        cast(null as integer) as length_minutes,
+        cast(null as {{ dbt.type_int() }}) as release_year,
+        cast(null as {{ dbt.type_int() }}) as rental_duration_days,
+        cast(null as {{ dbt.type_int() }}) as length_minutes,
         cast(null as numeric(4, 2)) as rental_rate,
         cast(null as numeric(5, 2)) as replacement_cost,
         true as is_inferred_member,
         true as is_current,
         {{ history_start() }} as valid_from,
         {{ history_end() }} as valid_to,
-        cast(null as timestamp with time zone) as updated_at
+        cast(null as {{ type_timestamptz() }}) as updated_at
     from referenced_films
     left join films
         on referenced_films.film_id = films.film_id
@@ -127,23 +127,23 @@ unknown_film as (
     select
         {{ version_key('-1', history_start()) }} as film_sk,
         -1 as film_id,
-        cast(null as text) as title,
-        cast(null as text) as description,
-        cast(null as text) as mpaa_rating,
-        cast(null as text) as language_name,
-        cast(null as text) as original_language_name,
+        cast(null as {{ dbt.type_string() }}) as title,
+        cast(null as {{ dbt.type_string() }}) as description,
+        cast(null as {{ dbt.type_string() }}) as mpaa_rating,
+        cast(null as {{ dbt.type_string() }}) as language_name,
+        cast(null as {{ dbt.type_string() }}) as original_language_name,
         cast(null as text[]) as special_features,
         cast(array[] as integer[]) as recommended_film_ids,
-        cast(null as integer) as release_year,
-        cast(null as integer) as rental_duration_days,
-        cast(null as integer) as length_minutes,
+        cast(null as {{ dbt.type_int() }}) as release_year,
+        cast(null as {{ dbt.type_int() }}) as rental_duration_days,
+        cast(null as {{ dbt.type_int() }}) as length_minutes,
         cast(null as numeric(4, 2)) as rental_rate,
         cast(null as numeric(5, 2)) as replacement_cost,
         false as is_inferred_member,
         true as is_current,
         {{ history_start() }} as valid_from,
         {{ history_end() }} as valid_to,
-        cast(null as timestamp with time zone) as updated_at
+        cast(null as {{ type_timestamptz() }}) as updated_at
 
 ),
 

@@ -32,13 +32,7 @@ payments as (
 
 rentals as (
 
-    select * from {{ ref('stg_pagila__rentals') }}
-
-),
-
-inventory_items as (
-
-    select * from {{ ref('stg_pagila__inventory_items') }}
+    select * from {{ ref('int_rentals_resolved') }}
 
 ),
 
@@ -63,9 +57,9 @@ final as (
         coalesce(
             customers.customer_sk, {{ version_key('-1', history_start()) }}
         ) as customer_sk,
-        coalesce(inventory_items.film_id, -1) as film_id,
+        coalesce(rentals.film_id, -1) as film_id,
         coalesce(films.film_sk, {{ version_key('-1', history_start()) }}) as film_sk,
-        coalesce(inventory_items.store_id, -1) as store_id,
+        coalesce(rentals.store_id, -1) as store_id,
         coalesce(payments.staff_id, -1) as staff_id,
         {{ spine_date_key(utc_date('payments.paid_at')) }} as payment_date_key,
         payments.amount,
@@ -75,14 +69,12 @@ final as (
     from payments
     left join rentals
         on payments.rental_id = rentals.rental_id
-    left join inventory_items
-        on rentals.inventory_id = inventory_items.inventory_id
     -- the version of the customer valid when the payment was made
     left join customers
         on {{ version_at('payments.customer_id', 'payments.paid_at', 'customers', 'customer_id') }}
     -- and of the film paid for
     left join films
-        on {{ version_at('inventory_items.film_id', 'payments.paid_at', 'films', 'film_id') }}
+        on {{ version_at('rentals.film_id', 'payments.paid_at', 'films', 'film_id') }}
 
 )
 

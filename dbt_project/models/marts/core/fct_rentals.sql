@@ -12,7 +12,7 @@ with
 
 rentals as (
 
-    select * from {{ ref('stg_pagila__rentals') }}
+    select * from {{ ref('int_rentals_resolved') }}
     {% if is_incremental() %}
         where
             {{ loaded_since_last_build() }}
@@ -26,18 +26,6 @@ rentals as (
                 'rental_id', 'film_id', 'rented_at', 'film_sk', ref('dim_films')
             ) }})
     {% endif %}
-
-),
-
-inventory_items as (
-
-    select * from {{ ref('stg_pagila__inventory_items') }}
-
-),
-
-films as (
-
-    select * from {{ ref('stg_pagila__films') }}
 
 ),
 
@@ -57,9 +45,6 @@ rental_days as (
 
     select
         rentals.*,
-        inventory_items.film_id,
-        inventory_items.store_id,
-        films.rental_duration_days,
         customers.customer_sk,
         film_versions.film_sk,
         -- infinite instants (which PostgreSQL refuses to subtract) have no duration
@@ -69,21 +54,15 @@ rental_days as (
                     utc_date('rentals.rented_at'),
                     utc_date('rentals.returned_at'),
                     'day'
-                ) }} as integer)
+                ) }} as {{ dbt.type_int() }})
         end as days_rented
     from rentals
-    left join inventory_items
-        on rentals.inventory_id = inventory_items.inventory_id
-    left join films
-        on inventory_items.film_id = films.film_id
     -- the version of the customer valid when the copy was rented
     left join customers
         on {{ version_at('rentals.customer_id', 'rentals.rented_at', 'customers', 'customer_id') }}
     -- and of the film (its price then)
     left join film_versions
-        on {{ version_at(
-            'inventory_items.film_id', 'rentals.rented_at', 'film_versions', 'film_id'
-        ) }}
+        on {{ version_at('rentals.film_id', 'rentals.rented_at', 'film_versions', 'film_id') }}
 
 ),
 

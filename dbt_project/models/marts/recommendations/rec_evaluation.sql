@@ -85,12 +85,12 @@ final as (
 
     select
         methods.method,
-        cast({{ var('course_recommendations_per_user') }} as integer) as k,
-        cast(evaluation_size.users_evaluated as integer) as users_evaluated,
-        cast(coalesce(method_results.hits, 0) as integer) as hits,
-        cast(coalesce(method_results.hits, 0) as double precision)
+        cast({{ var('course_recommendations_per_user') }} as {{ dbt.type_int() }}) as k,
+        cast(evaluation_size.users_evaluated as {{ dbt.type_int() }}) as users_evaluated,
+        cast(coalesce(method_results.hits, 0) as {{ dbt.type_int() }}) as hits,
+        cast(coalesce(method_results.hits, 0) as {{ type_double() }})
         / nullif(evaluation_size.users_evaluated, 0) as hit_rate,
-        cast(coalesce(method_results.courses_recommended, 0) as double precision)
+        cast(coalesce(method_results.courses_recommended, 0) as {{ type_double() }})
         / nullif(catalog_size.course_count, 0) as coverage
     from methods
     cross join evaluation_size

@@ -65,8 +65,8 @@ final as (
     select
         customer_id,
         film_id,
-        cast(recommendation_rank as integer) as recommendation_rank,
-        cast(score as integer) as score
+        cast(recommendation_rank as {{ dbt.type_int() }}) as recommendation_rank,
+        cast(score as {{ dbt.type_int() }}) as score
     from ranked
     where recommendation_rank <= {{ var('film_recommendations_per_customer') }}
 

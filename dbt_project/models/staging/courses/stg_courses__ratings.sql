@@ -9,13 +9,13 @@ source as (
 final as (
 
     select
-        cast(user_id as integer) as user_id,
-        cast(course_id as integer) as course_id,
-        cast(rating as integer) as rating,
-        cast(rated_at as timestamp with time zone) as rated_at,
-        cast(updated_at as timestamp with time zone) as updated_at,
-        cast(_loaded_at as timestamp with time zone) as _loaded_at,
-        cast(_batch_id as text) as _batch_id
+        cast(user_id as {{ dbt.type_int() }}) as user_id,
+        cast(course_id as {{ dbt.type_int() }}) as course_id,
+        cast(rating as {{ dbt.type_int() }}) as rating,
+        cast(rated_at as {{ type_timestamptz() }}) as rated_at,
+        cast(updated_at as {{ type_timestamptz() }}) as updated_at,
+        cast(_loaded_at as {{ type_timestamptz() }}) as _loaded_at,
+        cast(_batch_id as {{ dbt.type_string() }}) as _batch_id
     from source
 
 )

@@ -9,11 +9,11 @@ source as (
 final as (
 
     select
-        cast(film_id as integer) as film_id,
-        cast(category_id as integer) as category_id,
-        cast(last_update as timestamp with time zone) as updated_at,
-        cast(_loaded_at as timestamp with time zone) as _loaded_at,
-        cast(_batch_id as text) as _batch_id
+        cast(film_id as {{ dbt.type_int() }}) as film_id,
+        cast(category_id as {{ dbt.type_int() }}) as category_id,
+        cast(last_update as {{ type_timestamptz() }}) as updated_at,
+        cast(_loaded_at as {{ type_timestamptz() }}) as _loaded_at,
+        cast(_batch_id as {{ dbt.type_string() }}) as _batch_id
     from source
 
 )

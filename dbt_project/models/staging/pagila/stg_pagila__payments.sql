@@ -9,14 +9,14 @@ source as (
 final as (
 
     select
-        cast(payment_id as integer) as payment_id,
-        cast(rental_id as integer) as rental_id,
-        cast(customer_id as integer) as customer_id,
-        cast(staff_id as integer) as staff_id,
+        cast(payment_id as {{ dbt.type_int() }}) as payment_id,
+        cast(rental_id as {{ dbt.type_int() }}) as rental_id,
+        cast(customer_id as {{ dbt.type_int() }}) as customer_id,
+        cast(staff_id as {{ dbt.type_int() }}) as staff_id,
         cast(amount as numeric(5, 2)) as amount,
-        cast(payment_date as timestamp with time zone) as paid_at,
-        cast(_loaded_at as timestamp with time zone) as _loaded_at,
-        cast(_batch_id as text) as _batch_id
+        cast(payment_date as {{ type_timestamptz() }}) as paid_at,
+        cast(_loaded_at as {{ type_timestamptz() }}) as _loaded_at,
+        cast(_batch_id as {{ dbt.type_string() }}) as _batch_id
     from source
 
 )

@@ -1,0 +1,25 @@
+{#
+    The types that dbt's own type macros (dbt.type_int, dbt.type_string, ...) do not name,
+    spelled per engine like theirs, so that no model writes an engine's type name.
+#}
+
+{# An instant: a timestamp with a time zone (UTC in this project). #}
+{% macro type_timestamptz() -%}
+    {{ return(adapter.dispatch('type_timestamptz')()) }}
+{%- endmacro %}
+
+{% macro default__type_timestamptz() -%}
+    timestamp with time zone
+{%- endmacro %}
+
+{#
+    An 8-byte float. Not dbt.type_float(): that says `float`, which DuckDB reads as a
+    4-byte REAL and so would round every similarity and average.
+#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
