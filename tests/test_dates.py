@@ -1,6 +1,7 @@
 """Dates the data really has: facts dated 1970, 1997 and 2040 find their days in dim_dates, whose
 spine follows the facts; dates no spine can hold (year 1, BC, infinity), which the loaders keep
-exactly, are keyed to the unknown day -1, counted by a warning, and no fact row is lost."""
+exactly, are keyed to the unknown day -1, counted by a warning, and no fact row is lost nor
+parted from its customer's and film's versions."""
 
 from __future__ import annotations
 
@@ -131,6 +132,23 @@ def test_facts_of_any_date_are_kept_and_dated(kind, tmp_path, new_database, demo
         None,
     ]
     assert _column(env, "fct_payments", "payment_date_key", "payment_id", payments) == expected
+    # and each points at its customer's and film's real versions, not the unknown member: the
+    # first version reaches back before history_start, the current one past history_end
+    for fact, key, ids in [
+        ("fct_rentals", rental, rentals),
+        ("fct_payments", "payment_id", payments),
+    ]:
+        for dimension, sk, natural_key in [
+            ("dim_customers", "customer_sk", "customer_id"),
+            ("dim_films", "film_sk", "film_id"),
+        ]:
+            versioned = (
+                f"select count(*) from marts.{fact} as facts inner join marts.{dimension} as "
+                f"versions on facts.{sk} = versions.{sk} and facts.{natural_key} = "
+                f"versions.{natural_key} where versions.{natural_key} <> -1 and facts.{key} in "
+                f"({', '.join(map(str, ids))})"
+            )
+            assert warehouse_query(env, versioned) == [(len(ids),)], (fact, dimension)
     rating = "user_id * 1000000 + course_id"
     for column in ("rated_date_key", "updated_date_key"):
         assert _column(env, "fct_ratings", column, rating, changed["ratings"]) == expected, column

@@ -60,11 +60,17 @@
     The join condition of a fact on the dimension version valid at `event_at`, e.g.
         left join dim_customers on {{ version_at('payments.customer_id', 'payments.paid_at',
             'dim_customers', 'customer_id') }}
+    A key's first version also holds events before var('history_start'), and its current one
+    events after var('history_end') (a rental dated year 1 or infinity, which the loaders
+    keep): a fact with a known key always finds a version of it.
 #}
 {% macro version_at(fact_key, event_at, dimension, natural_key) -%}
     {{ fact_key }} = {{ dimension }}.{{ natural_key }}
-    and {{ event_at }} >= {{ dimension }}.valid_from
-    and {{ event_at }} < {{ dimension }}.valid_to
+    and (
+        {{ event_at }} >= {{ dimension }}.valid_from
+        or {{ dimension }}.valid_from = {{ history_start() }}
+    )
+    and ({{ event_at }} < {{ dimension }}.valid_to or {{ dimension }}.is_current)
 {%- endmacro %}
 
 {#
