@@ -52,57 +52,20 @@ referenced_customers as (
 
 ),
 
-inferred_customers as (
-
-    select
-        {{ version_key('referenced_customers.customer_id', history_start()) }} as customer_sk,
-        referenced_customers.customer_id,
-        -1 as store_id,
-        cast(null as {{ dbt.type_string() }}) as city_name,
-        cast(null as {{ dbt.type_string() }}) as country_name,
-        cast(null as {{ dbt.type_string() }}) as email_domain,
-        cast(null as {{ dbt.type_boolean() }}) as is_active,
-        true as is_inferred_member,
-        true as is_current,
-        cast(null as date) as created_date,
-        {{ history_start() }} as valid_from,
-        {{ history_end() }} as valid_to,
-        cast(null as {{ type_timestamptz() }}) as updated_at
-    from referenced_customers
-    left join customer_versions
-        on referenced_customers.customer_id = customer_versions.customer_id
-    where
-        referenced_customers.customer_id is not null
-        and customer_versions.customer_id is null
-
-),
-
-unknown_customer as (
-
-    select
-        {{ version_key('-1', history_start()) }} as customer_sk,
-        -1 as customer_id,
-        -1 as store_id,
-        cast(null as {{ dbt.type_string() }}) as city_name,
-        cast(null as {{ dbt.type_string() }}) as country_name,
-        cast(null as {{ dbt.type_string() }}) as email_domain,
-        cast(null as {{ dbt.type_boolean() }}) as is_active,
-        false as is_inferred_member,
-        true as is_current,
-        cast(null as date) as created_date,
-        {{ history_start() }} as valid_from,
-        {{ history_end() }} as valid_to,
-        cast(null as {{ type_timestamptz() }}) as updated_at
-
-),
-
 final as (
 
-    select * from known_customers
-    union all
-    select * from inferred_customers
-    union all
-    select * from unknown_customer
+    {{ dimension_with_members(
+        'known_customers',
+        'customer_id',
+        'referenced_customers',
+        [
+            'store_id', 'city_name', 'country_name', 'email_domain', 'is_active',
+            'is_inferred_member', 'is_current', 'created_date', 'valid_from', 'valid_to',
+            'updated_at',
+        ],
+        overrides={'store_id': '-1'},
+        surrogate_key='customer_sk',
+    ) }}
 
 )
 

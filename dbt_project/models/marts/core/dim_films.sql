@@ -91,69 +91,21 @@ referenced_films as (
 
 ),
 
-inferred_films as (
-
-    select
-        {{ version_key('referenced_films.film_id', history_start()) }} as film_sk,
-        referenced_films.film_id,
-        cast(null as {{ dbt.type_string() }}) as title,
-        cast(null as {{ dbt.type_string() }}) as description,
-        cast(null as {{ dbt.type_string() }}) as mpaa_rating,
-        cast(null as {{ dbt.type_string() }}) as language_name,
-        cast(null as {{ dbt.type_string() }}) as original_language_name,
-        cast(null as text[]) as special_features,
-        cast(array[] as integer[]) as recommended_film_ids,
-        cast(null as {{ dbt.type_int() }}) as release_year,
-        cast(null as {{ dbt.type_int() }}) as rental_duration_days,
-        cast(null as {{ dbt.type_int() }}) as length_minutes,
-        cast(null as numeric(4, 2)) as rental_rate,
-        cast(null as numeric(5, 2)) as replacement_cost,
-        true as is_inferred_member,
-        true as is_current,
-        {{ history_start() }} as valid_from,
-        {{ history_end() }} as valid_to,
-        cast(null as {{ type_timestamptz() }}) as updated_at
-    from referenced_films
-    left join films
-        on referenced_films.film_id = films.film_id
-    where
-        referenced_films.film_id is not null
-        and films.film_id is null
-
-),
-
-unknown_film as (
-
-    select
-        {{ version_key('-1', history_start()) }} as film_sk,
-        -1 as film_id,
-        cast(null as {{ dbt.type_string() }}) as title,
-        cast(null as {{ dbt.type_string() }}) as description,
-        cast(null as {{ dbt.type_string() }}) as mpaa_rating,
-        cast(null as {{ dbt.type_string() }}) as language_name,
-        cast(null as {{ dbt.type_string() }}) as original_language_name,
-        cast(null as text[]) as special_features,
-        cast(array[] as integer[]) as recommended_film_ids,
-        cast(null as {{ dbt.type_int() }}) as release_year,
-        cast(null as {{ dbt.type_int() }}) as rental_duration_days,
-        cast(null as {{ dbt.type_int() }}) as length_minutes,
-        cast(null as numeric(4, 2)) as rental_rate,
-        cast(null as numeric(5, 2)) as replacement_cost,
-        false as is_inferred_member,
-        true as is_current,
-        {{ history_start() }} as valid_from,
-        {{ history_end() }} as valid_to,
-        cast(null as {{ type_timestamptz() }}) as updated_at
-
-),
-
 final as (
 
-    select * from known_films
-    union all
-    select * from inferred_films
-    union all
-    select * from unknown_film
+    {{ dimension_with_members(
+        'known_films',
+        'film_id',
+        'referenced_films',
+        [
+            'title', 'description', 'mpaa_rating', 'language_name', 'original_language_name',
+            'special_features', 'recommended_film_ids', 'release_year', 'rental_duration_days',
+            'length_minutes', 'rental_rate', 'replacement_cost', 'is_inferred_member',
+            'is_current', 'valid_from', 'valid_to', 'updated_at',
+        ],
+        overrides={'recommended_film_ids': 'cast(array[] as integer[])'},
+        surrogate_key='film_sk',
+    ) }}
 
 )
 
