@@ -104,6 +104,23 @@ def test_the_password_is_never_on_psqls_command_line(new_database):
     assert b"PGPASSWORD=pa ss'word-7f3a" in environment
 
 
+def _copied_by_server(url: str, rows: int, timeout: float = 30) -> bool:
+    """Whether the server's running COPY has taken in at least `rows` rows within `timeout`
+    seconds (pg_stat_progress_copy, which counts in steps of 1000), seen from another
+    connection."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            row = watcher.execute(
+                "select max(tuples_processed) from pg_stat_progress_copy "
+                "where datname = current_database()"
+            ).fetchone()
+            if row is not None and row[0] is not None and row[0] >= rows:
+                return True
+            time.sleep(0.05)
+    return False
+
+
 def test_a_copy_left_early_commits_nothing(new_database):
     url = _table_url(new_database, "psql_early")
     with (
@@ -112,7 +129,8 @@ def test_a_copy_left_early_commits_nothing(new_database):
     ):
         copy.data.write(b"".join(b"%d\n" % n for n in range(100_000)))
         copy.data.flush()
-        time.sleep(0.5)  # the rows have reached the server
+        # most of them are in the table, uncommitted (psql holds back its last buffer)
+        assert _copied_by_server(url, 50_000), "the rows never reached the server"
         raise RuntimeError("this process gave up")
     with psycopg.connect(url) as connection:
         assert connection.execute("select count(*) from copied").fetchone() == (0,)

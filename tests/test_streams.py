@@ -100,9 +100,13 @@ def test_read_ahead_holds_at_most_depth_items_and_close_stops_the_producer():
     ahead = ReadAhead(counting(), depth=4, name="test-read-ahead")
     iterator = iter(ahead)
     assert next(iterator) == 0
-    time.sleep(0.5)  # the producer fills the queue, then waits
-    # 4 waiting in the queue, one taken, one produced and waiting to be put.
-    assert len(produced) <= 6
+    # The producer fills the queue, then waits: one taken, 4 waiting in the queue and one
+    # produced and waiting to be put.
+    deadline = time.monotonic() + 10
+    while len(produced) < 6 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # and it stays there
+    assert len(produced) == 6
     ahead.close()
     assert not any(t.name == "test-read-ahead" for t in threading.enumerate())
     assert len(produced) <= 6
