@@ -10,7 +10,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from extract_load import EltError, LoadFailed, Settings, TableResult, load_sources, plan_tables
+from extract_load import (
+    ConfigError,
+    EltError,
+    LoadFailed,
+    Settings,
+    TableResult,
+    load_sources,
+    plan_tables,
+)
 
 from .demo import with_demo_sources
 from .docs import DEFAULT_PORT
@@ -140,6 +148,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_everything()
 
 
+def _cmd_dagster_home(args: argparse.Namespace) -> int:
+    from .instance import ensure_instance_settings
+
+    home = args.home or os.environ.get("DAGSTER_HOME")
+    if not home:
+        raise ConfigError(
+            "DAGSTER_HOME is not set: set it to the folder that keeps Dagster's run history "
+            "(or give the folder: elt dagster-home PATH)"
+        )
+    print(ensure_instance_settings(Path(home).expanduser().resolve()))
+    return 0
+
+
 def _cmd_recommend(args: argparse.Namespace) -> int:
     from .analyses import run_analysis
     from .recommendations import choose_method
@@ -225,6 +246,16 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="materialise the whole Dagster graph (the main job) and print a summary"
     )
     run.set_defaults(func=_cmd_run)
+
+    dagster_home = commands.add_parser(
+        "dagster-home",
+        help="give the Dagster instance in DAGSTER_HOME the settings that queue runs writing "
+        "the warehouse (its dagster.yaml: created, or completed, never overwritten)",
+    )
+    dagster_home.add_argument(
+        "home", nargs="?", help="the instance's folder (default: $DAGSTER_HOME)"
+    )
+    dagster_home.set_defaults(func=_cmd_dagster_home)
 
     recommend = commands.add_parser(
         "recommend",

@@ -15,18 +15,14 @@ from extract_load.config import load_sources_file, sources_file_path
 from .dbt_project import dbt_project
 from .dbt_sources import manifest_source_tables, raw_asset_key
 from .demo import with_demo_sources
+from .instance import WAREHOUSE_POOL, require_queued_warehouse_runs
 
 __all__ = [
     "SOURCE_COMPARISON_CHECK",
-    "WAREHOUSE_POOL",
     "loader_assets",
     "raw_asset_key",
     "source_comparison_checks",
 ]
-
-# Every asset that writes the warehouse shares this pool; with a limit of one (dagster.yaml),
-# overlapping runs queue instead of fighting over DuckDB's single-writer lock.
-WAREHOUSE_POOL = "warehouse"
 
 
 @functools.cache
@@ -71,6 +67,7 @@ def _source_assets(source: SourceSpec, tables: Sequence[Mapping[str, Any]]) -> d
         description=f"Load {source.description or source.name} into raw_{source.name}.",
     )
     def load(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        require_queued_warehouse_runs(context)
         settings = _settings(source)
         wanted = {key.path[-1] for key in context.selected_asset_keys}
         results = load_sources(settings, _pairs(settings, source, wanted), raise_on_failure=False)
@@ -122,6 +119,7 @@ def _source_comparison_check(
         name=f"compare_{source.name}", specs=specs, can_subset=True, pool=WAREHOUSE_POOL
     )
     def compare(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+        require_queued_warehouse_runs(context)
         wanted = {key.asset_key.path[-1] for key in context.selected_asset_check_keys}
         settings = _settings(source)
         for comparison in compare_sources(settings, _pairs(settings, source, wanted)):

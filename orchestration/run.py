@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 
@@ -13,6 +14,7 @@ from extract_load.identifiers import qualified
 from extract_load.schemas import MARTS_SCHEMA
 from extract_load.warehouse import open_warehouse
 
+from .instance import ensure_instance_settings
 from .serving.publish import analyst_location
 from .text_tables import format_table
 
@@ -20,12 +22,13 @@ __all__ = ["run_everything"]
 
 
 def _instance() -> dg.DagsterInstance:
-    # With DAGSTER_HOME set, runs are recorded where `dagster dev` shows them.
-    return (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else dg.DagsterInstance.ephemeral()
-    )
+    # With DAGSTER_HOME set, runs are recorded where `dagster dev` shows them, and that
+    # instance gets the settings that keep its runs from overlapping.
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    print(f"elt: {ensure_instance_settings(Path(home).expanduser().resolve())}")
+    return dg.DagsterInstance.get()
 
 
 def _load_summary(result: dg.ExecuteInProcessResult) -> str:

@@ -11,7 +11,7 @@ from extract_load.schemas import MARTS_SCHEMA, PUBLISHED_SCHEMA, SNAPSHOTS_SCHEM
 
 from .dbt_project import dbt_executable, dbt_project, prepare_dbt_environment
 from .dbt_sources import raw_asset_key
-from .loaders import WAREHOUSE_POOL
+from .instance import WAREHOUSE_POOL, require_queued_warehouse_runs
 from .serving.publish import publish_marts
 
 __all__ = ["dbt_models", "dbt_resource", "published_marts"]
@@ -43,6 +43,7 @@ class Translator(DagsterDbtTranslator):
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """`dbt build` of the selected models: run, then test, model by model."""
+    require_queued_warehouse_runs(context)
     prepare_dbt_environment()
     yield from dbt.cli(["build"], context=context).stream()
 
@@ -60,7 +61,8 @@ def dbt_resource() -> DbtCliResource:
     description="The marts as analysts see them (schema analytics): replaced only after a dbt "
     "build whose tests all passed; on DuckDB a file of its own, on PostgreSQL one transaction.",
 )
-def published_marts() -> dg.MaterializeResult:
+def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    require_queued_warehouse_runs(context)
     published = publish_marts(Settings.from_env())
     return dg.MaterializeResult(
         metadata={

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from commands import elt
 from conftest import declared_tables
 from table_contents import warehouse_query
 
@@ -47,7 +48,11 @@ def _graphql(port: int) -> dict:
 
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory) -> dict:
+    # An instance of its own, as the README tells users to keep run history: it reads only
+    # $DAGSTER_HOME/dagster.yaml, which `elt dagster-home` gives the warehouse's settings.
     home = tmp_path_factory.mktemp("dagster-home")
+    prepared = elt({"DAGSTER_HOME": str(home)}, "dagster-home")
+    assert prepared.returncode == 0, prepared.stderr
     port = _free_port()
     log = (home / "dagster-dev.log").open("w")
     process = subprocess.Popen(
@@ -76,7 +81,12 @@ def dagster_dev(tmp_path_factory) -> dict:
                 pass
             assert time.monotonic() < deadline, "dagster dev did not answer in 180 s"
             time.sleep(2)
-        yield {**data, "_port": port, "_duckdb_path": str(home / "warehouse.duckdb")}
+        yield {
+            **data,
+            "_port": port,
+            "_duckdb_path": str(home / "warehouse.duckdb"),
+            "_home": str(home),
+        }
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -162,6 +172,25 @@ def _post(port: int, query: str, variables: dict) -> dict:
         return json.load(response)["data"]
 
 
+def _step_times(home: str, run_id: str) -> tuple[float, float]:
+    """When the run's first step started and its last step ended, from the run's event log."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(home) as instance:
+        events = instance.all_logs(
+            run_id,
+            of_type={
+                dg.DagsterEventType.STEP_START,
+                dg.DagsterEventType.STEP_SUCCESS,
+                dg.DagsterEventType.STEP_FAILURE,
+            },
+        )
+    starts = [e.timestamp for e in events if e.dagster_event_type == dg.DagsterEventType.STEP_START]
+    ends = [e.timestamp for e in events if e.dagster_event_type != dg.DagsterEventType.STEP_START]
+    assert starts and ends, f"run {run_id} has no steps"
+    return min(starts), max(ends)
+
+
 def test_overlapping_runs_queue_on_the_warehouse_pool_and_both_succeed(dagster_dev):
     port = dagster_dev["_port"]
     params = {
@@ -190,6 +219,11 @@ def test_overlapping_runs_queue_on_the_warehouse_pool_and_both_succeed(dagster_d
             break
         time.sleep(3)
     assert list(statuses.values()) == ["SUCCESS", "SUCCESS"], statuses
+    # the second run waited in the queue: its first step started after the first run's last
+    # one ended (the loaders' wait for DuckDB's file lock would have let them interleave)
+    first_started, first_ended = _step_times(dagster_dev["_home"], run_ids[0])
+    second_started, _ = _step_times(dagster_dev["_home"], run_ids[1])
+    assert first_started < first_ended <= second_started
 
     warehouse = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": dagster_dev["_duckdb_path"]}
     assert warehouse_query(
