@@ -73,6 +73,8 @@ def resolve_source_url(source: SourceSpec, settings: Settings) -> str:
     url = settings.source_urls.get(source.url_env)
     if url:
         return url
+    if source.kind == "files":
+        return source.landing_url
     demo = (
         f" (or leave it unset for the demo {source.demo!r} under `elt`/Dagster)"
         if source.demo
