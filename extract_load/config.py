@@ -92,7 +92,7 @@ class _TableModel(_Strict):
     @field_validator("delimiter")
     @classmethod
     def _delimiter(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) != 1 or value in "\"\r\n"):
+        if value is not None and (len(value) != 1 or value in '"\r\n'):
             raise ValueError(f"delimiter {value!r} must be one character (not a quote or newline)")
         return value
 
@@ -194,8 +194,11 @@ def _kind_problems(name: str, source: _SourceModel) -> list[tuple[tuple[str, ...
             used = [key for key in _FILE_KEYS if config and getattr(config, key) is not None]
             if used:
                 problems.append(
-                    ((*here, "tables", table), f"table {table!r}: {', '.join(used)} are for "
-                     "datasets of a kind: files source only")
+                    (
+                        (*here, "tables", table),
+                        f"table {table!r}: {', '.join(used)} are for "
+                        "datasets of a kind: files source only",
+                    )
                 )
         return problems
     for table, config in source.tables.items():
@@ -208,13 +211,19 @@ def _kind_problems(name: str, source: _SourceModel) -> list[tuple[tuple[str, ...
         used = [key for key in _DATABASE_KEYS if key in config.model_fields_set]
         if used:
             problems.append(
-                (where, f"dataset {table!r}: {', '.join(used)} do not apply to files (each "
-                 "file is loaded whole, once); remove them")
+                (
+                    where,
+                    f"dataset {table!r}: {', '.join(used)} do not apply to files (each "
+                    "file is loaded whole, once); remove them",
+                )
             )
         if config.format != "parquet" and not config.columns:
             problems.append(
-                (where, f"dataset {table!r}: a {config.format} file is never type-guessed: "
-                 "declare its columns, e.g. columns: {zip_code: text, amount: numeric(10,2)}")
+                (
+                    where,
+                    f"dataset {table!r}: a {config.format} file is never type-guessed: "
+                    "declare its columns, e.g. columns: {zip_code: text, amount: numeric(10,2)}",
+                )
             )
         if config.format != "csv" and (config.delimiter is not None or config.header is not None):
             problems.append(
@@ -275,9 +284,7 @@ def _files_spec(name: str, source: _SourceModel, path: Path) -> SourceSpec:
         url_env=source.url_env or "",
         demo=source.demo,
         description=source.description,
-        overrides=tuple(
-            TableOverride(name=d.name, description=d.description) for d in datasets
-        ),
+        overrides=tuple(TableOverride(name=d.name, description=d.description) for d in datasets),
         landing_url=landing,
         datasets=tuple(datasets),
     )
