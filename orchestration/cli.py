@@ -10,7 +10,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from extract_load import EltError, LoadFailed, Settings, TableResult, load_sources, plan_tables
+from extract_load import (
+    ConfigError,
+    EltError,
+    LoadFailed,
+    Settings,
+    TableResult,
+    load_sources,
+    plan_tables,
+)
+from extract_load.files_source import parse_months
 
 from .demo import with_demo_sources
 from .docs import DEFAULT_PORT
@@ -60,12 +69,19 @@ def load_summary(results: Sequence[TableResult]) -> str:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
+    months = parse_months(args.month) if args.month else None
     settings = with_demo_sources(Settings.from_env(), args.source)
     pairs = plan_tables(settings, args.source, args.table)
+    databases = sorted({source.name for source, _ in pairs if source.kind != "files"})
+    if months is not None and databases:
+        raise ConfigError(
+            f"--month {args.month}: months are those of files sources; {', '.join(databases)} "
+            "is not one: name the files source with --source"
+        )
     log.info("loading %d table(s) into %s", len(pairs), settings.warehouse_label())
     started = time.monotonic()
     try:
-        results = load_sources(settings, pairs)
+        results = load_sources(settings, pairs, months=months)
     except LoadFailed as failure:
         print(load_summary(failure.results))
         raise
@@ -78,7 +94,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from extract_load.compare import compare_sources
 
     settings = with_demo_sources(Settings.from_env(), args.source)
-    comparisons = compare_sources(settings, plan_tables(settings, args.source, args.table))
+    pairs = plan_tables(settings, args.source, args.table)
+    if not args.source:  # files reconcile file by file, in elt.loaded_files and elt.quarantine
+        pairs = [(source, table) for source, table in pairs if source.kind != "files"]
+    comparisons = compare_sources(settings, pairs)
     rows = [
         (
             c.raw_table,
@@ -267,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_option(load)
     load.add_argument(
         "--table", action="append", help="only this table, as name or source.name (repeatable)"
+    )
+    load.add_argument(
+        "--month",
+        help="files sources: only the files of this month (YYYY-MM) or range (YYYY-MM..YYYY-MM)",
     )
     load.set_defaults(func=_cmd_load)
 
