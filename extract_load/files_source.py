@@ -82,6 +82,9 @@ class Landing:
                 "fsspec package for its scheme (s3fs: pip install '.[s3]')"
             ) from None
         self.root = str(root).rstrip("/")
+        # fsspec keeps one filesystem per URL with its listings cached: a file dropped or
+        # replaced since the last look must be seen.
+        self.fs.invalidate_cache()
 
     def check(self) -> None:
         try:

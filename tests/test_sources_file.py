@@ -39,7 +39,8 @@ def test_the_repository_file_declares_pagila_courses_and_the_lake():
     sources = load_sources_file(REPOSITORY / "sources.yml")
     assert list(sources) == ["pagila", "courses", "lake"]
     lake = sources["lake"]
-    assert (lake.kind, lake.demo, lake.landing_url) == ("files", "lake", str(REPOSITORY / "landing"))
+    landing = str(REPOSITORY / "landing")
+    assert (lake.kind, lake.demo, lake.landing_url) == ("files", "lake", landing)
     assert [d.name for d in lake.datasets] == ["trips", "trips_csv", "zones"]
     assert sources["pagila"].demo == "pagila" and sources["pagila"].url_env == "PAGILA_URL"
     staff = sources["pagila"].override("staff")
