@@ -322,3 +322,33 @@ def test_months_are_a_month_or_a_range(text, first, last):
 def test_a_bad_month_is_refused_with_the_format(text):
     with pytest.raises(ConfigError, match="YYYY-MM"):
         parse_months(text)
+
+
+def test_columns_drift_between_months_as_between_database_loads(fresh_warehouse_env, tmp_path):
+    env = _env(fresh_warehouse_env, tmp_path)
+
+    def month(name: str, columns: dict[str, pa.Array]) -> None:
+        folder = tmp_path / "landing" / "trips" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.table(columns), folder / "trips.parquet")
+
+    month("2026-01", {"id": pa.array([1], pa.int32()), "fare": pa.array([1.5])})
+    month(
+        "2026-02", {"id": pa.array([2], pa.int32()), "fare": pa.array([2.5]), "tip": pa.array([1])}
+    )
+    month("2026-03", {"id": pa.array([3], pa.int32())})
+    (result,) = _load(env, ["trips"]).values()
+    assert result.status == "succeeded"
+    assert warehouse_query(env, "select id, fare, tip from raw_lake.trips order by id") == [
+        (1, 1.5, None),
+        (2, 2.5, 1),
+        (3, None, None),
+    ]
+
+    month("2026-04", {"id": pa.array(["4"])})  # integer ids became text
+    (result,) = _load(env, ["trips"]).values()
+    assert result.status == "failed"
+    assert "column 'id' changed type from INTEGER to VARCHAR" in (result.error or "") or (
+        "column 'id' changed type from integer to text" in (result.error or "")
+    )
+    assert warehouse_query(env, "select count(*) from raw_lake.trips") == [(3,)]
