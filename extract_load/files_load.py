@@ -59,10 +59,12 @@ def load_dataset(
     max_bad_fraction: float,
     months: Months | None,
     progress: Progress,
+    reload: bool = False,
 ) -> None:
     """Load the dataset `plan.table` of `source` from the landing at `url` (the months chosen,
-    or all), adding each file's counts to `plan.batch`. Raises FilesFailed naming the files
-    refused or failed once the others are published."""
+    or all), adding each file's counts to `plan.batch`; with `reload`, files already loaded
+    with the same content are loaded again too (each replaces its own rows). Raises
+    FilesFailed naming the files refused or failed once the others are published."""
     dataset = source.dataset(plan.table)
     landing = Landing(url, source.name)
     totals = _Totals()
@@ -70,7 +72,7 @@ def load_dataset(
     for file in landing.files(dataset, months):
         sha256 = landing.sha256(file)
         before = ledger.loaded_file(warehouse.execute, source.name, dataset.name, file.path)
-        if before == (sha256, SUCCEEDED):
+        if before == (sha256, SUCCEEDED) and not reload:
             totals.files_skipped += 1
             continue
         read = FileRead(landing, dataset, file)

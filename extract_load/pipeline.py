@@ -158,6 +158,7 @@ def load_table(
     retry: RetryPolicy | None = None,
     psql: str | None = None,
     months: Months | None = None,
+    reload_files: bool = False,
 ) -> TableResult:
     """Load one table; a passing fault (a dropped connection, a restarting server) is retried
     with exponential backoff, each attempt a batch of its own in the ledger."""
@@ -165,7 +166,9 @@ def load_table(
     key = f"{source.name}.{spec.name}"
     for attempt in range(1, retry.attempts + 1):
         if source.kind == "files":
-            result, error = _load_files_once(warehouse, source, spec, url, max_bad_fraction, months)
+            result, error = _load_files_once(
+                warehouse, source, spec, url, max_bad_fraction, months, reload_files
+            )
         else:
             result, error = _load_once(warehouse, source, spec, url, max_bad_fraction, psql)
         if error is None or not is_transient(error) or attempt == retry.attempts:
@@ -253,6 +256,7 @@ def _load_files_once(
     url: str,
     max_bad_fraction: float,
     months: Months | None,
+    reload_files: bool,
 ) -> tuple[TableResult, Exception | None]:
     """One attempt at loading the new and changed files of one dataset, as one batch."""
     key = f"{source.name}.{spec.name}"
@@ -260,7 +264,9 @@ def _load_files_once(
     plan = StagePlan(source.raw_schema, spec.name, batch)
     try:
         warehouse.start_batch(batch)
-        load_dataset(warehouse, source, plan, url, max_bad_fraction, months, _ProgressLog(key))
+        load_dataset(
+            warehouse, source, plan, url, max_bad_fraction, months, _ProgressLog(key), reload_files
+        )
         with warehouse.transaction():
             commit_batch(warehouse.execute, batch)
     except Exception as error:
@@ -349,8 +355,11 @@ def load_sources(
     raise_on_failure: bool = True,
     on_result: Callable[[TableResult], None] | None = None,
     months: Months | None = None,
+    reload_files: bool = False,
 ) -> list[TableResult]:
-    """Load the given tables (all by default), `settings.max_workers` at a time."""
+    """Load the given tables (all by default), `settings.max_workers` at a time. Files sources
+    load the files of `months` (all by default) that are new or changed, or with
+    `reload_files` every one of them again, each replacing its own rows."""
     pairs = list(pairs if pairs is not None else plan_tables(settings))
     sources = {source.name: source for source, _ in pairs}
     warehouse = open_warehouse(settings)
@@ -373,6 +382,7 @@ def load_sources(
                 RetryPolicy(settings.max_attempts, settings.retry_base_seconds),
                 settings.psql,
                 months,
+                reload_files,
             )
             if on_result is not None:
                 with lock:

@@ -70,18 +70,20 @@ def load_summary(results: Sequence[TableResult]) -> str:
 
 def _cmd_load(args: argparse.Namespace) -> int:
     months = parse_months(args.month) if args.month else None
-    settings = with_demo_sources(Settings.from_env(), args.source)
-    pairs = plan_tables(settings, args.source, args.table)
-    databases = sorted({source.name for source, _ in pairs if source.kind != "files"})
-    if months is not None and databases:
+    settings = Settings.from_env()
+    chosen = [settings.source(name) for name in args.source or settings.sources]
+    databases = [source.name for source in chosen if source.kind != "files"]
+    if (months is not None or args.reload) and databases:
         raise ConfigError(
-            f"--month {args.month}: months are those of files sources; {', '.join(databases)} "
-            "is not one: name the files source with --source"
+            f"{'--month' if months else '--reload'} is for files sources, and "
+            f"{', '.join(databases)} is not one: name the files source with --source"
         )
+    settings = with_demo_sources(settings, args.source)
+    pairs = plan_tables(settings, args.source, args.table)
     log.info("loading %d table(s) into %s", len(pairs), settings.warehouse_label())
     started = time.monotonic()
     try:
-        results = load_sources(settings, pairs, months=months)
+        results = load_sources(settings, pairs, months=months, reload_files=args.reload)
     except LoadFailed as failure:
         print(load_summary(failure.results))
         raise
@@ -290,6 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--month",
         help="files sources: only the files of this month (YYYY-MM) or range (YYYY-MM..YYYY-MM)",
+    )
+    load.add_argument(
+        "--reload",
+        action="store_true",
+        help="files sources: load the chosen files again even if unchanged (after a change of "
+        "their columns in sources.yml); each replaces its own rows",
     )
     load.set_defaults(func=_cmd_load)
 

@@ -352,3 +352,52 @@ def test_columns_drift_between_months_as_between_database_loads(fresh_warehouse_
         "column 'id' changed type from integer to text" in (result.error or "")
     )
     assert warehouse_query(env, "select count(*) from raw_lake.trips") == [(3,)]
+
+
+def test_elt_load_reloads_a_month_with_the_same_rows_never_twice(
+    fresh_warehouse_env, tmp_path, monkeypatch, capsys
+):
+    from orchestration.cli import main
+
+    for name, value in _env(fresh_warehouse_env, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for month in MONTHS:
+        _trips(tmp_path, month, 10)
+    assert main(["load", "--source", "lake", "--table", "trips"]) == 0
+    before = warehouse_query(
+        fresh_warehouse_env, "select _file, _line, fare_amount from raw_lake.trips order by 1, 2"
+    )
+
+    assert main(["load", "--source", "lake", "--month", "2026-02..2026-03", "--reload"]) == 0
+    out = capsys.readouterr().out
+    assert "lake.trips" in out and " 20 " in out.split("lake.trips")[-1].splitlines()[0]
+    after = warehouse_query(
+        fresh_warehouse_env, "select _file, _line, fare_amount from raw_lake.trips order by 1, 2"
+    )
+    assert after == before  # the same rows, none twice
+    batches = warehouse_query(
+        fresh_warehouse_env,
+        "select substr(_file, 7, 7), count(distinct _batch_id) from raw_lake.trips "
+        "group by 1 order by 1",
+    )
+    assert len({b for _, b in batches}) == 1
+    reloaded = warehouse_query(
+        fresh_warehouse_env,
+        "select count(distinct _batch_id) from raw_lake.trips",
+    )
+    assert reloaded == [(2,)]  # February and March carry the reload's batch
+
+
+def test_month_is_for_files_sources_only(fresh_warehouse_env, tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    for name, value in _env(fresh_warehouse_env, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    assert main(["load", "--source", "lake", "--month", "2026-13"]) != 0
+    assert "elt: --month '2026-13': give a month as YYYY-MM" in capsys.readouterr().err
+    crm = "\n  crm:\n    kind: postgres\n    url_env: CRM_URL\n"
+    (tmp_path / "sources.yml").write_text(SOURCES + crm, encoding="utf-8")
+    assert main(["load", "--month", "2026-01"]) != 0
+    assert capsys.readouterr().err.strip() == (
+        "elt: --month is for files sources, and crm is not one: name the files source with --source"
+    )
