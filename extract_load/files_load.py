@@ -75,8 +75,9 @@ def load_dataset(
         if before == (sha256, SUCCEEDED) and not reload:
             totals.files_skipped += 1
             continue
-        read = FileRead(landing, dataset, file)
+        read = None
         try:
+            read = FileRead(landing, dataset, file)
             warehouse.write_stage(plan, read, progress)
             _publish(warehouse, plan, read, sha256, max_bad_fraction)
         except _Refused as error:  # recorded as refused already
@@ -84,10 +85,10 @@ def load_dataset(
             continue
         except EltError as error:
             problems.append(str(error).splitlines()[0])
-            _record(warehouse, plan, read, file, sha256, FAILED, str(error))
+            _record(warehouse, plan, file, sha256, FAILED, str(error), read)
             continue
         if before is not None and before[1] == SUCCEEDED:
-            log.info("%s: replaced (its content changed)", read.label)
+            log.info("%s: replaced", read.label)
         totals.files_loaded += 1
     log.info(
         "%s.%s: %d file(s) loaded, %d already loaded and unchanged",
@@ -113,7 +114,7 @@ def _publish(
             "and drop it again, or raise ELT_MAX_BAD_ROWS_FRACTION"
         )
         warehouse.execute(f"DROP TABLE IF EXISTS {qualified(plan.schema, plan.stage)}")
-        _record(warehouse, plan, read, read.file, sha256, REFUSED, message)
+        _record(warehouse, plan, read.file, sha256, REFUSED, message, read)
         raise _Refused(message)
     if bad:
         log.warning(
@@ -129,7 +130,7 @@ def _publish(
     loaded = rows_read - len(bad)
 
     def record() -> None:
-        _record(warehouse, plan, read, read.file, sha256, SUCCEEDED, None)
+        _record(warehouse, plan, read.file, sha256, SUCCEEDED, None, read)
 
     warehouse.publish_file(plan, read.file.path, lines, record)
     batch.rows_read += rows_read
@@ -145,13 +146,16 @@ def _line(bad: BadLine) -> int:
 def _record(
     warehouse: Warehouse,
     plan: StagePlan,
-    read: FileRead,
     file: LandedFile,
     sha256: str,
     status: str,
     error: str | None,
+    read: FileRead | None,
 ) -> None:
+    """The file's row in elt.loaded_files; only a published file counts rows as loaded."""
     ok = status == SUCCEEDED
+    rows_read = read.rows_read if read is not None else 0
+    bad = len(read.bad_lines) if read is not None else 0
     ledger.record_file(
         warehouse.execute,
         FileRecord(
@@ -160,9 +164,9 @@ def _record(
             path=file.path,
             size=file.size,
             sha256=sha256,
-            rows_read=read.rows_read,
-            rows_loaded=read.rows_read - len(read.bad_lines) if ok else 0,
-            rows_quarantined=len(read.bad_lines) if ok else 0,
+            rows_read=rows_read,
+            rows_loaded=rows_read - bad if ok else 0,
+            rows_quarantined=bad if ok else 0,
             batch_id=plan.batch.batch_id,
             status=status,
             error=error[:4000] if error else None,

@@ -158,8 +158,11 @@ class FileRead(ArrowRead):
         self._open: list[IO[bytes]] = []
         declared = tuple(landing_column_of(name, kind) for name, kind in dataset.columns)
         if dataset.format == "parquet" and not declared:
-            with landing.fs.open(file.location, "rb") as stream:
-                schema = pq.ParquetFile(stream).schema_arrow
+            try:
+                with landing.fs.open(file.location, "rb") as stream:
+                    schema = pq.ParquetFile(stream).schema_arrow
+            except (OSError, pa.ArrowException) as error:
+                raise SourceError(f"{self.label}: not a readable Parquet file ({error})") from None
             declared = tuple(_parquet_column(field) for field in schema)
         self.declared = declared
         self.columns = (
@@ -195,7 +198,7 @@ class FileRead(ArrowRead):
             for batch in batches:
                 self._rows += batch.num_rows
                 yield batch
-        except (OSError, EOFError, pa.ArrowInvalid) as error:
+        except (OSError, EOFError, pa.ArrowException) as error:
             raise SourceError(f"{self.label}: cannot be read ({error})") from error
 
     def finish(self) -> int:

@@ -401,3 +401,25 @@ def test_month_is_for_files_sources_only(fresh_warehouse_env, tmp_path, monkeypa
     assert capsys.readouterr().err.strip() == (
         "elt: --month is for files sources, and crm is not one: name the files source with --source"
     )
+
+
+def test_an_unreadable_file_fails_alone_and_is_named(fresh_warehouse_env, tmp_path):
+    env = _env(fresh_warehouse_env, tmp_path)
+    _trips(tmp_path, "2026-01", 10)
+    _drop(tmp_path, "trips", "2026-02", "broken.parquet", b"PAR1 this is not parquet")
+    _drop(tmp_path, "zones", "2026-01", "zones.csv.gz", b"not gzip at all")
+
+    results = _load(env, ["trips", "zones"])
+    assert results["trips"].status == "failed"
+    assert (results["trips"].error or "").startswith(
+        "lake.trips: trips/2026-02/broken.parquet: not a readable Parquet file"
+    )
+    assert results["trips"].rows_loaded == 10  # January's file was published
+    assert (results["zones"].error or "").startswith(
+        "lake.zones: zones/2026-01/zones.csv.gz: cannot be read"
+    )
+    assert warehouse_query(env, "select path, status from elt.loaded_files order by path") == [
+        ("trips/2026-01/yellow_tripdata_2026-01.parquet", "succeeded"),
+        ("trips/2026-02/broken.parquet", "failed"),
+        ("zones/2026-01/zones.csv.gz", "failed"),
+    ]
