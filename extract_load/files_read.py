@@ -123,7 +123,13 @@ def csv_rows(
         first = _record(lines)
         if first is None:
             return
-        names = _fields(first[1].decode("utf-8", errors="replace"), delimiter)
+        try:
+            names = _fields(first[1].decode("utf-8", errors="replace"), delimiter)
+        except csv.Error as error:
+            raise ConfigError(
+                f"{path}: its header line cannot be read ({error}); fix the file, or declare "
+                "header: false for a file without one"
+            ) from None
         unknown = [name for name in names if name not in columns]
         if unknown:
             raise ConfigError(

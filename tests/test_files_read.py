@@ -79,6 +79,8 @@ def test_invalid_utf8_and_a_bad_number_are_bad_lines_with_their_raw_text():
 def test_a_header_column_not_declared_stops_the_file():
     with pytest.raises(ConfigError, match=r"column\(s\) \['city'\] are not declared"):
         _read(b"id,zip,amount,city\n")
+    with pytest.raises(ConfigError, match="its header line cannot be read"):
+        _read(b'id,"zip"x,amount\n')
 
 
 def test_json_lines_take_declared_keys_and_quarantine_what_is_not_an_object():
