@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -243,22 +243,30 @@ def _typed(
         pa.array([_value(row[2][i], column) for row in rows], pa.string())
         for i, column in enumerate(columns)
     ]
+    return _typed_texts(texts, [row[0] for row in rows], lambda i: rows[i][1], columns, path, bad)
+
+
+def _typed_texts(
+    texts: list[pa.Array],
+    lines: list[int],
+    raw: Callable[[int], str],
+    columns: Sequence[LandingColumn],
+    path: str,
+    bad: list[BadLine],
+) -> pa.RecordBatch:
+    """The batch of `texts` (one string array per column, NULL where the value is missing)
+    cast to the columns' types; a row with a value that cannot be cast goes to `bad`."""
     failures: dict[int, str] = {}
     for column, array in zip(columns, texts, strict=True):
         for index, reason in _cast_failures(array, column):
             failures.setdefault(index, reason)
     if failures:
-        bad.extend(
-            BadLine(rows[i][0], failures[i], rows[i][1][:_RAW_CHARS]) for i in sorted(failures)
-        )
-        keep = pa.array([i not in failures for i in range(len(rows))])
+        bad.extend(BadLine(lines[i], failures[i], raw(i)[:_RAW_CHARS]) for i in sorted(failures))
+        keep = pa.array([i not in failures for i in range(len(lines))])
         texts = [array.filter(keep) for array in texts]
-        rows = [row for i, row in enumerate(rows) if i not in failures]
+        lines = [line for i, line in enumerate(lines) if i not in failures]
     arrays = [_cast(array, column) for array, column in zip(texts, columns, strict=True)]
-    arrays += [
-        pa.array([path] * len(rows), pa.string()),
-        pa.array([r[0] for r in rows], pa.int64()),
-    ]
+    arrays += [pa.array([path] * len(lines), pa.string()), pa.array(lines, pa.int64())]
     names = [c.name for c in columns] + ["_file", "_line"]
     return pa.record_batch(arrays, names=names)
 
