@@ -1,19 +1,15 @@
-"""Reading one landed file into typed Arrow record batches, line by line, setting bad lines aside.
+"""Reading one landed file into typed Arrow record batches, setting bad lines aside.
 
-Every line of a CSV or JSON-lines file is either a row of a batch (with `_line`, its 1-based line
-number in the file) or a `BadLine` (line, reason, raw text): never both, never neither. CSV records
-are split into physical lines here rather than by a CSV library, so that a quote opened and
-never closed costs its own line only: a record may span lines only where its quotes close
-within `MAX_RECORD_LINES` lines and the result has the right number of fields. Values are cast
-to the declared types in C++ (Arrow), chunk by chunk; only a chunk that fails is cast value by
-value to find the lines at fault. Parquet is read in row groups' batches and cast as declared.
+Every line of a CSV (files_csv.py) or JSON-lines file is either a row of a batch (with `_line`,
+its 1-based line number in the file) or a `BadLine` (line, reason, raw text): never both, never
+neither. Values are cast to the declared types in C++ (Arrow), chunk by chunk; only a chunk that
+fails is cast value by value to find the lines at fault. Parquet is read in its batches and cast
+as declared.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
@@ -27,18 +23,21 @@ from .reads import LandingColumn
 
 __all__ = [
     "BATCH_ROWS",
-    "MAX_RECORD_LINES",
+    "RAW_CHARS",
     "BadLine",
-    "csv_rows",
+    "Row",
     "jsonl_rows",
     "parquet_batches",
+    "physical_lines",
+    "raw_text",
+    "text_value",
+    "typed_batch",
     "typed_batches",
+    "typed_texts",
 ]
 
 BATCH_ROWS = 50_000
-# A quoted field may hold newlines, but a record longer than this is an unterminated quote.
-MAX_RECORD_LINES = 100
-_RAW_CHARS = 10_000  # of a bad line's text kept in the quarantine
+RAW_CHARS = 10_000  # of a bad line's text kept in the quarantine
 _CHUNK = 1024  # values cast at once when a batch holds a bad one
 
 
@@ -53,11 +52,11 @@ class BadLine:
 Row = tuple[int, str, list[str | None]]
 
 
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="backslashreplace")[:_RAW_CHARS]
+def raw_text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="backslashreplace")[:RAW_CHARS]
 
 
-def _physical_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+def physical_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
     """(line number, line without its end) for every line, a UTF-8 BOM dropped."""
     for number, line in enumerate(stream, start=1):
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
@@ -65,125 +64,18 @@ def _physical_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         yield number, line.rstrip(b"\r\n")
 
 
-class _Lines:
-    """A file's physical lines, with lines taken too far handed back to be read again."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._source = _physical_lines(stream)
-        self._pending: deque[tuple[int, bytes]] = deque()
-
-    def next(self) -> tuple[int, bytes] | None:
-        if self._pending:
-            return self._pending.popleft()
-        return next(self._source, None)
-
-    def give_back(self, lines: list[tuple[int, bytes]]) -> None:
-        self._pending.extendleft(reversed(lines))
-
-
-_QUOTE = ord('"')
-
-
-def _record(lines: _Lines) -> tuple[int, bytes, list[tuple[int, bytes]]] | None:
-    """(first line, record, the lines after the first it took): a record whose quotes do not
-    close within MAX_RECORD_LINES lines (or by the end) is its first line alone, and the lines
-    after it are handed back to be read as records of their own."""
-    first = lines.next()
-    if first is None:
-        return None
-    number, line = first
-    if line.count(_QUOTE) % 2 == 0:
-        return number, line, []
-    taken: list[tuple[int, bytes]] = []
-    while len(taken) + 1 < MAX_RECORD_LINES:
-        following = lines.next()
-        if following is None:
-            break
-        taken.append(following)
-        if following[1].count(_QUOTE) % 2 == 1:
-            return number, b"\n".join([line, *(part for _, part in taken)]), taken
-    lines.give_back(taken)
-    return number, line, []  # unterminated: this line only
-
-
-def csv_rows(
-    stream: IO[bytes],
-    path: str,
-    columns: Sequence[str],
-    delimiter: str,
-    header: bool,
-) -> Iterator[Row | BadLine]:
-    """The rows of a CSV file as text values in the order of `columns`, and its bad lines.
-    With a header, its names are matched to `columns`: a name not declared stops the file
-    (ConfigError); a declared column the file lacks is NULL."""
-    positions: list[int | None] = list(range(len(columns)))
-    width = len(columns)
-    lines = _Lines(stream)
-    if header:
-        first = _record(lines)
-        if first is None:
-            return
-        try:
-            names = _fields(first[1].decode("utf-8", errors="replace"), delimiter)
-        except csv.Error as error:
-            raise ConfigError(
-                f"{path}: its header line cannot be read ({error}); fix the file, or declare "
-                "header: false for a file without one"
-            ) from None
-        unknown = [name for name in names if name not in columns]
-        if unknown:
-            raise ConfigError(
-                f"{path}: column(s) {unknown} are not declared; add them to the dataset's "
-                "columns in sources.yml with their types (text keeps digits such as postal "
-                "codes exactly)"
-            )
-        positions = [names.index(name) if name in names else None for name in columns]
-        width = len(names)
-    while (found := _record(lines)) is not None:
-        number, record, taken = found
-        if not record.strip():
-            continue  # a blank line holds no row
-        try:
-            text = record.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield BadLine(number, f"invalid UTF-8 at byte {error.start}", _text(record))
-            continue
-        try:
-            fields = _fields(text, delimiter)
-        except csv.Error as error:
-            reason = f"malformed CSV ({error})"
-        else:
-            if len(fields) == width:
-                yield number, text, [None if p is None else fields[p] for p in positions]
-                continue
-            reason = f"{len(fields)} field(s), expected {width}"
-        if taken:  # the quotes closed by chance, across lines: the first one is at fault
-            lines.give_back(taken)
-            text = text.partition("\n")[0]
-            reason = "unterminated quote"
-        elif text.count('"') % 2:
-            reason = "unterminated quote"
-        yield BadLine(number, reason, text[:_RAW_CHARS])
-
-
-def _fields(text: str, delimiter: str) -> list[str]:
-    if '"' not in text:
-        return text.split(delimiter)
-    return next(csv.reader([text], delimiter=delimiter, strict=True))
-
-
 def jsonl_rows(
     stream: IO[bytes], path: str, columns: Sequence[LandingColumn]
 ) -> Iterator[Row | BadLine]:
     """The rows of a JSON-lines file as text values of `columns` (JSON columns as JSON text),
     and its bad lines. Keys not declared are not loaded."""
-    for number, line in _physical_lines(stream):
+    for number, line in physical_lines(stream):
         if not line.strip():
             continue
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as error:
-            yield BadLine(number, f"invalid UTF-8 at byte {error.start}", _text(line))
+            yield BadLine(number, f"invalid UTF-8 at byte {error.start}", raw_text(line))
             continue
         try:
             value = json.loads(text)
@@ -191,7 +83,7 @@ def jsonl_rows(
             yield BadLine(number, f"invalid JSON ({error.msg} at column {error.colno})", text)
             continue
         if not isinstance(value, dict):
-            yield BadLine(number, "not a JSON object", text[:_RAW_CHARS])
+            yield BadLine(number, "not a JSON object", text[:RAW_CHARS])
             continue
         values: list[str | None] = []
         problem = None
@@ -209,7 +101,7 @@ def jsonl_rows(
             else:
                 values.append(str(item))
         if problem:
-            yield BadLine(number, problem, text[:_RAW_CHARS])
+            yield BadLine(number, problem, text[:RAW_CHARS])
         else:
             yield number, text, values
 
@@ -230,23 +122,23 @@ def typed_batches(
             continue
         pending.append(item)
         if len(pending) >= batch_rows:
-            yield _typed(pending, columns, path, bad)
+            yield typed_batch(pending, columns, path, bad)
             pending = []
     if pending:
-        yield _typed(pending, columns, path, bad)
+        yield typed_batch(pending, columns, path, bad)
 
 
-def _typed(
+def typed_batch(
     rows: list[Row], columns: Sequence[LandingColumn], path: str, bad: list[BadLine]
 ) -> pa.RecordBatch:
     texts = [
-        pa.array([_value(row[2][i], column) for row in rows], pa.string())
+        pa.array([text_value(row[2][i], column) for row in rows], pa.string())
         for i, column in enumerate(columns)
     ]
-    return _typed_texts(texts, [row[0] for row in rows], lambda i: rows[i][1], columns, path, bad)
+    return typed_texts(texts, [row[0] for row in rows], lambda i: rows[i][1], columns, path, bad)
 
 
-def _typed_texts(
+def typed_texts(
     texts: list[pa.Array],
     lines: list[int],
     raw: Callable[[int], str],
@@ -261,7 +153,7 @@ def _typed_texts(
         for index, reason in _cast_failures(array, column):
             failures.setdefault(index, reason)
     if failures:
-        bad.extend(BadLine(lines[i], failures[i], raw(i)[:_RAW_CHARS]) for i in sorted(failures))
+        bad.extend(BadLine(lines[i], failures[i], raw(i)[:RAW_CHARS]) for i in sorted(failures))
         keep = pa.array([i not in failures for i in range(len(lines))])
         texts = [array.filter(keep) for array in texts]
         lines = [line for i, line in enumerate(lines) if i not in failures]
@@ -271,7 +163,7 @@ def _typed_texts(
     return pa.record_batch(arrays, names=names)
 
 
-def _value(text: str | None, column: LandingColumn) -> str | None:
+def text_value(text: str | None, column: LandingColumn) -> str | None:
     # An empty field is NULL except in a text column, where it stays the empty string.
     if text is None or (text == "" and not pa.types.is_string(column.arrow_type)):
         return None

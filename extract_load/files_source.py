@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 
 from .errors import ConfigError, SourceError
 from .file_columns import landing_column_of
-from .files_read import BadLine, csv_rows, jsonl_rows, parquet_batches, typed_batches
+from .files_csv import csv_batches
+from .files_read import BadLine, jsonl_rows, parquet_batches, typed_batches
 from .reads import ArrowRead, LandingColumn, landing_column
 from .tables import FileDataset
 
@@ -188,13 +189,18 @@ class FileRead(ArrowRead):
                 if path.lower().endswith(".gz"):
                     stream = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
                     self._open.append(stream)
-                names = [c.name for c in self.declared]
-                rows = (
-                    csv_rows(stream, path, names, self.dataset.delimiter, self.dataset.header)
-                    if self.dataset.format == "csv"
-                    else jsonl_rows(stream, path, self.declared)
-                )
-                batches = typed_batches(rows, self.declared, path, self.bad_lines)
+                if self.dataset.format == "csv":
+                    batches = csv_batches(
+                        stream,
+                        path,
+                        self.declared,
+                        self.dataset.delimiter,
+                        self.dataset.header,
+                        self.bad_lines,
+                    )
+                else:
+                    rows = jsonl_rows(stream, path, self.declared)
+                    batches = typed_batches(rows, self.declared, path, self.bad_lines)
             for batch in batches:
                 self._rows += batch.num_rows
                 yield batch

@@ -8,7 +8,8 @@ import pytest
 
 from extract_load.errors import ConfigError
 from extract_load.file_columns import check_declared_type, landing_column_of
-from extract_load.files_read import MAX_RECORD_LINES, BadLine, csv_rows, jsonl_rows, typed_batches
+from extract_load.files_csv import MAX_RECORD_LINES, csv_batches, csv_rows
+from extract_load.files_read import BadLine, jsonl_rows, typed_batches
 
 COLUMNS = [
     landing_column_of("id", "integer"),
@@ -18,25 +19,39 @@ COLUMNS = [
 NAMES = [c.name for c in COLUMNS]
 
 
-def _read(data: bytes, header: bool = True, delimiter: str = ",") -> tuple[list, list[BadLine]]:
+@pytest.fixture(params=["records", "blocks"])
+def reader(request):
+    """Record by record (csv_rows), or quote-free lines in Arrow's blocks (csv_batches): the
+    same rows and bad lines either way."""
+    return request.param
+
+
+def _read(
+    data: bytes, header: bool = True, delimiter: str = ",", reader: str = "blocks"
+) -> tuple[list, list[BadLine]]:
     bad: list[BadLine] = []
-    rows = csv_rows(io.BytesIO(data), "f.csv", NAMES, delimiter, header)
-    loaded = [r for b in typed_batches(rows, COLUMNS, "f.csv", bad) for r in b.to_pylist()]
-    return loaded, sorted(bad, key=lambda b: b.line)
+    stream = io.BytesIO(data)
+    if reader == "records":
+        rows = csv_rows(stream, "f.csv", NAMES, delimiter, header)
+        batches = typed_batches(rows, COLUMNS, "f.csv", bad)
+    else:
+        batches = csv_batches(stream, "f.csv", COLUMNS, delimiter, header, bad, batch_rows=7)
+    loaded = [r for b in batches for r in b.to_pylist()]
+    return sorted(loaded, key=lambda r: r["_line"]), sorted(bad, key=lambda b: b.line)
 
 
-def test_an_unterminated_quote_at_the_end_costs_its_own_line_only():
+def test_an_unterminated_quote_at_the_end_costs_its_own_line_only(reader):
     lines = [b"id,zip,amount"] + [b"%d,%05d,1.00" % (i, i) for i in range(1, 500)]
     lines[3] = b'3,"00003,1.00'
-    loaded, bad = _read(b"\n".join(lines) + b"\n")
+    loaded, bad = _read(b"\n".join(lines) + b"\n", reader=reader)
     assert [(b.line, b.reason, b.raw) for b in bad] == [(4, "unterminated quote", '3,"00003,1.00')]
     assert [r["_line"] for r in loaded] == [n for n in range(2, 501) if n != 4]
     assert loaded[0]["zip"] == "00001"
 
 
-def test_two_unterminated_quotes_whose_quotes_pair_up_are_two_bad_lines():
+def test_two_unterminated_quotes_whose_quotes_pair_up_are_two_bad_lines(reader):
     data = b'id,zip,amount\n1,"a,1.00\n2,b,2.00\n3,"c,3.00\n4,d,4.00\n'
-    loaded, bad = _read(data)
+    loaded, bad = _read(data, reader=reader)
     assert [(b.line, b.reason) for b in bad] == [
         (2, "unterminated quote"),
         (4, "unterminated quote"),
@@ -44,30 +59,32 @@ def test_two_unterminated_quotes_whose_quotes_pair_up_are_two_bad_lines():
     assert [(r["id"], r["_line"]) for r in loaded] == [(2, 3), (4, 5)]
 
 
-def test_a_quoted_newline_is_one_row_at_its_first_line_and_a_quote_may_be_doubled():
+def test_a_quoted_newline_is_one_row_at_its_first_line_and_a_quote_may_be_doubled(reader):
     data = b'id,zip,amount\n1,"two\r\nlines",1.00\n2,"say ""hi""",2.00\n'
-    loaded, bad = _read(data)
+    loaded, bad = _read(data, reader=reader)
     assert bad == []
     assert [(r["zip"], r["_line"]) for r in loaded] == [("two\nlines", 2), ('say "hi"', 4)]
 
 
-def test_a_record_longer_than_the_limit_is_an_unterminated_quote():
+def test_a_record_longer_than_the_limit_is_an_unterminated_quote(reader):
     body = b"\n".join([b"x"] * (MAX_RECORD_LINES + 5))
     data = b'id,zip,amount\n1,"' + body + b'",1.00\n2,b,2.00\n'
-    loaded, bad = _read(data)
+    loaded, bad = _read(data, reader=reader)
     assert bad[0].line == 2 and bad[0].reason == "unterminated quote"
     assert [(r["id"], r["_line"]) for r in loaded] == [(2, MAX_RECORD_LINES + 7)]
     assert len(bad) + len(loaded) == MAX_RECORD_LINES + 7 - 1  # every line after the header
 
 
-def test_headerless_semicolons_keep_leading_zeros_and_empty_text():
-    loaded, bad = _read(b"1;02134;;\n2;;3.50\n", header=False, delimiter=";")
+def test_headerless_semicolons_keep_leading_zeros_and_empty_text(reader):
+    loaded, bad = _read(b"1;02134;;\n2;;3.50\n", header=False, delimiter=";", reader=reader)
     assert [(b.line, b.reason) for b in bad] == [(1, "4 field(s), expected 3")]
     assert [(r["zip"], r["amount"], r["_line"]) for r in loaded] == [("", 3.5, 2)]
 
 
-def test_invalid_utf8_and_a_bad_number_are_bad_lines_with_their_raw_text():
-    loaded, bad = _read(b"id,zip,amount\n1,caf\xe9,1.00\nx,b,2.00\n3,c,1.005\n4,d,4\n")
+def test_invalid_utf8_and_a_bad_number_are_bad_lines_with_their_raw_text(reader):
+    loaded, bad = _read(
+        b"id,zip,amount\n1,caf\xe9,1.00\nx,b,2.00\n3,c,1.005\n4,d,4\n", reader=reader
+    )
     assert [(b.line, b.reason, b.raw) for b in bad] == [
         (2, "invalid UTF-8 at byte 5", "1,caf\\xe9,1.00"),
         (3, "column 'id': 'x' is not a valid integer", "x,b,2.00"),
@@ -76,11 +93,11 @@ def test_invalid_utf8_and_a_bad_number_are_bad_lines_with_their_raw_text():
     assert [r["_line"] for r in loaded] == [5]
 
 
-def test_a_header_column_not_declared_stops_the_file():
+def test_a_header_column_not_declared_stops_the_file(reader):
     with pytest.raises(ConfigError, match=r"column\(s\) \['city'\] are not declared"):
-        _read(b"id,zip,amount,city\n")
+        _read(b"id,zip,amount,city\n", reader=reader)
     with pytest.raises(ConfigError, match="its header line cannot be read"):
-        _read(b'id,"zip"x,amount\n')
+        _read(b'id,"zip"x,amount\n', reader=reader)
 
 
 def test_json_lines_take_declared_keys_and_quarantine_what_is_not_an_object():
