@@ -148,16 +148,24 @@ def typed_texts(
 ) -> pa.RecordBatch:
     """The batch of `texts` (one string array per column, NULL where the value is missing)
     cast to the columns' types; a row with a value that cannot be cast goes to `bad`."""
+    cast: list[pa.Array | None] = []
     failures: dict[int, str] = {}
     for column, array in zip(columns, texts, strict=True):
-        for index, reason in _cast_failures(array, column):
-            failures.setdefault(index, reason)
+        try:
+            cast.append(_cast(array, column))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+            cast.append(None)
+            for index, reason in _cast_failures(array, column):
+                failures.setdefault(index, reason)
     if failures:
         bad.extend(BadLine(lines[i], failures[i], raw(i)[:RAW_CHARS]) for i in sorted(failures))
         keep = pa.array([i not in failures for i in range(len(lines))])
-        texts = [array.filter(keep) for array in texts]
         lines = [line for i, line in enumerate(lines) if i not in failures]
-    arrays = [_cast(array, column) for array, column in zip(texts, columns, strict=True)]
+        cast = [
+            _cast(text.filter(keep), column) if done is None else done.filter(keep)
+            for done, text, column in zip(cast, texts, columns, strict=True)
+        ]
+    arrays: list[pa.Array] = [array for array in cast if array is not None]
     arrays += [pa.array([path] * len(lines), pa.string()), pa.array(lines, pa.int64())]
     names = [c.name for c in columns] + ["_file", "_line"]
     return pa.record_batch(arrays, names=names)
