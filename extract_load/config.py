@@ -22,7 +22,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
-from .tables import SourceSpec, TableOverride
+from .file_columns import check_declared_type
+from .tables import DEFAULT_LANDING_URL, FileDataset, SourceSpec, TableOverride
 
 __all__ = [
     "DEFAULT_SOURCES_FILE",
@@ -77,16 +78,36 @@ class _TableModel(_Strict):
     primary_key: list[str] | None = None
     exclude_columns: list[str] = Field(default_factory=list)
     description: str = ""
+    # A dataset of a files source (kind: files) only.
+    format: Literal["csv", "parquet", "jsonl"] | None = None
+    delimiter: str | None = None
+    header: bool | None = None
+    columns: dict[str, str] | None = None
 
     @field_validator("lookback", mode="before")
     @classmethod
     def _lookback(cls, value: object) -> timedelta:
         return parse_lookback(value)
 
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 1 or value in '"\r\n'):
+            raise ValueError(f"delimiter {value!r} must be one character (not a quote or newline)")
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        return {str(name): check_declared_type(kind) for name, kind in value.items()}
+
 
 class _SourceModel(_Strict):
-    kind: Literal["postgres", "mysql"]
-    url_env: str
+    kind: Literal["postgres", "mysql", "files"]
+    url_env: str | None = None
+    landing_url: str | None = None
     schema_name: str | None = Field(default=None, alias="schema")
     demo: str | None = None
     description: str = ""
@@ -96,8 +117,8 @@ class _SourceModel(_Strict):
 
     @field_validator("url_env")
     @classmethod
-    def _variable(cls, value: str) -> str:
-        if not _VARIABLE.match(value):
+    def _variable(cls, value: str | None) -> str | None:
+        if value is not None and not _VARIABLE.match(value):
             raise ValueError(f"url_env {value!r} is not an environment variable name")
         return value
 
@@ -144,13 +165,77 @@ def load_sources_file(path: Path) -> dict[str, SourceSpec]:
         lines = [_describe(path, node, problem) for problem in error.errors()]
         raise ConfigError("\n".join(lines)) from None
     sources = {}
+    problems = []
     for name, source in model.sources.items():
         check_source_name(name, f"{path}:{_line(node, ('sources', name))}")
-        sources[name] = _source_spec(name, source)
+        found = _kind_problems(name, source)
+        problems += [f"{path}:{_line(node, loc)}: source {name!r}: {text}" for loc, text in found]
+        if not found:
+            sources[name] = _source_spec(name, source, path)
+    if problems:
+        raise ConfigError("\n".join(problems))
     return sources
 
 
-def _source_spec(name: str, source: _SourceModel) -> SourceSpec:
+_DATABASE_KEYS = ("mode", "cursor_column", "primary_key", "exclude_columns")
+_FILE_KEYS = ("format", "delimiter", "header", "columns")
+
+
+def _kind_problems(name: str, source: _SourceModel) -> list[tuple[tuple[str, ...], str]]:
+    """(where in the file, what is wrong and the fix) for keys that do not suit the kind."""
+    here = ("sources", name)
+    problems: list[tuple[tuple[str, ...], str]] = []
+    if source.kind != "files":
+        if source.url_env is None:
+            problems.append((here, "'url_env' is required (the variable holding its URL)"))
+        if source.landing_url is not None:
+            problems.append(((*here, "landing_url"), "landing_url is for kind: files only"))
+        for table, config in source.tables.items():
+            used = [key for key in _FILE_KEYS if config and getattr(config, key) is not None]
+            if used:
+                problems.append(
+                    (
+                        (*here, "tables", table),
+                        f"table {table!r}: {', '.join(used)} are for "
+                        "datasets of a kind: files source only",
+                    )
+                )
+        return problems
+    for table, config in source.tables.items():
+        where = (*here, "tables", table)
+        if config is None or config.format is None:
+            problems.append(
+                (where, f"dataset {table!r}: declare its format (csv, parquet or jsonl)")
+            )
+            continue
+        used = [key for key in _DATABASE_KEYS if key in config.model_fields_set]
+        if used:
+            problems.append(
+                (
+                    where,
+                    f"dataset {table!r}: {', '.join(used)} do not apply to files (each "
+                    "file is loaded whole, once); remove them",
+                )
+            )
+        if config.format != "parquet" and not config.columns:
+            problems.append(
+                (
+                    where,
+                    f"dataset {table!r}: a {config.format} file is never type-guessed: "
+                    "declare its columns, e.g. columns: {zip_code: text, amount: numeric(10,2)}",
+                )
+            )
+        if config.format != "csv" and (config.delimiter is not None or config.header is not None):
+            problems.append(
+                (where, f"dataset {table!r}: delimiter and header are CSV options; remove them")
+            )
+    return problems
+
+
+def _source_spec(name: str, source: _SourceModel, path: Path) -> SourceSpec:
+    if source.kind == "files":
+        return _files_spec(name, source, path)
+    assert source.url_env is not None, "_kind_problems() checks it"
     overrides = tuple(
         TableOverride(
             name=table,
@@ -173,6 +258,35 @@ def _source_spec(name: str, source: _SourceModel) -> SourceSpec:
         include=tuple(source.include),
         exclude=tuple(source.exclude),
         overrides=overrides,
+    )
+
+
+def _files_spec(name: str, source: _SourceModel, path: Path) -> SourceSpec:
+    datasets = []
+    for table, config in source.tables.items():
+        assert config is not None and config.format is not None, "_kind_problems() checks it"
+        datasets.append(
+            FileDataset(
+                name=table,
+                format=config.format,
+                columns=tuple((config.columns or {}).items()),
+                delimiter=config.delimiter or ",",
+                header=True if config.header is None else config.header,
+                description=config.description,
+            )
+        )
+    landing = source.landing_url or DEFAULT_LANDING_URL
+    if "://" not in landing and not Path(landing).expanduser().is_absolute():
+        landing = str((path.parent / landing).resolve())  # relative to sources.yml
+    return SourceSpec(
+        name=name,
+        kind="files",
+        url_env=source.url_env or "",
+        demo=source.demo,
+        description=source.description,
+        overrides=tuple(TableOverride(name=d.name, description=d.description) for d in datasets),
+        landing_url=landing,
+        datasets=tuple(datasets),
     )
 
 

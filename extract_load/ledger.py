@@ -12,15 +12,19 @@ from .schemas import METADATA_SCHEMA
 
 __all__ = [
     "CURSORS",
+    "LOADED_FILES",
     "LOAD_BATCHES",
     "METADATA_DDL",
     "QUARANTINE",
     "Batch",
     "Execute",
+    "FileRecord",
     "commit_batch",
     "finish_batch",
+    "loaded_file",
     "new_batch_id",
     "read_cursor",
+    "record_file",
     "start_batch",
 ]
 
@@ -31,6 +35,7 @@ Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 LOAD_BATCHES = f"{METADATA_SCHEMA}.load_batches"  # one row per batch
 QUARANTINE = f"{METADATA_SCHEMA}.quarantine"  # rows that could not be loaded, with the reason
 CURSORS = f"{METADATA_SCHEMA}.cursors"  # per incremental table, how far it is loaded
+LOADED_FILES = f"{METADATA_SCHEMA}.loaded_files"  # per landed file, its content and counts
 # The status of a batch whose rows were published.
 SUCCEEDED = "succeeded"
 
@@ -69,6 +74,23 @@ METADATA_DDL = (
         key_value VARCHAR,
         row_data VARCHAR NOT NULL,
         quarantined_at TIMESTAMPTZ NOT NULL
+    )""",
+    # A file's bad lines: its path under the landing and the line's number in it.
+    f"ALTER TABLE {QUARANTINE} ADD COLUMN IF NOT EXISTS file VARCHAR",
+    f"ALTER TABLE {QUARANTINE} ADD COLUMN IF NOT EXISTS line BIGINT",
+    f"""CREATE TABLE IF NOT EXISTS {LOADED_FILES} (
+        source VARCHAR NOT NULL,
+        table_name VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        size BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        rows_read BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL,
+        batch_id VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        error VARCHAR,
+        loaded_at TIMESTAMPTZ NOT NULL
     )""",
     f"""CREATE TABLE IF NOT EXISTS {CURSORS} (
         source VARCHAR NOT NULL,
@@ -189,3 +211,58 @@ def commit_batch(execute: Execute, batch: Batch) -> None:
             ),
         )
     finish_batch(execute, batch)
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One landed file as `elt.loaded_files` records it (one row per source, table and path:
+    its last load)."""
+
+    source: str
+    table: str
+    path: str
+    size: int
+    sha256: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    batch_id: str
+    status: str  # succeeded, refused (too many bad lines) or failed
+    error: str | None = None
+
+
+def loaded_file(execute: Execute, source: str, table: str, path: str) -> tuple[str, str] | None:
+    """(sha256, status) of the file's last load; None if it was never loaded."""
+    rows = execute(
+        f"SELECT sha256, status FROM {LOADED_FILES} "
+        "WHERE source = %s AND table_name = %s AND path = %s",
+        (source, table, path),
+    )
+    return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+def record_file(execute: Execute, record: FileRecord) -> None:
+    """The file's row in elt.loaded_files (inside its publishing transaction when it loaded)."""
+    execute(
+        f"DELETE FROM {LOADED_FILES} WHERE source = %s AND table_name = %s AND path = %s",
+        (record.source, record.table, record.path),
+    )
+    execute(
+        f"INSERT INTO {LOADED_FILES} (source, table_name, path, size, sha256, rows_read, "
+        "rows_loaded, rows_quarantined, batch_id, status, error, loaded_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            record.source,
+            record.table,
+            record.path,
+            record.size,
+            record.sha256,
+            record.rows_read,
+            record.rows_loaded,
+            record.rows_quarantined,
+            record.batch_id,
+            record.status,
+            record.error,
+            datetime.now(UTC),
+        ),
+    )

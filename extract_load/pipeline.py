@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from .catalog import CatalogTable, resolve_tables
 from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
-from .ledger import Batch
+from .files_load import load_dataset
+from .files_source import Months
+from .ledger import Batch, commit_batch
 from .reads import ArrowRead
 from .settings import Settings
 from .source_kinds import SourceTable, source_kind
@@ -73,6 +76,8 @@ def resolve_source_url(source: SourceSpec, settings: Settings) -> str:
     url = settings.source_urls.get(source.url_env)
     if url:
         return url
+    if source.kind == "files":
+        return source.landing_url
     demo = (
         f" (or leave it unset for the demo {source.demo!r} under `elt`/Dagster)"
         if source.demo
@@ -152,13 +157,20 @@ def load_table(
     max_bad_fraction: float = 0.01,
     retry: RetryPolicy | None = None,
     psql: str | None = None,
+    months: Months | None = None,
+    reload_files: bool = False,
 ) -> TableResult:
     """Load one table; a passing fault (a dropped connection, a restarting server) is retried
     with exponential backoff, each attempt a batch of its own in the ledger."""
     retry = retry or RetryPolicy()
     key = f"{source.name}.{spec.name}"
     for attempt in range(1, retry.attempts + 1):
-        result, error = _load_once(warehouse, source, spec, url, max_bad_fraction, psql)
+        if source.kind == "files":
+            result, error = _load_files_once(
+                warehouse, source, spec, url, max_bad_fraction, months, reload_files
+            )
+        else:
+            result, error = _load_once(warehouse, source, spec, url, max_bad_fraction, psql)
         if error is None or not is_transient(error) or attempt == retry.attempts:
             if error is not None and attempt > 1:
                 log.error("%s: failed after %d attempt(s): %s", key, attempt, result.error)
@@ -237,12 +249,55 @@ def _load_once(
     return _result(batch, spec, batch.status, None), None
 
 
+def _load_files_once(
+    warehouse: Warehouse,
+    source: SourceSpec,
+    spec: TableSpec,
+    url: str,
+    max_bad_fraction: float,
+    months: Months | None,
+    reload_files: bool,
+) -> tuple[TableResult, Exception | None]:
+    """One attempt at loading the new and changed files of one dataset, as one batch."""
+    key = f"{source.name}.{spec.name}"
+    batch = Batch(source=source.name, table=spec.name, mode="files")
+    plan = StagePlan(source.raw_schema, spec.name, batch)
+    try:
+        warehouse.start_batch(batch)
+        load_dataset(
+            warehouse, source, plan, url, max_bad_fraction, months, _ProgressLog(key), reload_files
+        )
+        with warehouse.transaction():
+            commit_batch(warehouse.execute, batch)
+    except Exception as error:
+        warehouse.fail_batch(plan, error)
+        if not isinstance(error, EltError) and not is_transient(error):
+            log.exception("%s: failed", key)
+        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        failed = _result(batch, spec, "failed", message)
+        # Files published before the failure stay published: count them.
+        return dataclasses.replace(
+            failed,
+            rows_loaded=batch.rows_loaded,
+            rows_quarantined=batch.rows_quarantined,
+            rows_changed=batch.rows_changed,
+        ), error
+    log.info(
+        "%s: %s rows read from new or changed files%s in %.1f s",
+        key,
+        f"{batch.rows_read:,}",
+        f", {batch.rows_quarantined:,} quarantined" if batch.rows_quarantined else "",
+        batch.seconds,
+    )
+    return _result(batch, spec, batch.status, None), None
+
+
 def _result(batch: Batch, spec: TableSpec, status: str, error: str | None) -> TableResult:
     failed = status == "failed"
     return TableResult(
         source=batch.source,
         table=batch.table,
-        mode=spec.mode,
+        mode=batch.mode,
         status=status,
         rows_read=batch.rows_read,
         rows_loaded=0 if failed else batch.rows_loaded,
@@ -299,8 +354,12 @@ def load_sources(
     *,
     raise_on_failure: bool = True,
     on_result: Callable[[TableResult], None] | None = None,
+    months: Months | None = None,
+    reload_files: bool = False,
 ) -> list[TableResult]:
-    """Load the given tables (all by default), `settings.max_workers` at a time."""
+    """Load the given tables (all by default), `settings.max_workers` at a time. Files sources
+    load the files of `months` (all by default) that are new or changed, or with
+    `reload_files` every one of them again, each replacing its own rows."""
     pairs = list(pairs if pairs is not None else plan_tables(settings))
     sources = {source.name: source for source, _ in pairs}
     warehouse = open_warehouse(settings)
@@ -322,6 +381,8 @@ def load_sources(
                 settings.max_bad_rows_fraction,
                 RetryPolicy(settings.max_attempts, settings.retry_base_seconds),
                 settings.psql,
+                months,
+                reload_files,
             )
             if on_result is not None:
                 with lock:

@@ -87,6 +87,8 @@ def validate_source_url(url: str, source: SourceSpec) -> str:
     """Check that `url` suits the source's kind; raise ConfigError naming its variable if not."""
     if source.kind == "postgres":
         return validate_postgres_url(url, source.url_env)
+    if source.kind == "files":  # a local path or any fsspec URL: its filesystem says
+        return url
     if not re.match(r"^(mysql|mariadb)(\+\w+)?://", url):
         raise ConfigError(
             f"{source.url_env} must be a MySQL URL such as "
@@ -175,7 +177,7 @@ class Settings:
         sources = load_sources_file(sources_file)
         source_urls = {}
         for source in sources.values():  # every variable the file names is read
-            url = env.get(source.url_env, "").strip()
+            url = env.get(source.url_env, "").strip() if source.url_env else ""
             if url:
                 source_urls[source.url_env] = validate_source_url(url, source)
         published = env.get("ELT_PUBLISHED_DUCKDB_PATH", "").strip()

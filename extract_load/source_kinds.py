@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from .catalog import CatalogTable
+from .catalog import CatalogColumn, CatalogTable
 from .errors import ConfigError
 from .postgres_source import (
     PostgresRead,
@@ -177,10 +177,43 @@ class _MySQL(SourceKind):
         return _MySQLTable(info, url, source.url_env)
 
 
+class _Files(SourceKind):
+    """Files dropped monthly into a landing location (files_source.py); loaded file by file
+    (files_load.py), so there is no one read of a whole table."""
+
+    def check(self, source: SourceSpec, url: str) -> None:
+        from .files_source import Landing
+
+        Landing(url, source.name).check()
+
+    def catalog(self, source: SourceSpec, url: str) -> list[CatalogTable]:
+        """The datasets sources.yml declares, with their declared columns."""
+        return [
+            CatalogTable(
+                name=dataset.name,
+                columns=tuple(
+                    CatalogColumn(name, declared, orderable=False)
+                    for name, declared in dataset.columns
+                ),
+                comment=dataset.description,
+            )
+            for dataset in source.datasets
+        ]
+
+    def table(self, source: SourceSpec, name: str, url: str) -> SourceTable:
+        raise ConfigError(
+            f"source {source.name!r} is a files source: its files are loaded one by one "
+            f"(`elt load --source {source.name}`), and `elt compare` compares database sources "
+            "only; elt.loaded_files and elt.quarantine reconcile each file"
+        )
+
+
 def source_kind(source: SourceSpec, psql: str | None = None) -> SourceKind:
     """The reader of `source`'s kind; `psql` (ELT_PSQL) runs PostgreSQL's COPY."""
     if source.kind == "postgres":
         return _Postgres(psql)
     if source.kind == "mysql":
         return _MySQL()
+    if source.kind == "files":
+        return _Files()
     raise ConfigError(f"source {source.name!r}: kind {source.kind!r} cannot be read yet")

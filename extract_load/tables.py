@@ -13,10 +13,21 @@ from typing import Literal
 from .errors import ConfigError
 from .schemas import raw_schema
 
-__all__ = ["LoadMode", "SourceKind", "SourceSpec", "TableOverride", "TableSpec"]
+__all__ = [
+    "FileDataset",
+    "FileFormat",
+    "LoadMode",
+    "SourceKind",
+    "SourceSpec",
+    "TableOverride",
+    "TableSpec",
+]
 
 LoadMode = Literal["full", "incremental"]
-SourceKind = Literal["postgres", "mysql"]
+SourceKind = Literal["postgres", "mysql", "files"]
+FileFormat = Literal["csv", "parquet", "jsonl"]
+# Where a files source's landing location is when its entry names none.
+DEFAULT_LANDING_URL = "./landing"
 # The schema a source is read from when its entry names none.
 DEFAULT_SCHEMA = {"postgres": "public"}
 
@@ -77,6 +88,21 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class FileDataset:
+    """One dataset of a files source: the files under `<landing>/<name>/YYYY-MM/`, all of one
+    format, landing in `raw_<source>.<name>`. `columns` are (name, declared type) pairs
+    (file_columns.py), in the order of a headerless CSV's fields; Parquet may leave them out
+    and take the file's own schema."""
+
+    name: str
+    format: FileFormat
+    columns: tuple[tuple[str, str], ...] = ()
+    delimiter: str = ","
+    header: bool = True  # CSV: the first line names the columns
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     """A source system as `sources.yml` declares it, landed in the warehouse schema
     `raw_<name>`. Which tables it has is asked of its catalog (`catalog.resolve_tables`)."""
@@ -90,6 +116,10 @@ class SourceSpec:
     include: tuple[str, ...] = ("*",)
     exclude: tuple[str, ...] = ()
     overrides: tuple[TableOverride, ...] = ()
+    # A files source: its landing location (a local path, relative to sources.yml's folder,
+    # or any fsspec URL) unless `url_env` is set, and its datasets.
+    landing_url: str = DEFAULT_LANDING_URL
+    datasets: tuple[FileDataset, ...] = ()
 
     def __post_init__(self) -> None:
         if self.source_schema is not None:
@@ -109,3 +139,9 @@ class SourceSpec:
 
     def override(self, table: str) -> TableOverride | None:
         return next((o for o in self.overrides if o.name == table), None)
+
+    def dataset(self, name: str) -> FileDataset:
+        found = next((d for d in self.datasets if d.name == name), None)
+        if found is None:
+            raise ConfigError(f"source {self.name!r} has no dataset {name!r}")
+        return found

@@ -19,6 +19,7 @@ from extract_load import (
     load_sources,
     plan_tables,
 )
+from extract_load.files_source import parse_months
 
 from .demo import with_demo_sources
 from .docs import DEFAULT_PORT
@@ -68,12 +69,21 @@ def load_summary(results: Sequence[TableResult]) -> str:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    settings = with_demo_sources(Settings.from_env(), args.source)
+    months = parse_months(args.month) if args.month else None
+    settings = Settings.from_env()
+    chosen = [settings.source(name) for name in args.source or settings.sources]
+    databases = [source.name for source in chosen if source.kind != "files"]
+    if (months is not None or args.reload) and databases:
+        raise ConfigError(
+            f"{'--month' if months else '--reload'} is for files sources, and "
+            f"{', '.join(databases)} is not one: name the files source with --source"
+        )
+    settings = with_demo_sources(settings, args.source)
     pairs = plan_tables(settings, args.source, args.table)
     log.info("loading %d table(s) into %s", len(pairs), settings.warehouse_label())
     started = time.monotonic()
     try:
-        results = load_sources(settings, pairs)
+        results = load_sources(settings, pairs, months=months, reload_files=args.reload)
     except LoadFailed as failure:
         print(load_summary(failure.results))
         raise
@@ -86,7 +96,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from extract_load.compare import compare_sources
 
     settings = with_demo_sources(Settings.from_env(), args.source)
-    comparisons = compare_sources(settings, plan_tables(settings, args.source, args.table))
+    pairs = plan_tables(settings, args.source, args.table)
+    if not args.source:  # files reconcile file by file, in elt.loaded_files and elt.quarantine
+        pairs = [(source, table) for source, table in pairs if source.kind != "files"]
+    comparisons = compare_sources(settings, pairs)
     rows = [
         (
             c.raw_table,
@@ -203,7 +216,6 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _cmd_warehouse(args: argparse.Namespace) -> int:
-    from extract_load.errors import ConfigError
     from orchestration.serving.roles import (
         Members,
         access_rows,
@@ -298,6 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_option(load)
     load.add_argument(
         "--table", action="append", help="only this table, as name or source.name (repeatable)"
+    )
+    load.add_argument(
+        "--month",
+        help="files sources: only the files of this month (YYYY-MM) or range (YYYY-MM..YYYY-MM)",
+    )
+    load.add_argument(
+        "--reload",
+        action="store_true",
+        help="files sources: load the chosen files again even if unchanged (after a change of "
+        "their columns in sources.yml); each replaces its own rows",
     )
     load.set_defaults(func=_cmd_load)
 

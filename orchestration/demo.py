@@ -6,13 +6,18 @@ Only orchestration and the CLI start it: the loaders never import `demo_sources`
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
+from pathlib import Path
 
-from extract_load import ConfigError, Settings
+from extract_load import ConfigError, Settings, SourceSpec
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DEMO_DATABASES", "with_demo_sources"]
 
 DEMO_DATABASES = ("pagila", "courses")  # the order demo_sources.ensure_demo() returns them in
+DEMO_LAKE = "lake"  # monthly files written into a files source's landing folder
 
 
 def with_demo_sources(settings: Settings, only: Iterable[str] | None = None) -> Settings:
@@ -24,6 +29,9 @@ def with_demo_sources(settings: Settings, only: Iterable[str] | None = None) -> 
         for name, source in settings.sources.items()
         if name in names and source.demo is not None and source.url_env not in settings.source_urls
     ]
+    for source in [s for s in waiting if s.kind == "files"]:
+        _ensure_lake(settings, source)
+    waiting = [source for source in waiting if source.kind != "files"]
     if not waiting:
         return settings
     for source in waiting:
@@ -38,3 +46,18 @@ def with_demo_sources(settings: Settings, only: Iterable[str] | None = None) -> 
     urls = dict(zip(DEMO_DATABASES, demo_sources.ensure_demo(), strict=True))
     filled = {source.url_env: urls[source.demo] for source in waiting if source.demo}
     return dataclasses.replace(settings, source_urls={**settings.source_urls, **filled})
+
+
+def _ensure_lake(settings: Settings, source: SourceSpec) -> None:
+    """The demo files in the source's landing folder, written the first time."""
+    if source.demo != DEMO_LAKE:
+        raise ConfigError(
+            f"{settings.sources_file}: source {source.name!r}: demo {source.demo!r} is not a "
+            f"demo of files (it is {DEMO_LAKE!r}); fix demo: or remove it"
+        )
+    if "://" in source.landing_url:
+        return  # a remote landing is the team's own, never written by the demo
+    from demo_sources.lake import ensure_lake
+
+    if ensure_lake(Path(source.landing_url)):
+        log.info("demo files written into %s", source.landing_url)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -234,6 +234,61 @@ class Warehouse(ABC):
             self._commit_batch(batch)
         self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
         return batch
+
+    def publish_file(
+        self,
+        plan: StagePlan,
+        path: str,
+        bad_lines: Sequence[tuple[int, str, str]],
+        record: Callable[[], None],
+    ) -> None:
+        """Publish one staged file in one transaction: the rows of its earlier load (`_file`
+        = `path`) and their quarantined lines are replaced by the staged rows and `bad_lines`
+        (line, reason, raw text), and `record` writes its ledger row. Drift between files
+        follows the policy of `publish`."""
+        schema, stage, target = plan.schema, plan.stage, plan.table
+        staged = self.table_columns(schema, stage)
+        assert staged is not None, "write_stage() creates the staging table"
+        existing = self.table_columns(schema, target)
+        if existing is not None:
+            added, _ = self._check_drift(schema, target, existing, staged)
+            for name in added:
+                self.execute(
+                    f"ALTER TABLE {qualified(schema, target)} "
+                    f"ADD COLUMN {quote_ident(name)} {staged[name]}"
+                )
+        batch = plan.batch
+        columns = ", ".join(quote_ident(name) for name in staged)
+        with self.transaction():
+            self.execute(
+                f"DELETE FROM {QUARANTINE} WHERE source = %s AND table_name = %s AND file = %s",
+                (batch.source, batch.table, path),
+            )
+            now = datetime.now(UTC)
+            meta = (batch.batch_id, batch.source, batch.table)
+            for start in range(0, len(bad_lines), 500):
+                chunk = bad_lines[start : start + 500]
+                self.execute(
+                    f"INSERT INTO {QUARANTINE} (batch_id, source, table_name, reason, row_data, "
+                    "quarantined_at, file, line) VALUES "
+                    + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk)),
+                    [
+                        value
+                        for line, reason, raw in chunk
+                        for value in (*meta, reason, raw, now, path, line)
+                    ],
+                )
+            if existing is None:
+                self._rename(schema, stage, target)
+            else:
+                self.execute(f"DELETE FROM {qualified(schema, target)} WHERE _file = %s", (path,))
+                self.execute(
+                    f"INSERT INTO {qualified(schema, target)} ({columns}) "
+                    f"SELECT {columns} FROM {qualified(schema, stage)}"
+                )
+            record()
+        if existing is not None:
+            self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
 
     def _count_bad_keys(self, schema: str, stage: str, primary_key: Sequence[str]) -> int:
         if not primary_key:

@@ -1,0 +1,238 @@
+"""Reading one landed file into typed Arrow record batches, setting bad lines aside.
+
+Every line of a CSV (files_csv.py) or JSON-lines file is either a row of a batch (with `_line`,
+its 1-based line number in the file) or a `BadLine` (line, reason, raw text): never both, never
+neither. Values are cast to the declared types in C++ (Arrow), chunk by chunk; only a chunk that
+fails is cast value by value to find the lines at fault. Parquet is read in its batches and cast
+as declared.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .errors import ConfigError
+from .reads import LandingColumn
+
+__all__ = [
+    "BATCH_ROWS",
+    "RAW_CHARS",
+    "BadLine",
+    "Row",
+    "jsonl_rows",
+    "parquet_batches",
+    "physical_lines",
+    "raw_text",
+    "text_value",
+    "typed_batch",
+    "typed_batches",
+    "typed_texts",
+]
+
+BATCH_ROWS = 50_000
+RAW_CHARS = 10_000  # of a bad line's text kept in the quarantine
+_CHUNK = 1024  # values cast at once when a batch holds a bad one
+
+
+@dataclass(frozen=True)
+class BadLine:
+    line: int
+    reason: str
+    raw: str
+
+
+# (line, raw text, one text value or None per declared column) or a BadLine.
+Row = tuple[int, str, list[str | None]]
+
+
+def raw_text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="backslashreplace")[:RAW_CHARS]
+
+
+def physical_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(line number, line without its end) for every line, a UTF-8 BOM dropped."""
+    for number, line in enumerate(stream, start=1):
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        yield number, line.rstrip(b"\r\n")
+
+
+def jsonl_rows(
+    stream: IO[bytes], path: str, columns: Sequence[LandingColumn]
+) -> Iterator[Row | BadLine]:
+    """The rows of a JSON-lines file as text values of `columns` (JSON columns as JSON text),
+    and its bad lines. Keys not declared are not loaded."""
+    for number, line in physical_lines(stream):
+        if not line.strip():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield BadLine(number, f"invalid UTF-8 at byte {error.start}", raw_text(line))
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            yield BadLine(number, f"invalid JSON ({error.msg} at column {error.colno})", text)
+            continue
+        if not isinstance(value, dict):
+            yield BadLine(number, "not a JSON object", text[:RAW_CHARS])
+            continue
+        values: list[str | None] = []
+        problem = None
+        for column in columns:
+            item = value.get(column.name)
+            if item is None:
+                values.append(None)
+            elif column.duckdb_type == "JSON":
+                values.append(json.dumps(item, ensure_ascii=False))
+            elif isinstance(item, dict | list):
+                problem = f"column {column.name!r}: a JSON {type(item).__name__} is not a scalar"
+                break
+            elif isinstance(item, bool):
+                values.append("true" if item else "false")
+            else:
+                values.append(str(item))
+        if problem:
+            yield BadLine(number, problem, text[:RAW_CHARS])
+        else:
+            yield number, text, values
+
+
+def typed_batches(
+    rows: Iterable[Row | BadLine],
+    columns: Sequence[LandingColumn],
+    path: str,
+    bad: list[BadLine],
+    batch_rows: int = BATCH_ROWS,
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of `columns` plus `_file` and `_line`; every line whose value cannot be
+    cast to its column's type goes to `bad` instead."""
+    pending: list[Row] = []
+    for item in rows:
+        if isinstance(item, BadLine):
+            bad.append(item)
+            continue
+        pending.append(item)
+        if len(pending) >= batch_rows:
+            yield typed_batch(pending, columns, path, bad)
+            pending = []
+    if pending:
+        yield typed_batch(pending, columns, path, bad)
+
+
+def typed_batch(
+    rows: list[Row], columns: Sequence[LandingColumn], path: str, bad: list[BadLine]
+) -> pa.RecordBatch:
+    texts = [
+        pa.array([text_value(row[2][i], column) for row in rows], pa.string())
+        for i, column in enumerate(columns)
+    ]
+    return typed_texts(texts, [row[0] for row in rows], lambda i: rows[i][1], columns, path, bad)
+
+
+def typed_texts(
+    texts: list[pa.Array],
+    lines: list[int],
+    raw: Callable[[int], str],
+    columns: Sequence[LandingColumn],
+    path: str,
+    bad: list[BadLine],
+) -> pa.RecordBatch:
+    """The batch of `texts` (one string array per column, NULL where the value is missing)
+    cast to the columns' types; a row with a value that cannot be cast goes to `bad`."""
+    cast: list[pa.Array | None] = []
+    failures: dict[int, str] = {}
+    for column, array in zip(columns, texts, strict=True):
+        try:
+            cast.append(_cast(array, column))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+            cast.append(None)
+            for index, reason in _cast_failures(array, column):
+                failures.setdefault(index, reason)
+    if failures:
+        bad.extend(BadLine(lines[i], failures[i], raw(i)[:RAW_CHARS]) for i in sorted(failures))
+        keep = pa.array([i not in failures for i in range(len(lines))])
+        lines = [line for i, line in enumerate(lines) if i not in failures]
+        cast = [
+            _cast(text.filter(keep), column) if done is None else done.filter(keep)
+            for done, text, column in zip(cast, texts, columns, strict=True)
+        ]
+    arrays: list[pa.Array] = [array for array in cast if array is not None]
+    arrays += [pa.array([path] * len(lines), pa.string()), pa.array(lines, pa.int64())]
+    names = [c.name for c in columns] + ["_file", "_line"]
+    return pa.record_batch(arrays, names=names)
+
+
+def text_value(text: str | None, column: LandingColumn) -> str | None:
+    # An empty field is NULL except in a text column, where it stays the empty string.
+    if text is None or (text == "" and not pa.types.is_string(column.arrow_type)):
+        return None
+    if text == "" and column.duckdb_type == "JSON":
+        return None
+    return text
+
+
+def _cast(array: pa.Array, column: LandingColumn) -> pa.Array:
+    if column.duckdb_type == "JSON":
+        for value in array.to_pylist():
+            if value is not None:
+                json.loads(value)
+        return array
+    return pc.cast(array, column.arrow_type)
+
+
+def _cast_failures(array: pa.Array, column: LandingColumn) -> Iterator[tuple[int, str]]:
+    """(index, reason) of each value that cannot be cast to the column's type."""
+    kind = "json" if column.duckdb_type == "JSON" else column.postgres_type
+    for start in range(0, len(array), _CHUNK):
+        chunk = array.slice(start, _CHUNK)
+        try:
+            _cast(chunk, column)
+            continue
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+            pass
+        for offset in range(len(chunk)):
+            try:
+                _cast(chunk.slice(offset, 1), column)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+                value = chunk[offset].as_py()
+                yield start + offset, f"column {column.name!r}: {value!r} is not a valid {kind}"
+
+
+def parquet_batches(
+    file: pq.ParquetFile, columns: Sequence[LandingColumn], path: str
+) -> Iterator[pa.RecordBatch]:
+    """The file's rows as `columns` (a declared column the file lacks is NULL) plus `_file`
+    and `_line` (the row's number in the file, from 1)."""
+    present = set(file.schema_arrow.names)
+    wanted = [c.name for c in columns if c.name in present]
+    first = 1
+    for batch in file.iter_batches(batch_size=BATCH_ROWS, columns=wanted):
+        arrays = []
+        for column in columns:
+            if column.name not in present:
+                arrays.append(pa.nulls(batch.num_rows, column.arrow_type))
+                continue
+            array = batch.column(column.name)
+            if pa.types.is_dictionary(array.type):
+                array = array.dictionary_decode()
+            try:
+                arrays.append(pc.cast(array, column.arrow_type))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise ConfigError(
+                    f"{path}: column {column.name!r} is {array.type} in the file and cannot be "
+                    f"read as declared ({column.arrow_type}): {error}. Fix its type in "
+                    "sources.yml"
+                ) from None
+        lines = pa.array(range(first, first + batch.num_rows), pa.int64())
+        arrays += [pa.array([path] * batch.num_rows, pa.string()), lines]
+        first += batch.num_rows
+        yield pa.record_batch(arrays, names=[c.name for c in columns] + ["_file", "_line"])

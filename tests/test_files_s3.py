@@ -1,0 +1,114 @@
+"""A files source whose landing is on S3: an S3-compatible server (moto's server mode) started
+on loopback, the landing's URL in a variable, and the same guarantees as a local folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from extract_load import Settings, load_sources, plan_tables
+from extract_load.files_source import parse_months
+from table_contents import warehouse_query
+
+BUCKET = "lake-landing"
+SOURCES = """
+sources:
+  lake:
+    kind: files
+    url_env: LAKE_URL
+    tables:
+      fares:
+        format: csv
+        columns: {id: integer, zip: text, amount: "numeric(8,2)"}
+"""
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3(s3_endpoint, monkeypatch):
+    """An s3fs filesystem on the loopback server, with a fresh bucket."""
+    import s3fs
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": s3_endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_endpoint}, skip_instance_cache=True)
+    if fs.exists(BUCKET):
+        fs.rm(BUCKET, recursive=True)
+    fs.mkdir(BUCKET)
+    return fs
+
+
+def _fares(first: int, count: int, bad_line: int | None = None) -> bytes:
+    lines = ["id,zip,amount"]
+    for i in range(first, first + count):
+        lines.append(f"{i},0{i:04d},{i}.25" if len(lines) + 1 != bad_line else f'{i},"0{i},1')
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _load(env: dict[str, str], months: str | None = None):
+    settings = Settings.from_env(env)
+    (result,) = load_sources(
+        settings,
+        plan_tables(settings, ["lake"]),
+        raise_on_failure=False,
+        months=parse_months(months) if months else None,
+    )
+    return result
+
+
+def test_files_on_s3_load_once_replace_alone_and_quarantine_by_line(
+    s3, fresh_warehouse_env, tmp_path
+):
+    (tmp_path / "sources.yml").write_text(SOURCES, encoding="utf-8")
+    env = {
+        **fresh_warehouse_env,
+        "ELT_SOURCES_FILE": str(tmp_path / "sources.yml"),
+        "LAKE_URL": f"s3://{BUCKET}/drops",
+    }
+    for month in ("2026-01", "2026-02", "2026-03"):
+        s3.pipe(f"{BUCKET}/drops/fares/{month}/fares.csv", _fares(int(month[-1]) * 1000, 200))
+    s3.pipe(f"{BUCKET}/drops/fares/2026-02/more.csv", _fares(5000, 200, bad_line=50))
+
+    first = _load(env)
+    assert (first.status, first.rows_read, first.rows_loaded, first.rows_quarantined) == (
+        "succeeded",
+        800,
+        799,
+        1,
+    )
+    assert warehouse_query(env, "select file, line, reason from elt.quarantine") == [
+        ("fares/2026-02/more.csv", 50, "unterminated quote")
+    ]
+    assert warehouse_query(env, "select zip from raw_lake.fares where id = 1000") == [("01000",)]
+
+    assert _load(env).rows_read == 0  # nothing new
+
+    s3.pipe(f"{BUCKET}/drops/fares/2026-03/fares.csv", _fares(3000, 10))
+    replaced = _load(env, months="2026-03")
+    assert (replaced.rows_read, replaced.rows_loaded) == (10, 10)
+    assert warehouse_query(
+        env, "select _file, count(*) from raw_lake.fares group by _file order by 1"
+    ) == [
+        ("fares/2026-01/fares.csv", 200),
+        ("fares/2026-02/fares.csv", 200),
+        ("fares/2026-02/more.csv", 199),
+        ("fares/2026-03/fares.csv", 10),
+    ]
