@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from .catalog import CatalogTable, resolve_tables
@@ -202,42 +203,51 @@ def _load_once(
     schema = source.raw_schema
     batch = Batch(source=source.name, table=spec.name, mode=spec.mode)
     plan: StagePlan | None = None
-    try:
-        table = source_kind(source, psql).table(source, spec.name, url)
-        _check_config(spec, table)
-        if spec.mode == "incremental":
-            batch.cursor_column = spec.cursor_column
-            if warehouse.table_columns(schema, spec.name) is not None:
-                batch.cursor_before = warehouse.read_cursor(source.name, spec.name)
-        read = table.read(
-            spec.exclude_columns, batch.cursor_column, batch.cursor_before, spec.lookback
-        )
-        plan = StagePlan(schema, spec.name, batch)
-        warehouse.start_batch(batch)
-        log.info(
-            "%s: reading (%s%s)",
-            key,
-            spec.mode,
-            f" from {batch.cursor_column} >= {batch.cursor_before} - {spec.lookback}"
-            if batch.cursor_before
-            else "",
-        )
-        batch.rows_read = warehouse.write_stage(plan, read, _ProgressLog(key))
-        if isinstance(read, ArrowRead):
-            batch.values_nulled = read.values_nulled
-        # Without a configured key, the source's declared one guards against duplicates. When
-        # the source enforces exactly that key, its rows cannot break it: skip the check (a
-        # sort of the whole batch in the warehouse).
-        primary_key = spec.primary_key or table.primary_key
-        enforced = bool(table.primary_key) and set(primary_key) == set(table.primary_key)
-        warehouse.publish(plan, spec.mode, primary_key, max_bad_fraction, check_keys=not enforced)
-    except Exception as error:
-        if plan is not None:
-            warehouse.fail_batch(plan, error)
-        if not isinstance(error, EltError) and not is_transient(error):
-            log.exception("%s: failed", key)
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        return _result(batch, spec, "failed", message), error
+    with ExitStack() as held:
+        try:
+            table = source_kind(source, psql).table(source, spec.name, url)
+            _check_config(spec, table)
+            # From the cursor read to the publish (or the failure's cleanup): a load of the
+            # same table by another process waits.
+            held.enter_context(warehouse.table_lock(schema, spec.name))
+            # Dated from here: raw rows' _loaded_at (the batch's start) then orders a table's
+            # batches as they publish, which incremental models rely on.
+            batch = Batch(source=source.name, table=spec.name, mode=spec.mode)
+            if spec.mode == "incremental":
+                batch.cursor_column = spec.cursor_column
+                if warehouse.table_columns(schema, spec.name) is not None:
+                    batch.cursor_before = warehouse.read_cursor(source.name, spec.name)
+            read = table.read(
+                spec.exclude_columns, batch.cursor_column, batch.cursor_before, spec.lookback
+            )
+            plan = StagePlan(schema, spec.name, batch)
+            warehouse.start_batch(batch)
+            log.info(
+                "%s: reading (%s%s)",
+                key,
+                spec.mode,
+                f" from {batch.cursor_column} >= {batch.cursor_before} - {spec.lookback}"
+                if batch.cursor_before
+                else "",
+            )
+            batch.rows_read = warehouse.write_stage(plan, read, _ProgressLog(key))
+            if isinstance(read, ArrowRead):
+                batch.values_nulled = read.values_nulled
+            # Without a configured key, the source's declared one guards against duplicates. When
+            # the source enforces exactly that key, its rows cannot break it: skip the check (a
+            # sort of the whole batch in the warehouse).
+            primary_key = spec.primary_key or table.primary_key
+            enforced = bool(table.primary_key) and set(primary_key) == set(table.primary_key)
+            warehouse.publish(
+                plan, spec.mode, primary_key, max_bad_fraction, check_keys=not enforced
+            )
+        except Exception as error:
+            if plan is not None:
+                warehouse.fail_batch(plan, error)
+            if not isinstance(error, EltError) and not is_transient(error):
+                log.exception("%s: failed", key)
+            message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            return _result(batch, spec, "failed", message), error
     log.info(
         "%s: %s rows read, %s changed%s in %.1f s",
         key,
@@ -262,26 +272,42 @@ def _load_files_once(
     key = f"{source.name}.{spec.name}"
     batch = Batch(source=source.name, table=spec.name, mode="files")
     plan = StagePlan(source.raw_schema, spec.name, batch)
-    try:
-        warehouse.start_batch(batch)
-        load_dataset(
-            warehouse, source, plan, url, max_bad_fraction, months, _ProgressLog(key), reload_files
-        )
-        with warehouse.transaction():
-            commit_batch(warehouse.execute, batch)
-    except Exception as error:
-        warehouse.fail_batch(plan, error)
-        if not isinstance(error, EltError) and not is_transient(error):
-            log.exception("%s: failed", key)
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        failed = _result(batch, spec, "failed", message)
-        # Files published before the failure stay published: count them.
-        return dataclasses.replace(
-            failed,
-            rows_loaded=batch.rows_loaded,
-            rows_quarantined=batch.rows_quarantined,
-            rows_changed=batch.rows_changed,
-        ), error
+    started = False
+    with ExitStack() as held:
+        try:
+            # Until the batch's end: a load of the same dataset by another process waits.
+            held.enter_context(warehouse.table_lock(plan.schema, spec.name))
+            # dated from here, as in _load_once
+            batch = Batch(source=source.name, table=spec.name, mode="files")
+            plan = StagePlan(source.raw_schema, spec.name, batch)
+            warehouse.start_batch(batch)
+            started = True
+            load_dataset(
+                warehouse,
+                source,
+                plan,
+                url,
+                max_bad_fraction,
+                months,
+                _ProgressLog(key),
+                reload_files,
+            )
+            with warehouse.transaction():
+                commit_batch(warehouse.execute, batch)
+        except Exception as error:
+            if started:
+                warehouse.fail_batch(plan, error)
+            if not isinstance(error, EltError) and not is_transient(error):
+                log.exception("%s: failed", key)
+            message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            failed = _result(batch, spec, "failed", message)
+            # Files published before the failure stay published: count them.
+            return dataclasses.replace(
+                failed,
+                rows_loaded=batch.rows_loaded,
+                rows_quarantined=batch.rows_quarantined,
+                rows_changed=batch.rows_changed,
+            ), error
     log.info(
         "%s: %s rows read from new or changed files%s in %.1f s",
         key,

@@ -149,6 +149,8 @@ class Settings:
     max_bad_rows_fraction: float = 0.01
     max_attempts: int = 4
     duckdb_lock_wait_seconds: float = 300
+    # How long a load waits for another load of the same table (on PostgreSQL: its lock).
+    table_lock_wait_seconds: float = 3600
     # What analysts open (a copy of the marts); default: beside the warehouse file.
     published_duckdb_path: Path | None = None
     retry_base_seconds: float = 1.0
@@ -195,6 +197,7 @@ class Settings:
             max_bad_rows_fraction=_fraction(env, "ELT_MAX_BAD_ROWS_FRACTION", 0.01),
             max_attempts=_positive_int(env, "ELT_MAX_ATTEMPTS", 4),
             duckdb_lock_wait_seconds=float(_positive_int(env, "ELT_DUCKDB_LOCK_WAIT_SECONDS", 300)),
+            table_lock_wait_seconds=float(_positive_int(env, "ELT_TABLE_LOCK_WAIT_SECONDS", 3600)),
             retry_base_seconds=float(_positive_int(env, "ELT_RETRY_BASE_SECONDS", 1)),
             psql=env.get("ELT_PSQL", "").strip() or None,
             duckdb_postgres_reader=_choice(

@@ -15,7 +15,9 @@ def open_warehouse(settings: Settings) -> Warehouse:
         from .postgres import PostgresWarehouse
 
         assert settings.postgres_url, "Settings.from_env() checks this"
-        warehouse = PostgresWarehouse(settings.postgres_url, settings.psql)
+        warehouse = PostgresWarehouse(
+            settings.postgres_url, settings.psql, settings.table_lock_wait_seconds
+        )
     else:
         from .duckdb import DuckDBWarehouse
 

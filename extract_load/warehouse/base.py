@@ -12,7 +12,7 @@ import hashlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -117,6 +117,12 @@ class Warehouse(ABC):
     @abstractmethod
     def reset_connection(self) -> None:
         """Forget this thread's connection if it broke, so that the next use reconnects."""
+
+    def table_lock(self, schema: str, table: str) -> AbstractContextManager[None]:
+        """Held by a load of `schema.table` from reading its cursor to publishing, so that a
+        load of the same table by another process waits for it instead of interleaving.
+        DuckDB needs nothing more: one process holds the whole file (its writer lock)."""
+        return nullcontext()
 
     # -- shared --------------------------------------------------------------------------
     def ensure_metadata(self) -> None:

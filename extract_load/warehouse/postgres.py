@@ -6,7 +6,9 @@ batches from any other source are written as CSV (extract_load/arrow_csv.py).
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -25,33 +27,41 @@ from .base import StagePlan, Warehouse
 
 __all__ = ["PostgresWarehouse"]
 
+log = logging.getLogger(__name__)
+
 
 class PostgresWarehouse(Warehouse):
     """One connection per thread (psycopg connections are not for concurrent use)."""
 
     kind = "postgres"
 
-    def __init__(self, url: str, psql: str | None = None) -> None:
+    def __init__(
+        self, url: str, psql: str | None = None, table_lock_wait_seconds: float = 3600
+    ) -> None:
         self.url = url
         self.psql = psql or find_psql()
+        self.table_lock_wait_seconds = table_lock_wait_seconds
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._lock = threading.Lock()
         self._connection()  # fail now, with a clear message, if the URL is wrong
 
+    def _connect(self, application_name: str) -> psycopg.Connection:
+        try:
+            return psycopg.connect(
+                self.url, autocommit=True, connect_timeout=15, application_name=application_name
+            )
+        except psycopg.OperationalError as error:
+            reason = connection_error_reason(error)
+            raise WarehouseError(
+                f"ELT_POSTGRES_URL: cannot connect to {redact_url(self.url)} ({reason}); "
+                "check the URL, the server and the credentials"
+            ) from error
+
     def _connection(self) -> psycopg.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            try:
-                connection = psycopg.connect(
-                    self.url, autocommit=True, connect_timeout=15, application_name="elt-loader"
-                )
-            except psycopg.OperationalError as error:
-                reason = connection_error_reason(error)
-                raise WarehouseError(
-                    f"ELT_POSTGRES_URL: cannot connect to {redact_url(self.url)} ({reason}); "
-                    "check the URL, the server and the credentials"
-                ) from error
+            connection = self._connect("elt-loader")
             connection.execute("SET TimeZone = 'UTC'")
             self._local.connection = connection
             with self._lock:
@@ -73,6 +83,39 @@ class PostgresWarehouse(Warehouse):
         with self._connection().cursor() as cursor:
             cursor.execute(statement)
             return cursor.rowcount
+
+    @contextmanager
+    def table_lock(self, schema: str, table: str) -> Iterator[None]:
+        """A session advisory lock on the table's name, on a connection of its own: released
+        when the load ends, and by the server if the process dies."""
+        name = f"{schema}.{table}"
+        connection = self._connect(f"elt-loader {name}"[:63])
+        try:
+            connection.execute("SET TimeZone = 'UTC'")
+            key = _fetch_one(connection, "SELECT hashtextextended(%s, 0)", (f"elt-load {name}",))
+            deadline = time.monotonic() + self.table_lock_wait_seconds
+            told = False
+            while not _fetch_one(connection, "SELECT pg_try_advisory_lock(%s)", (key,)):
+                holder = _lock_holder(connection, key)
+                if time.monotonic() >= deadline:
+                    raise WarehouseError(
+                        f"{name}: another load of this table is running ({holder}); waited "
+                        f"{self.table_lock_wait_seconds:.0f} s (ELT_TABLE_LOCK_WAIT_SECONDS). "
+                        "Let it finish, or stop it, then load again"
+                    )
+                if not told:
+                    log.warning(
+                        "%s: another load of this table is running (%s); waiting for it, up to "
+                        "%.0f s (ELT_TABLE_LOCK_WAIT_SECONDS)",
+                        name,
+                        holder,
+                        self.table_lock_wait_seconds,
+                    )
+                    told = True
+                time.sleep(0.5)
+            yield
+        finally:
+            connection.close()  # ends the session, and with it the lock
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -200,3 +243,26 @@ class PostgresWarehouse(Warehouse):
                 connection.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+def _fetch_one(connection: psycopg.Connection, statement: str, params: Sequence[Any]) -> Any:
+    row = connection.execute(statement, params).fetchone()
+    assert row is not None, "the statement returns one row"
+    return row[0]
+
+
+def _lock_holder(connection: psycopg.Connection, key: int) -> str:
+    """Who holds the advisory lock `key`: its backend, application and since when."""
+    row = connection.execute(
+        # A bigint key is stored as two halves: classid the high 32 bits, objid the low.
+        "SELECT activity.pid, activity.application_name, activity.backend_start "
+        "FROM pg_locks AS locks INNER JOIN pg_stat_activity AS activity USING (pid) "
+        "WHERE locks.locktype = 'advisory' AND locks.granted AND locks.objsubid = 1 "
+        "AND locks.classid = ((%s >> 32) & 4294967295)::bigint::oid "
+        "AND locks.objid = (%s & 4294967295)::bigint::oid",
+        (key, key),
+    ).fetchone()
+    if row is None:
+        return "it has just ended"
+    pid, application, since = row
+    return f"PostgreSQL backend {pid}, {application or 'unnamed'}, since {since:%H:%M:%S} UTC"
