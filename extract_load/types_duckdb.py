@@ -210,18 +210,34 @@ def to_duckdb_scanned(column: SourceColumn) -> DuckDBColumn:
     # A column read as it is keeps its typmod in the result; a domain's or money's needs the
     # cast (and a cast per row is server time: only where it is needed).
     source = name if column.declared == declared else f"CAST({name} AS {declared})"
+    check = None
     if column.base in ("timestamp", "timestamptz"):
-        text = f" || CAST({name} AS text) || "
-        message = sql_text(f"elt: column {column.name} holds ") + text
-        message += sql_text(f", after DuckDB's last {column.base}")
-        source = (
-            f"CASE WHEN {name} > '{_DUCKDB_LAST_TIMESTAMP}' AND {name} <> 'infinity' "
-            f"THEN CAST({message} AS {declared}) ELSE {source} END"
-        )
-    return replace(mapped, source_expr=source, load_expr=f"CAST({name} AS {mapped.duckdb_type})")
+        check = _timestamp_check(column, name, declared)
+    return replace(
+        mapped,
+        source_expr=source,
+        load_expr=f"CAST({name} AS {mapped.duckdb_type})",
+        source_check=check,
+    )
 
 
-def _array(column: SourceColumn, name: str, text: pa.DataType) -> DuckDBColumn:
+def _timestamp_check(column: SourceColumn, name: str, declared: str) -> str:
+    """Source SQL, true for a timestamp DuckDB can hold, raising (a failed cast naming the
+    column and the value) for one after DuckDB's last: the extension would wrap it silently.
+    A filter, not an expression in the select list: the server then sends the rows as it
+    stores them (measured here: under half the server time of the same test in the select
+    list)."""
+    text = f" || CAST({name} AS text) || "
+    message = sql_text(f"elt: column {column.name} holds ") + text
+    message += sql_text(f", after DuckDB's last {column.base}")
+    # One comparison for nearly every row: the rest only for the few after the last.
+    return (
+        f"CASE WHEN {name} > '{_DUCKDB_LAST_TIMESTAMP}' AND {name} <> 'infinity' "
+        f"THEN CAST({message} AS {declared}) IS NULL ELSE TRUE END"
+    )
+
+
+def _array(column: SourceColumn, name: str, text: pa.DataType | None) -> DuckDBColumn:
     """Arrays travel as JSON: PostgreSQL's own array literal is not something DuckDB reads."""
     if column.kind == "c":  # arrays of composites: one JSON array of objects
         source = _guarded(column, f"to_json({name})", None)

@@ -311,9 +311,9 @@ class DuckDBWarehouse(Warehouse):
         def insert(table_function: str) -> str:
             return f"INSERT INTO {stage} SELECT {loads}, {literals} FROM {table_function}"
 
-        with read.scan(
-            [f"{c.source_expr} AS {quote_ident(c.name)}" for c in columns], self.streams
-        ) as scan:
+        selects = [f"{c.source_expr} AS {quote_ident(c.name)}" for c in columns]
+        checks = [c.source_check for c in columns if c.source_check is not None]
+        with read.scan(selects, self.streams, checks) as scan:
             rows_in = run_scan(
                 self._connection, self._attachments, scan, insert, lambda rows: progress(rows, -1)
             )
