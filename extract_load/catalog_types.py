@@ -70,7 +70,7 @@ class SourceColumn:
 class DuckDBColumn:
     name: str
     source_expr: str  # SQL on the source side of COPY ... TO STDOUT (FORMAT csv)
-    arrow_type: pa.DataType  # how Arrow parses the CSV field
+    arrow_type: pa.DataType | None  # how Arrow parses the CSV field; None: no Arrow on its path
     duckdb_type: str  # the column's type in the warehouse
     load_expr: str  # DuckDB SQL turning the Arrow column into `duckdb_type`
     fallback: bool = False  # no mapping: the type's text form (a warning says so)

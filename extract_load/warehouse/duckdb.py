@@ -15,11 +15,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from ..catalog_types import sql_text
 from ..columns import duckdb_compares_as_text, fallback_warnings, to_duckdb
@@ -31,6 +29,9 @@ from ..streams import CountingReader, Progress, ReadAhead, iter_with_progress, s
 from ..types_duckdb import to_duckdb_scanned
 from .base import StagePlan, Warehouse
 from .duckdb_scan import Attachments, load_postgres_extension, run_scan
+
+if TYPE_CHECKING:  # imported where Arrow is used: DuckDB's PostgreSQL extension needs none
+    import pyarrow as pa
 
 __all__ = ["DuckDBWarehouse", "connect_waiting_for_lock"]
 
@@ -132,6 +133,7 @@ class DuckDBWarehouse(Warehouse):
                 f"512MB or 2GB ({error})"
             ) from None
         self.path = path
+        self._database = str(self._connection.execute("SELECT current_database()").fetchall()[0][0])
         self.block_bytes = block_bytes
         self.rows_per_commit = 500_000
         self._local = threading.local()
@@ -188,13 +190,15 @@ class DuckDBWarehouse(Warehouse):
             cursor.commit()
 
     def table_columns(self, schema: str, table: str) -> dict[str, str] | None:
-        rows = self.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_catalog = current_database() AND table_schema = %s AND table_name = %s "
-            "ORDER BY ordinal_position",
-            (schema, table),
-        )
-        return dict(rows) if rows else None
+        # DESCRIBE reads the one table's entry (the types spelled as information_schema spells
+        # them); information_schema.columns gathers every catalog's, the attached PostgreSQL
+        # source's too: measured, 15-75 ms a call against under 1.
+        name = ".".join(quote_ident(part) for part in (self._database, schema, table))
+        try:
+            rows = self.execute(f"DESCRIBE {name}")
+        except duckdb.CatalogException:  # no such table (this leaves a transaction usable)
+            return None
+        return {row[0]: row[1] for row in rows}
 
     def _row_json(self, alias: str) -> str:
         return f"CAST(to_json({alias}) AS VARCHAR)"
@@ -229,6 +233,8 @@ class DuckDBWarehouse(Warehouse):
         rows in memory, so one INSERT of the whole table grows with it. The staging table is
         private; publishing is what must be atomic.
         """
+        import pyarrow as pa
+
         cursor = self._cursor()
         view = f"__elt_arrow_{plan.table}"
         insert = (
@@ -286,7 +292,7 @@ class DuckDBWarehouse(Warehouse):
         return self._extension if isinstance(self._extension, str) else None
 
     def _write_copy(self, plan: StagePlan, read: CopyRead, progress: Progress) -> int:
-        mapped = [to_duckdb(column) for column in read.columns]
+        mapped = [to_duckdb(column, arrow=False) for column in read.columns]  # for the warnings
         fallback_warnings(read.label, read.columns, mapped)
         if self._extension_missing() is None:
             return self._scan_stage(plan, read, progress)
@@ -325,6 +331,9 @@ class DuckDBWarehouse(Warehouse):
     def _stream_stage(
         self, plan: StagePlan, read: CopyRead, progress: Progress, text_temporals: bool
     ) -> int:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
         columns = [to_duckdb(column, text_temporals) for column in read.columns]
         stage = self._create_stage(plan, [(c.name, c.duckdb_type) for c in columns])
         read_options = pacsv.ReadOptions(
