@@ -70,10 +70,14 @@ class SourceColumn:
 class DuckDBColumn:
     name: str
     source_expr: str  # SQL on the source side of COPY ... TO STDOUT (FORMAT csv)
-    arrow_type: pa.DataType  # how Arrow parses the CSV field
+    arrow_type: pa.DataType | None  # how Arrow parses the CSV field; None: no Arrow on its path
     duckdb_type: str  # the column's type in the warehouse
     load_expr: str  # DuckDB SQL turning the Arrow column into `duckdb_type`
     fallback: bool = False  # no mapping: the type's text form (a warning says so)
+    # A condition every source row must meet, for the WHERE clause (it raises on a row that
+    # does not): a filter leaves the rows as the server stores them, where an expression in
+    # the select list makes it build each row anew.
+    source_check: str | None = None
 
 
 @dataclass(frozen=True)

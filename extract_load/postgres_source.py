@@ -196,13 +196,22 @@ class PostgresRead(CopyRead):
         return copy_out(self.psql, self.url, query)
 
     @contextmanager
-    def scan(self, select_exprs: Sequence[str], streams: int) -> Iterator[SourceScan]:
+    def scan(
+        self, select_exprs: Sequence[str], streams: int, checks: Sequence[str] = ()
+    ) -> Iterator[SourceScan]:
         conninfo, password = scan_conninfo(self.url)
         table = qualified(self.info.schema, self.info.name)  # quoted: any name
         select = sql.SQL("SELECT {} FROM {}").format(
             sql.SQL(", ").join(sql.SQL(expr) for expr in select_exprs), sql.SQL(table)
         )
-        whole = select if self.where is None else select + sql.SQL(" WHERE ") + self.where
+        # The server orders a WHERE clause's conditions by their cost: the cheap incremental
+        # filter comes before the checks, which only rows of the batch then meet.
+        conditions: list[sql.Composable] = [sql.SQL(f"({check})") for check in checks]
+        if self.where is not None:
+            conditions.insert(0, self.where)
+        whole = select
+        if conditions:
+            whole += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
         session = tuple(_SESSION)
         if self.where is not None or self.info.kind != "r" or streams < 2:
             # An incremental batch is the rows after a cursor, wherever they are in the table;
@@ -221,7 +230,11 @@ class PostgresRead(CopyRead):
             (snapshot,) = connection.execute("SELECT pg_export_snapshot()").fetchone() or ("",)
             setup = (f"SET TRANSACTION SNAPSHOT '{snapshot}'", *session)
             queries = tuple(
-                (select + sql.SQL(" WHERE ") + ctid_filter(first, end)).as_string(None)
+                (
+                    select
+                    + sql.SQL(" WHERE ")
+                    + sql.SQL(" AND ").join([ctid_filter(first, end), *conditions])
+                ).as_string(None)
                 for first, end in ranges
             )
             yield SourceScan(conninfo, password, setup, queries, self.label)

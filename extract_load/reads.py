@@ -192,10 +192,13 @@ class CopyRead(ABC):
         `COPY (SELECT <select_exprs> FROM <table> [WHERE <filter>]) TO STDOUT (<options>)`."""
 
     @abstractmethod
-    def scan(self, select_exprs: Sequence[str], streams: int) -> AbstractContextManager[SourceScan]:
+    def scan(
+        self, select_exprs: Sequence[str], streams: int, checks: Sequence[str] = ()
+    ) -> AbstractContextManager[SourceScan]:
         """The same rows as queries for a warehouse that reads PostgreSQL itself with up to
         `streams` connections at once: one query, or several over ranges of a large table in
-        one snapshot, held while the context is open."""
+        one snapshot, held while the context is open. `checks` are conditions in the WHERE
+        clause that raise on a row the warehouse cannot take."""
 
 
 @dataclass(frozen=True)
