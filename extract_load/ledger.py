@@ -38,6 +38,9 @@ CURSORS = f"{METADATA_SCHEMA}.cursors"  # per incremental table, how far it is l
 LOADED_FILES = f"{METADATA_SCHEMA}.loaded_files"  # per landed file, its content and counts
 # The status of a batch whose rows were published.
 SUCCEEDED = "succeeded"
+# A batch's status while it works, and once found left so by a process that died.
+RUNNING = "running"
+ABANDONED = "abandoned"
 
 # Written in the SQL both warehouses share. No key constraints: DuckDB's indexes make updates
 # of indexed tables awkward, and the loader is the only writer.
@@ -129,7 +132,7 @@ class Batch:
     # named in a warning.
     values_nulled: int = 0
     cursor_after: str | None = None
-    status: str = "running"
+    status: str = RUNNING
     error: str | None = None
 
     def __post_init__(self) -> None:
@@ -160,12 +163,31 @@ def start_batch(execute: Execute, batch: Batch) -> None:
             batch.source,
             batch.table,
             batch.mode,
-            "running",
+            RUNNING,
             batch.cursor_column,
             batch.cursor_before,
             batch.started_at,
         ),
     )
+
+
+def abandon_running_batches(execute: Execute, source: str, table: str) -> list[str]:
+    """Mark `abandoned` the table's batches still `running`, and return their ids. Called by
+    a load that holds the table (its lock, or DuckDB's file): no live load owns them, so their
+    process died before they ended; nothing of them was published."""
+    rows = execute(
+        f"UPDATE {LOAD_BATCHES} SET status = %s, finished_at = %s, error = %s "
+        "WHERE source = %s AND table_name = %s AND status = %s RETURNING batch_id",
+        (
+            ABANDONED,
+            datetime.now(UTC),
+            "its process ended before the batch did (killed?); nothing of it was published",
+            source,
+            table,
+            RUNNING,
+        ),
+    )
+    return sorted(batch_id for (batch_id,) in rows)
 
 
 def finish_batch(execute: Execute, batch: Batch) -> None:

@@ -177,6 +177,10 @@ def _assert_clean(env: dict[str, str]) -> None:
             )
         }
         assert batches <= finished, f"{source.raw_schema}.{table.name}: unfinished batches"
+    # a batch the kill left running was marked abandoned by the rerun's load of its table
+    assert warehouse_query(
+        env, "select count(*) from elt.load_batches where status = 'running'"
+    ) == [(0,)]
     leftovers = warehouse_query(
         env,
         "select table_schema, table_name from information_schema.tables "

@@ -60,3 +60,16 @@ def test_a_full_load_writes_no_cursor(execute):
     ledger.start_batch(execute, batch)
     ledger.commit_batch(execute, batch)
     assert execute("SELECT count(*) FROM elt.cursors", ()) == [(0,)]
+
+
+def test_batches_left_running_by_a_dead_process_are_marked_abandoned(execute):
+    dead = Batch("shop", "orders", "incremental", cursor_column="updated_at")
+    other_table = Batch("shop", "films", "full")
+    for batch in (dead, other_table):
+        ledger.start_batch(execute, batch)
+    assert ledger.abandon_running_batches(execute, "shop", "orders") == [dead.batch_id]
+    status, _, _, error = _rows(execute, dead)[0]
+    assert status == ledger.ABANDONED and "nothing of it was published" in error
+    assert _rows(execute, other_table)[0][0] == ledger.RUNNING  # another table's, untouched
+    assert ledger.abandon_running_batches(execute, "shop", "orders") == []
+    assert ledger.read_cursor(execute, "shop", "orders") is None

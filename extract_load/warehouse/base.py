@@ -136,6 +136,17 @@ class Warehouse(ABC):
         return ledger.read_cursor(self.execute, source, table)
 
     def start_batch(self, batch: Batch) -> None:
+        """The batch's ledger row; first, batches of its table that a dead process left
+        `running` become `abandoned` (the caller holds the table's lock)."""
+        abandoned = ledger.abandon_running_batches(self.execute, batch.source, batch.table)
+        if abandoned:
+            log.warning(
+                "%s.%s: batch(es) %s were left running by a process that ended; marked %s",
+                batch.source,
+                batch.table,
+                ", ".join(abandoned),
+                ledger.ABANDONED,
+            )
         ledger.start_batch(self.execute, batch)
 
     def _finish_batch(self, batch: Batch) -> None:
