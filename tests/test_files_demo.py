@@ -1,9 +1,11 @@
-"""The demo lake: the `lake` entry of the repository's sources.yml (commented out there, so that
-the default run loads the databases only), loaded through `elt` as a user who uncomments it."""
+"""The demo lake: the `lake` entry of the repository's sources.yml, loaded through `elt` as a
+fresh clone does, its landing absent."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import yaml
 
 from demo_sources.lake import write_lake
 from orchestration.cli import main
@@ -13,15 +15,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 def lake_entry() -> str:
-    """The commented `lake:` block of sources.yml, uncommented."""
-    lines = (REPOSITORY / "sources.yml").read_text(encoding="utf-8").splitlines()
-    start = lines.index("  # lake:")
-    block = []
-    for line in lines[start:]:
-        if not line.startswith("  #"):
-            break
-        block.append("  " + line[4:])
-    return "sources:\n" + "\n".join(block) + "\n"
+    """sources.yml's `lake:` entry alone, as a sources file of its own."""
+    entry = yaml.safe_load((REPOSITORY / "sources.yml").read_text(encoding="utf-8"))
+    return yaml.safe_dump({"sources": {"lake": entry["sources"]["lake"]}}, sort_keys=False)
 
 
 def test_the_demo_lake_entry_loads_its_generated_files(

@@ -24,6 +24,7 @@ import pytest
 from logins import PASSWORD, WRONG_PASSWORD, as_login, password_authentication, query
 from psycopg import sql
 
+from conftest import source_urls
 from extract_load import ConfigError, Settings, SourceError, load_sources, plan_tables
 from extract_load.identifiers import qualified
 from extract_load.postgres_source import connect_source, read_table_info
@@ -149,8 +150,7 @@ def secured(tmp_path_factory, new_database, demo_sources_factory) -> Iterator[di
                 {
                     "ELT_WAREHOUSE": "postgres",
                     "ELT_POSTGRES_URL": loader_url,
-                    "PAGILA_URL": pagila_url,
-                    "COURSES_URL": courses_url,
+                    **source_urls(pagila_url, courses_url),
                 },
             )
             assert load.returncode == 0, load.stderr[-3000:]
