@@ -41,6 +41,7 @@ EVIL = 'orders"; drop table raw_pagila.film;--'
 SCHEMAS = (
     "raw_pagila",
     "raw_courses",
+    "raw_lake",
     "elt",
     "staging",
     "intermediate",
@@ -55,18 +56,21 @@ READ = frozenset({"SELECT", "USAGE"})
 NONE: frozenset[str] = frozenset()
 # What each role may do on each schema's tables and on the schema itself.
 EXPECTED = {
-    #          raw_pagila raw_courses elt staging intermediate snapshots marts analytics
+    #          raw_pagila raw_courses raw_lake elt staging intermediate snapshots marts analytics
     "elt_loader": dict(
-        zip(SCHEMAS, (WRITE, WRITE, WRITE, NONE, NONE, NONE, NONE, NONE), strict=True)
+        zip(SCHEMAS, (WRITE, WRITE, WRITE, WRITE, NONE, NONE, NONE, NONE, NONE), strict=True)
     ),
     "elt_transformer": dict(
-        zip(SCHEMAS, (READ, READ, NONE, WRITE, WRITE, WRITE, WRITE, WRITE), strict=True)
+        zip(SCHEMAS, (READ, READ, READ, NONE, WRITE, WRITE, WRITE, WRITE, WRITE), strict=True)
     ),
-    "analyst": dict(zip(SCHEMAS, (NONE, NONE, NONE, NONE, NONE, NONE, NONE, READ), strict=True)),
+    "analyst": dict(
+        zip(SCHEMAS, (NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, READ), strict=True)
+    ),
 }
 OWNERS = {
     "raw_pagila": "elt_loader",
     "raw_courses": "elt_loader",
+    "raw_lake": "elt_loader",
     "elt": "elt_loader",
     "staging": "elt_transformer",
     "intermediate": "elt_transformer",
@@ -226,7 +230,7 @@ def test_schema_list_is_the_sources_and_dbt_schemas():
     """One list: the sources' raw schemas, the loaders' `elt`, dbt's schemas (that these are
     exactly the schemas dbt builds in is checked on the manifest below)."""
     raw = [source.raw_schema for source in Settings.from_env({}).sources.values()]
-    assert raw == ["raw_pagila", "raw_courses"]
+    assert raw == ["raw_pagila", "raw_courses", "raw_lake"]
     schemas = [access.schema for access in schema_access(raw)]
     assert schemas == [
         *raw,
