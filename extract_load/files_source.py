@@ -87,7 +87,8 @@ class Landing:
         # replaced since the last look must be seen.
         self.fs.invalidate_cache()
 
-    def check(self) -> None:
+    def check(self, demo: str | None = None) -> None:
+        """The landing can be read and exists; `demo`: the demo the entry names, if any."""
         try:
             found = self.fs.isdir(self.root)
         except Exception as error:  # each filesystem raises its own kinds
@@ -96,9 +97,15 @@ class Landing:
                 "the URL and the credentials"
             ) from None
         if not found:
+            written = (
+                f" (`elt load` and Dagster write the demo {demo!r} there when it is absent)"
+                if demo
+                else ""
+            )
             raise SourceError(
                 f"source {self.source!r}: the landing {self.url} does not exist; create it and "
-                "drop files as <dataset>/YYYY-MM/<file>, or fix landing_url in sources.yml"
+                f"drop files as <dataset>/YYYY-MM/<file>{written}, or fix landing_url in "
+                "sources.yml"
             )
 
     def files(self, dataset: FileDataset, months: Months | None = None) -> list[LandedFile]:

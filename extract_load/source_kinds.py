@@ -184,7 +184,7 @@ class _Files(SourceKind):
     def check(self, source: SourceSpec, url: str) -> None:
         from .files_source import Landing
 
-        Landing(url, source.name).check()
+        Landing(url, source.name).check(source.demo)
 
     def catalog(self, source: SourceSpec, url: str) -> list[CatalogTable]:
         """The datasets sources.yml declares, with their declared columns."""

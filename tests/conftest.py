@@ -25,11 +25,28 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 for _variable in (
     "PAGILA_URL",
     "COURSES_URL",
+    "LAKE_URL",
     "ELT_WAREHOUSE",
     "ELT_POSTGRES_URL",
     "ELT_DUCKDB_PATH",
 ):
     os.environ.pop(_variable, None)
+
+
+def demo_lake() -> str:
+    """The demo lake's landing for the tests, written once into the tests' folder: the value of
+    LAKE_URL, so that no test reads or writes the repository's ./landing."""
+    landing = _TEST_DEMO_DIR / "landing"
+    if not landing.exists():
+        from demo_sources.lake import write_lake
+
+        write_lake(landing)
+    return str(landing)
+
+
+def source_urls(pagila_url: str, courses_url: str) -> dict[str, str]:
+    """The variables of every source of sources.yml: the two demo databases and the lake."""
+    return {"PAGILA_URL": pagila_url, "COURSES_URL": courses_url, "LAKE_URL": demo_lake()}
 
 
 def declared_tables(env: dict[str, str]) -> list:

@@ -7,6 +7,7 @@ import dagster as dg
 import psycopg
 import pytest
 
+from conftest import source_urls
 from extract_load import Settings, load_sources
 from extract_load.compare import compare_sources
 from extract_load.pipeline import plan_tables
@@ -17,7 +18,7 @@ from table_contents import warehouse_query
 @pytest.fixture
 def loaded(fresh_warehouse_env, demo_sources_factory):
     pagila_url, courses_url = demo_sources_factory()
-    env = {**fresh_warehouse_env, "PAGILA_URL": pagila_url, "COURSES_URL": courses_url}
+    env = {**fresh_warehouse_env, **source_urls(pagila_url, courses_url)}
     load_sources(Settings.from_env(env))
     return env, pagila_url
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from commands import elt
-from conftest import declared_tables
+from conftest import declared_tables, source_urls
 from table_contents import warehouse_query
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -113,7 +113,7 @@ def _marts() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
 def test_graph_runs_from_every_raw_table_to_every_mart(dagster_dev, demo_sources_factory):
     nodes = {tuple(node["assetKey"]["path"]): node for node in dagster_dev["assetNodes"]}
     pagila_url, courses_url = demo_sources_factory()
-    tables = declared_tables({"PAGILA_URL": pagila_url, "COURSES_URL": courses_url})
+    tables = declared_tables(source_urls(pagila_url, courses_url))
     raw = {(s.raw_schema, t.name) for s, t in tables}
     marts, generated = _marts()
     assert len(marts) >= 15 and generated == set()

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from commands import dbt_build, elt
-from conftest import warehouse_env
+from conftest import source_urls, warehouse_env
 from table_contents import warehouse_query
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -91,8 +91,7 @@ def test_facts_of_any_date_are_kept_and_dated(kind, tmp_path, new_database, demo
     changed = _date_the_sources(pagila_url, courses_url)
     env = {
         **warehouse_env(kind, tmp_path, new_database),
-        "PAGILA_URL": pagila_url,
-        "COURSES_URL": courses_url,
+        **source_urls(pagila_url, courses_url),
     }
     loaded = elt(env, "load")
     assert loaded.returncode == 0, loaded.stdout[-3000:] + loaded.stderr[-3000:]

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from commands import dbt, dbt_build
-from conftest import declared_tables, warehouse_env
+from conftest import declared_tables, source_urls, warehouse_env
 from extract_load import Settings, load_sources
 from table_contents import warehouse_query
 
@@ -51,7 +51,7 @@ def built_duckdb(tmp_path_factory, new_database, demo_urls) -> dict[str, str]:
     work = tmp_path_factory.mktemp("docs-duckdb")
     env = warehouse_env("duckdb", work, new_database)
     pagila_url, courses_url = demo_urls
-    load_sources(Settings.from_env({**env, "PAGILA_URL": pagila_url, "COURSES_URL": courses_url}))
+    load_sources(Settings.from_env({**env, **source_urls(pagila_url, courses_url)}))
     build = dbt_build(env, work, "--exclude-resource-type", "test", "unit_test")
     assert build.returncode == 0, build.stdout[-4000:]
     return {**env, "_work": str(work)}
@@ -215,7 +215,7 @@ def test_source_freshness_comes_from_the_ledger(fresh_warehouse_env, demo_urls, 
     freshness is the ledger's latest succeeded batch, not the rows' _loaded_at."""
     env = fresh_warehouse_env
     pagila_url, courses_url = demo_urls
-    settings = Settings.from_env({**env, "PAGILA_URL": pagila_url, "COURSES_URL": courses_url})
+    settings = Settings.from_env({**env, **source_urls(pagila_url, courses_url)})
     load_sources(settings)
     # The first load happened a month ago.
     _execute(env, "update raw_pagila.language set _loaded_at = _loaded_at - interval '30 days'")
@@ -236,9 +236,7 @@ def test_source_freshness_comes_from_the_ledger(fresh_warehouse_env, demo_urls, 
     freshness = dbt(env, tmp_path, "source", "freshness")
     assert freshness.returncode == 0, freshness.stdout[-4000:]
     results = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
-    assert len(results) == len(
-        declared_tables({**env, "PAGILA_URL": pagila_url, "COURSES_URL": courses_url})
-    )
+    assert len(results) == len(declared_tables({**env, **source_urls(pagila_url, courses_url)}))
     assert {result["status"] for result in results} == {"pass"}, [
         (result["unique_id"], result["status"]) for result in results
     ]

@@ -1,11 +1,15 @@
-"""The demo lake: the `lake` entry of the repository's sources.yml (commented out there, so that
-the default run loads the databases only), loaded through `elt` as a user who uncomments it."""
+"""The demo lake: the `lake` entry of the repository's sources.yml, loaded through `elt` as a
+fresh clone does, its landing absent."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import yaml
+
 from demo_sources.lake import write_lake
+from extract_load import Settings, SourceError, load_sources
 from orchestration.cli import main
 from table_contents import warehouse_query
 
@@ -13,15 +17,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 def lake_entry() -> str:
-    """The commented `lake:` block of sources.yml, uncommented."""
-    lines = (REPOSITORY / "sources.yml").read_text(encoding="utf-8").splitlines()
-    start = lines.index("  # lake:")
-    block = []
-    for line in lines[start:]:
-        if not line.startswith("  #"):
-            break
-        block.append("  " + line[4:])
-    return "sources:\n" + "\n".join(block) + "\n"
+    """sources.yml's `lake:` entry alone, as a sources file of its own."""
+    entry = yaml.safe_load((REPOSITORY / "sources.yml").read_text(encoding="utf-8"))
+    return yaml.safe_dump({"sources": {"lake": entry["sources"]["lake"]}}, sort_keys=False)
 
 
 def test_the_demo_lake_entry_loads_its_generated_files(
@@ -87,3 +85,21 @@ def test_the_demo_files_are_the_same_for_the_same_seed(tmp_path):
     other = [(tmp_path / "a" / f).read_bytes() == (tmp_path / "c" / f).read_bytes() for f in files]
     assert all(same)
     assert not any(other)
+
+
+def test_a_direct_load_of_an_absent_demo_landing_names_the_fix(tmp_path):
+    """load_sources never writes the demo (extract_load does not import demo_sources): called
+    directly on a fresh clone's lake, it names the landing and who writes it, before any row."""
+    (tmp_path / "sources.yml").write_text(lake_entry(), encoding="utf-8")
+    settings = Settings.from_env(
+        {
+            "ELT_SOURCES_FILE": str(tmp_path / "sources.yml"),
+            "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+        }
+    )
+    with pytest.raises(SourceError) as caught:
+        load_sources(settings)
+    message = str(caught.value)
+    assert f"the landing {tmp_path / 'landing'} does not exist" in message
+    assert "`elt load` and Dagster write the demo 'lake' there" in message
+    assert not (tmp_path / "landing").exists()

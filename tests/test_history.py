@@ -18,7 +18,7 @@ import pytest
 
 import demo_sources
 from commands import dbt_build, elt
-from conftest import warehouse_env
+from conftest import source_urls, warehouse_env
 from table_contents import warehouse_query
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -70,8 +70,7 @@ def test_a_customer_who_moves_keeps_last_months_revenue_in_the_old_city(
     pagila_url, courses_url = demo_sources_factory()
     env = {
         **warehouse_env(kind, tmp_path, new_database),
-        "PAGILA_URL": pagila_url,
-        "COURSES_URL": courses_url,
+        **source_urls(pagila_url, courses_url),
     }
     _load_and_build(env, tmp_path)
     [(latest_payment,)] = _source(pagila_url, "select max(payment_date) from payment")

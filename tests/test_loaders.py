@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 import demo_sources
-from conftest import declared_tables
+from conftest import declared_tables, source_urls
 from extract_load import Settings, load_sources
 from table_contents import (
     source_columns,
@@ -19,7 +19,7 @@ from table_contents import (
 
 
 def _settings(env: dict[str, str], pagila_url: str, courses_url: str) -> Settings:
-    return Settings.from_env({**env, "PAGILA_URL": pagila_url, "COURSES_URL": courses_url})
+    return Settings.from_env({**env, **source_urls(pagila_url, courses_url)})
 
 
 def _source_count(url: str, table: str) -> int:
@@ -29,7 +29,9 @@ def _source_count(url: str, table: str) -> int:
 
 def _assert_raw_equals_source(env, pagila_url: str, courses_url: str) -> None:
     urls = {"pagila": pagila_url, "courses": courses_url}
-    for source, table in declared_tables({"PAGILA_URL": pagila_url, "COURSES_URL": courses_url}):
+    for source, table in declared_tables(source_urls(pagila_url, courses_url)):
+        if source.kind == "files":
+            continue  # no database to compare with: tests/test_files_demo.py counts its lines
         columns = [
             c
             for c in warehouse_columns(env, source.raw_schema, table.name)
@@ -51,11 +53,23 @@ def test_full_load_lands_every_table_exactly(fresh_warehouse_env, unchanging_sou
     pagila_url, courses_url = unchanging_sources
     results = load_sources(_settings(fresh_warehouse_env, pagila_url, courses_url))
 
-    tables = declared_tables({"PAGILA_URL": pagila_url, "COURSES_URL": courses_url})
+    tables = declared_tables(source_urls(pagila_url, courses_url))
     assert {r.key for r in results} == {f"{s.name}.{t.name}" for s, t in tables}
-    assert len(results) == 18
+    assert len(results) == 15 + 3 + 3  # pagila, courses, and the lake's datasets
     assert all(r.status == "succeeded" for r in results)
+    lake = {
+        r.table: (r.rows_read, r.rows_loaded, r.rows_quarantined)
+        for r in results
+        if r.source == "lake"
+    }
+    assert lake == {
+        "trips": (6000, 6000, 0),
+        "trips_csv": (6000, 5994, 6),
+        "zones": (40, 40, 0),
+    }
     for result in results:
+        if result.source == "lake":
+            continue
         url = pagila_url if result.source == "pagila" else courses_url
         assert result.rows_read == _source_count(url, result.table) > 0, result.key
         assert result.rows_loaded == result.rows_read
@@ -123,7 +137,7 @@ def test_rerun_without_source_change_loads_nothing(fresh_warehouse_env, unchangi
     load_sources(settings)
     before = {
         (s.raw_schema, t.name): table_checksum(fresh_warehouse_env, s.raw_schema, t.name)
-        for s, t in declared_tables({"PAGILA_URL": pagila_url, "COURSES_URL": courses_url})
+        for s, t in declared_tables(source_urls(pagila_url, courses_url))
     }
 
     results = load_sources(settings)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from conftest import declared_tables
+from conftest import declared_tables, source_urls
 from table_contents import warehouse_query
 
 
 def _raw_keys(pagila_url: str, courses_url: str) -> set[dg.AssetKey]:
     """The tables sources.yml selects in these databases, keyed as the loaders' assets."""
-    tables = declared_tables({"PAGILA_URL": pagila_url, "COURSES_URL": courses_url})
+    tables = declared_tables(source_urls(pagila_url, courses_url))
     return {dg.AssetKey([source.raw_schema, table.name]) for source, table in tables}
 
 
@@ -31,7 +31,7 @@ def test_definitions_have_one_asset_per_raw_table_grouped_by_source(demo_sources
 def test_everything_job_materialises_every_raw_table(monkeypatch, tmp_path, demo_sources_factory):
     pagila_url, courses_url = demo_sources_factory()
     env = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")}
-    for name, value in {**env, "PAGILA_URL": pagila_url, "COURSES_URL": courses_url}.items():
+    for name, value in {**env, **source_urls(pagila_url, courses_url)}.items():
         monkeypatch.setenv(name, value)
     from orchestration.definitions import defs
 

@@ -8,6 +8,7 @@ import os
 import dagster as dg
 import psycopg
 
+from conftest import source_urls
 from extract_load import Settings
 from extract_load.schemas import PUBLISHED_SCHEMA
 from orchestration.run import failed_checks
@@ -47,7 +48,7 @@ def test_failing_test_fails_the_run_and_keeps_the_published_marts(
     fresh_warehouse_env, demo_sources_factory, monkeypatch
 ):
     pagila_url, courses_url = demo_sources_factory()
-    env = {**fresh_warehouse_env, "PAGILA_URL": pagila_url, "COURSES_URL": courses_url}
+    env = {**fresh_warehouse_env, **source_urls(pagila_url, courses_url)}
     if env["ELT_WAREHOUSE"] == "postgres":
         with psycopg.connect(env["ELT_POSTGRES_URL"], autocommit=True) as connection:
             connection.execute(
@@ -103,8 +104,7 @@ def test_analysts_reading_the_published_file_never_block_the_pipeline(
     env = {
         "ELT_WAREHOUSE": "duckdb",
         "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
-        "PAGILA_URL": pagila_url,
-        "COURSES_URL": courses_url,
+        **source_urls(pagila_url, courses_url),
     }
     assert _run_everything(env, monkeypatch).success
     published_file = published_duckdb_path(Settings.from_env(env))

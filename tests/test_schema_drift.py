@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from commands import dbt_build
+from conftest import source_urls
 from extract_load import Settings, SourceSpec, TableSpec, load_sources, load_table
 from extract_load.warehouse import open_warehouse
 from table_contents import warehouse_columns, warehouse_query
@@ -142,8 +143,7 @@ def test_new_source_column_leaves_the_marts_unchanged(tmp_path, demo_sources_fac
     env = {
         "ELT_WAREHOUSE": "duckdb",
         "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
-        "PAGILA_URL": pagila_url,
-        "COURSES_URL": courses_url,
+        **source_urls(pagila_url, courses_url),
     }
 
     def marts() -> dict[str, list]:

@@ -24,6 +24,7 @@ import pytest
 from logins import PASSWORD, WRONG_PASSWORD, as_login, password_authentication, query
 from psycopg import sql
 
+from conftest import source_urls
 from extract_load import ConfigError, Settings, SourceError, load_sources, plan_tables
 from extract_load.identifiers import qualified
 from extract_load.postgres_source import connect_source, read_table_info
@@ -40,6 +41,7 @@ EVIL = 'orders"; drop table raw_pagila.film;--'
 SCHEMAS = (
     "raw_pagila",
     "raw_courses",
+    "raw_lake",
     "elt",
     "staging",
     "intermediate",
@@ -54,18 +56,21 @@ READ = frozenset({"SELECT", "USAGE"})
 NONE: frozenset[str] = frozenset()
 # What each role may do on each schema's tables and on the schema itself.
 EXPECTED = {
-    #          raw_pagila raw_courses elt staging intermediate snapshots marts analytics
+    #          raw_pagila raw_courses raw_lake elt staging intermediate snapshots marts analytics
     "elt_loader": dict(
-        zip(SCHEMAS, (WRITE, WRITE, WRITE, NONE, NONE, NONE, NONE, NONE), strict=True)
+        zip(SCHEMAS, (WRITE, WRITE, WRITE, WRITE, NONE, NONE, NONE, NONE, NONE), strict=True)
     ),
     "elt_transformer": dict(
-        zip(SCHEMAS, (READ, READ, NONE, WRITE, WRITE, WRITE, WRITE, WRITE), strict=True)
+        zip(SCHEMAS, (READ, READ, READ, NONE, WRITE, WRITE, WRITE, WRITE, WRITE), strict=True)
     ),
-    "analyst": dict(zip(SCHEMAS, (NONE, NONE, NONE, NONE, NONE, NONE, NONE, READ), strict=True)),
+    "analyst": dict(
+        zip(SCHEMAS, (NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, READ), strict=True)
+    ),
 }
 OWNERS = {
     "raw_pagila": "elt_loader",
     "raw_courses": "elt_loader",
+    "raw_lake": "elt_loader",
     "elt": "elt_loader",
     "staging": "elt_transformer",
     "intermediate": "elt_transformer",
@@ -149,8 +154,7 @@ def secured(tmp_path_factory, new_database, demo_sources_factory) -> Iterator[di
                 {
                     "ELT_WAREHOUSE": "postgres",
                     "ELT_POSTGRES_URL": loader_url,
-                    "PAGILA_URL": pagila_url,
-                    "COURSES_URL": courses_url,
+                    **source_urls(pagila_url, courses_url),
                 },
             )
             assert load.returncode == 0, load.stderr[-3000:]
@@ -226,7 +230,7 @@ def test_schema_list_is_the_sources_and_dbt_schemas():
     """One list: the sources' raw schemas, the loaders' `elt`, dbt's schemas (that these are
     exactly the schemas dbt builds in is checked on the manifest below)."""
     raw = [source.raw_schema for source in Settings.from_env({}).sources.values()]
-    assert raw == ["raw_pagila", "raw_courses"]
+    assert raw == ["raw_pagila", "raw_courses", "raw_lake"]
     schemas = [access.schema for access in schema_access(raw)]
     assert schemas == [
         *raw,
@@ -608,13 +612,15 @@ def test_dagster_run_stores_no_password(secured, new_database):
         .format(sql.Identifier(urlsplit(url).path.lstrip("/")), sql.Identifier(login))
         .as_string(),
     )
+    # The instance queues the runs that write the warehouse, as every step requires.
+    configured = run([str(BIN / "elt"), "dagster-home", str(home)], {})
+    assert configured.returncode == 0, configured.stderr[-3000:]
     result = run(
         [sys.executable, "-c", RUN_EVERYTHING],
         {
             "ELT_WAREHOUSE": "postgres",
             "ELT_POSTGRES_URL": as_login(url, login),
-            "PAGILA_URL": secured["pagila_url"],
-            "COURSES_URL": secured["courses_url"],
+            **source_urls(secured["pagila_url"], secured["courses_url"]),
             "DAGSTER_HOME": str(home),
             "DBT_TARGET_PATH": str(dbt_target),
         },

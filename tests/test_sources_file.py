@@ -35,9 +35,13 @@ def _crm(tmp_path: Path, tables: str = "      orders: {}") -> Path:
     return _file(tmp_path, CRM.format(tables=tables))
 
 
-def test_the_repository_file_declares_pagila_and_courses():
+def test_the_repository_file_declares_pagila_courses_and_the_lake():
     sources = load_sources_file(REPOSITORY / "sources.yml")
-    assert list(sources) == ["pagila", "courses"]
+    assert list(sources) == ["pagila", "courses", "lake"]
+    lake = sources["lake"]
+    assert (lake.kind, lake.demo, lake.url_env) == ("files", "lake", "LAKE_URL")
+    assert lake.landing_url == str(REPOSITORY / "landing")
+    assert [d.name for d in lake.datasets] == ["trips", "trips_csv", "zones"]
     assert sources["pagila"].demo == "pagila" and sources["pagila"].url_env == "PAGILA_URL"
     staff = sources["pagila"].override("staff")
     assert staff is not None and staff.exclude_columns == ("password",)

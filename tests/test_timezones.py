@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from commands import dbt_build
-from conftest import warehouse_env
+from conftest import source_urls, warehouse_env
 from table_contents import warehouse_query
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -97,8 +97,7 @@ def test_marts_are_identical_in_utc_and_tokyo(
         work = tmp_path_factory.mktemp(f"tz-{kind}")
         env = {
             **warehouse_env(kind, work, new_database),
-            "PAGILA_URL": pagila_url,
-            "COURSES_URL": courses_url,
+            **source_urls(pagila_url, courses_url),
         }
         _build(env, work, zone)
         built[zone] = env

@@ -21,12 +21,12 @@ MISSING_LANGUAGE = "R"  # the project var missing_programming_language
 
 
 def build_warehouse(kind, tmp_path_factory, new_database, demo_urls) -> dict[str, str]:
-    from conftest import warehouse_env
+    from conftest import source_urls, warehouse_env
 
     work = tmp_path_factory.mktemp(f"transform-{kind}")
     env = warehouse_env(kind, work, new_database)
     pagila_url, courses_url = demo_urls
-    load_sources(Settings.from_env({**env, "PAGILA_URL": pagila_url, "COURSES_URL": courses_url}))
+    load_sources(Settings.from_env({**env, **source_urls(pagila_url, courses_url)}))
     build = dbt_build(env, work)
     assert build.returncode == 0, build.stdout[-4000:]
     return {**env, "_dbt_output": build.stdout}

@@ -35,6 +35,7 @@
         ('fct_payments', 'paid_at', 'payment_date_key'),
         ('fct_ratings', 'rated_at', 'rated_date_key'),
         ('fct_ratings', 'updated_at', 'updated_date_key'),
+        ('fct_trips', 'picked_up_at', 'pickup_date_key'),
     ]) }}
 {%- endmacro %}
 
