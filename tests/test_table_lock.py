@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 
 from commands import elt
-from conftest import warehouse_env
+from conftest import source_urls, warehouse_env
 from extract_load.ledger import SUCCEEDED
 from extract_load.warehouse.postgres import PostgresWarehouse
 from table_contents import warehouse_query
@@ -23,11 +23,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 def _env(tmp_path, new_database, demo_sources_factory) -> dict[str, str]:
-    pagila_url, courses_url = demo_sources_factory()
     return {
         **warehouse_env("postgres", tmp_path, new_database),
-        "PAGILA_URL": pagila_url,
-        "COURSES_URL": courses_url,
+        **source_urls(*demo_sources_factory()),
     }
 
 
