@@ -22,8 +22,9 @@ from .ledger import SUCCEEDED, FileRecord
 from .streams import Progress
 from .tables import SourceSpec
 from .warehouse import StagePlan, Warehouse
+from .warehouse.base import within_bad_rows_limit
 
-__all__ = ["FilesFailed", "bad_lines_verdict", "load_dataset"]
+__all__ = ["FilesFailed", "load_dataset"]
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,6 @@ class FilesFailed(EltError):
 
 class _Refused(FilesFailed):
     """One file has too many bad lines: nothing of it was loaded."""
-
-
-def bad_lines_verdict(rows_read: int, bad: int, max_fraction: float) -> bool:
-    """Whether a file with `bad` of `rows_read` rows bad may be published."""
-    return bad <= max_fraction * rows_read
 
 
 @dataclass
@@ -106,7 +102,7 @@ def _publish(
 ) -> None:
     batch, bad = plan.batch, read.bad_lines
     rows_read = read.rows_read
-    if not bad_lines_verdict(rows_read, len(bad), max_bad_fraction):
+    if not within_bad_rows_limit(len(bad), rows_read, max_bad_fraction):
         shown = "; ".join(f"line {b.line}: {b.reason}" for b in sorted(bad, key=_line)[:_SHOWN])
         message = (
             f"{read.label}: {len(bad):,} of {rows_read:,} line(s) cannot be loaded, more than "

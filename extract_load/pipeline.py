@@ -244,9 +244,7 @@ def _load_once(
         except Exception as error:
             if plan is not None:
                 warehouse.fail_batch(plan, error)
-            if not isinstance(error, EltError) and not is_transient(error):
-                log.exception("%s: failed", key)
-            message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            message = _failure_message(key, error)
             return _result(batch, spec, "failed", message), error
     log.info(
         "%s: %s rows read, %s changed%s in %.1f s",
@@ -297,9 +295,7 @@ def _load_files_once(
         except Exception as error:
             if started:
                 warehouse.fail_batch(plan, error)
-            if not isinstance(error, EltError) and not is_transient(error):
-                log.exception("%s: failed", key)
-            message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            message = _failure_message(key, error)
             failed = _result(batch, spec, "failed", message)
             # Files published before the failure stay published: count them.
             return dataclasses.replace(
@@ -316,6 +312,15 @@ def _load_files_once(
         batch.seconds,
     )
     return _result(batch, spec, batch.status, None), None
+
+
+def _failure_message(key: str, error: Exception) -> str:
+    """A failed attempt's one-line message; an error nobody foresaw is logged with its
+    traceback too."""
+    if not isinstance(error, EltError) and not is_transient(error):
+        log.exception("%s: failed", key)
+    text = str(error).strip()
+    return text.splitlines()[0] if text else repr(error)
 
 
 def _result(batch: Batch, spec: TableSpec, status: str, error: str | None) -> TableResult:

@@ -98,14 +98,14 @@ def ensure_instance_settings(home: Path) -> str:
         home.mkdir(parents=True, exist_ok=True)
         target.write_text(INSTANCE_SETTINGS_FILE.read_text())
         return f"wrote {target} (a copy of the repository's dagster.yaml)"
+    text = target.read_text()
     try:
-        current = yaml.safe_load(target.read_text()) or {}
+        current = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         raise ConfigError(f"{target} is not valid YAML ({error}); fix it, then {_FIX}") from error
     required = _required_pools()
     if "concurrency" not in current:
         section = yaml.safe_dump({"concurrency": {"pools": required}}, sort_keys=False)
-        text = target.read_text()
         separator = "" if text.endswith("\n") or not text else "\n"
         target.write_text(
             f"{text}{separator}# Added by `elt dagster-home`: runs that write the warehouse "

@@ -25,7 +25,7 @@ from ..ledger import METADATA_DDL, QUARANTINE, Batch
 from ..reads import ArrowRead, CopyRead, SourceRead
 from ..streams import Progress
 
-__all__ = ["StagePlan", "Warehouse", "stage_name"]
+__all__ = ["StagePlan", "Warehouse", "stage_name", "within_bad_rows_limit"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,12 @@ METADATA_COLUMNS = ("_loaded_at", "_batch_id")
 
 # PostgreSQL cuts identifiers to 63 bytes (NAMEDATALEN - 1), silently.
 _MAX_NAME_BYTES = 63
+
+
+def within_bad_rows_limit(bad: int, rows_read: int, max_fraction: float) -> bool:
+    """Whether a batch (or a file) with `bad` of `rows_read` rows set aside may still be
+    published (ELT_MAX_BAD_ROWS_FRACTION)."""
+    return bad <= max_fraction * rows_read
 
 
 def stage_name(table: str, purpose: str = "stage") -> str:
@@ -185,7 +191,7 @@ class Warehouse(ABC):
                 f"{schema}.{target}: {bad:,} of {batch.rows_read:,} row(s) have a NULL or "
                 f"duplicate primary key ({', '.join(primary_key)})"
             )
-            if bad > max_bad_fraction * batch.rows_read:
+            if not within_bad_rows_limit(bad, batch.rows_read, max_bad_fraction):
                 raise BadRowsError(
                     f"{problem}: more than {max_bad_fraction:.1%} of the batch, so nothing was "
                     "published. Fix the source, or raise ELT_MAX_BAD_ROWS_FRACTION"
