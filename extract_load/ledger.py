@@ -11,6 +11,7 @@ from uuid import uuid4
 from .schemas import METADATA_SCHEMA
 
 __all__ = [
+    "CANCELLED",
     "CURSORS",
     "LOADED_FILES",
     "LOAD_BATCHES",
@@ -41,6 +42,8 @@ SUCCEEDED = "succeeded"
 # A batch's status while it works, and once found left so by a process that died.
 RUNNING = "running"
 ABANDONED = "abandoned"
+# A batch stopped because its process was told to stop (SIGTERM, Ctrl-C, a cancelled run).
+CANCELLED = "cancelled"
 
 # Written in the SQL both warehouses share. No key constraints: DuckDB's indexes make updates
 # of indexed tables awkward, and the loader is the only writer.

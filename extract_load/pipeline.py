@@ -11,12 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from .cancel import Cancellation, LoadCancelled
 from .catalog import CatalogTable, resolve_tables
 from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
 from .files_load import load_dataset
 from .files_source import Months
-from .ledger import Batch, commit_batch
+from .ledger import CANCELLED, Batch, commit_batch
 from .reads import ArrowRead
 from .settings import Settings
 from .source_kinds import SourceTable, source_kind
@@ -95,15 +96,18 @@ def read_catalog(source: SourceSpec, url: str) -> list[CatalogTable]:
 
 
 class _ProgressLog:
-    """Logs a table's progress every few seconds while it streams."""
+    """Logs a table's progress every few seconds while it streams; called between pieces of
+    data, it is also where a cancelled load stops."""
 
-    def __init__(self, key: str, interval: float = 5.0) -> None:
+    def __init__(self, key: str, cancellation: Cancellation, interval: float = 5.0) -> None:
         self.key = key
+        self.cancellation = cancellation
         self.interval = interval
         self.started = time.monotonic()
         self.last = self.started
 
     def __call__(self, rows: int, bytes_read: int) -> None:
+        self.cancellation.check()
         now = time.monotonic()
         if now - self.last < self.interval:
             return
@@ -160,18 +164,25 @@ def load_table(
     psql: str | None = None,
     months: Months | None = None,
     reload_files: bool = False,
+    cancellation: Cancellation | None = None,
 ) -> TableResult:
     """Load one table; a passing fault (a dropped connection, a restarting server) is retried
-    with exponential backoff, each attempt a batch of its own in the ledger."""
+    with exponential backoff, each attempt a batch of its own in the ledger. Once
+    `cancellation` is set, the load stops at its next piece of data, its batch `cancelled`."""
     retry = retry or RetryPolicy()
+    cancellation = cancellation or Cancellation()
     key = f"{source.name}.{spec.name}"
     for attempt in range(1, retry.attempts + 1):
+        cancellation.check()
+        progress = _ProgressLog(key, cancellation)
         if source.kind == "files":
             result, error = _load_files_once(
-                warehouse, source, spec, url, max_bad_fraction, months, reload_files
+                warehouse, source, spec, url, max_bad_fraction, months, reload_files, progress
             )
         else:
-            result, error = _load_once(warehouse, source, spec, url, max_bad_fraction, psql)
+            result, error = _load_once(
+                warehouse, source, spec, url, max_bad_fraction, psql, progress
+            )
         if error is None or not is_transient(error) or attempt == retry.attempts:
             if error is not None and attempt > 1:
                 log.error("%s: failed after %d attempt(s): %s", key, attempt, result.error)
@@ -186,7 +197,7 @@ def load_table(
             delay,
         )
         warehouse.reset_connection()
-        time.sleep(delay)
+        cancellation.sleep(delay)
     raise AssertionError("unreachable: the last attempt returns")
 
 
@@ -197,6 +208,7 @@ def _load_once(
     url: str,
     max_bad_fraction: float,
     psql: str | None,
+    progress: _ProgressLog,
 ) -> tuple[TableResult, Exception | None]:
     """One attempt at loading one table as one batch; the ledger records it either way."""
     key = f"{source.name}.{spec.name}"
@@ -230,7 +242,7 @@ def _load_once(
                 if batch.cursor_before
                 else "",
             )
-            batch.rows_read = warehouse.write_stage(plan, read, _ProgressLog(key))
+            batch.rows_read = warehouse.write_stage(plan, read, progress)
             if isinstance(read, ArrowRead):
                 batch.values_nulled = read.values_nulled
             # Without a configured key, the source's declared one guards against duplicates. When
@@ -241,11 +253,12 @@ def _load_once(
             warehouse.publish(
                 plan, spec.mode, primary_key, max_bad_fraction, check_keys=not enforced
             )
-        except Exception as error:
+        except Exception as raised:
+            error = _cancelled_or(raised, progress.cancellation)
             if plan is not None:
                 warehouse.fail_batch(plan, error)
             message = _failure_message(key, error)
-            return _result(batch, spec, "failed", message), error
+            return _result(batch, spec, _status_of(error), message), error
     log.info(
         "%s: %s rows read, %s changed%s in %.1f s",
         key,
@@ -265,6 +278,7 @@ def _load_files_once(
     max_bad_fraction: float,
     months: Months | None,
     reload_files: bool,
+    progress: _ProgressLog,
 ) -> tuple[TableResult, Exception | None]:
     """One attempt at loading the new and changed files of one dataset, as one batch."""
     key = f"{source.name}.{spec.name}"
@@ -287,16 +301,17 @@ def _load_files_once(
                 url,
                 max_bad_fraction,
                 months,
-                _ProgressLog(key),
+                progress,
                 reload_files,
             )
             with warehouse.transaction():
                 commit_batch(warehouse.execute, batch)
-        except Exception as error:
+        except Exception as raised:
+            error = _cancelled_or(raised, progress.cancellation)
             if started:
                 warehouse.fail_batch(plan, error)
             message = _failure_message(key, error)
-            failed = _result(batch, spec, "failed", message)
+            failed = _result(batch, spec, _status_of(error), message)
             # Files published before the failure stay published: count them.
             return dataclasses.replace(
                 failed,
@@ -314,6 +329,22 @@ def _load_files_once(
     return _result(batch, spec, batch.status, None), None
 
 
+def _cancelled_or(error: Exception, cancellation: Cancellation) -> Exception:
+    """What stopped an attempt: once the load is cancelled, whatever the cancellation caused
+    (an interrupted query, a pipe closed under a reader) is the cancellation."""
+    if cancellation.cancelled and not isinstance(error, LoadCancelled):
+        try:
+            cancellation.check()
+        except LoadCancelled as cancelled:
+            cancelled.__cause__ = error
+            return cancelled
+    return error
+
+
+def _status_of(error: Exception) -> str:
+    return CANCELLED if isinstance(error, LoadCancelled) else "failed"
+
+
 def _failure_message(key: str, error: Exception) -> str:
     """A failed attempt's one-line message; an error nobody foresaw is logged with its
     traceback too."""
@@ -324,7 +355,7 @@ def _failure_message(key: str, error: Exception) -> str:
 
 
 def _result(batch: Batch, spec: TableSpec, status: str, error: str | None) -> TableResult:
-    failed = status == "failed"
+    failed = status in ("failed", CANCELLED)
     return TableResult(
         source=batch.source,
         table=batch.table,
@@ -390,11 +421,17 @@ def load_sources(
 ) -> list[TableResult]:
     """Load the given tables (all by default), `settings.max_workers` at a time. Files sources
     load the files of `months` (all by default) that are new or changed, or with
-    `reload_files` every one of them again, each replacing its own rows."""
+    `reload_files` every one of them again, each replacing its own rows.
+
+    An exception in the calling thread while it waits (KeyboardInterrupt, SIGTERM raised as
+    one, Dagster's interrupt of a cancelled run) cancels every load: each stops at its next
+    piece of data, publishes nothing and records its batch `cancelled`; then it is re-raised.
+    """
     pairs = list(pairs if pairs is not None else plan_tables(settings))
     sources = {source.name: source for source, _ in pairs}
     warehouse = open_warehouse(settings)
     lock = threading.Lock()
+    cancellation = Cancellation()
     try:
         urls = {name: resolve_source_url(source, settings) for name, source in sources.items()}
         for name, source in sources.items():
@@ -404,24 +441,37 @@ def load_sources(
         ordered = sorted(pairs, key=lambda pair: pair[1].mode != "incremental")
 
         def run(pair: tuple[SourceSpec, TableSpec]) -> TableResult:
-            result = load_table(
-                warehouse,
-                pair[0],
-                pair[1],
-                urls[pair[0].name],
-                settings.max_bad_rows_fraction,
-                RetryPolicy(settings.max_attempts, settings.retry_base_seconds),
-                settings.psql,
-                months,
-                reload_files,
-            )
+            with cancellation.watching():
+                result = load_table(
+                    warehouse,
+                    pair[0],
+                    pair[1],
+                    urls[pair[0].name],
+                    settings.max_bad_rows_fraction,
+                    RetryPolicy(settings.max_attempts, settings.retry_base_seconds),
+                    settings.psql,
+                    months,
+                    reload_files,
+                    cancellation,
+                )
             if on_result is not None:
                 with lock:
                     on_result(result)
             return result
 
-        with ThreadPoolExecutor(settings.max_workers, thread_name_prefix="elt-load") as pool:
-            finished = list(pool.map(run, ordered))
+        with (
+            cancellation.on_cancel(warehouse.interrupt),
+            ThreadPoolExecutor(settings.max_workers, thread_name_prefix="elt-load") as pool,
+        ):
+            futures = [pool.submit(run, pair) for pair in ordered]
+            try:
+                finished = [future.result() for future in futures]
+            except BaseException as stop:
+                # The pool's exit waits for the loads under way: make them end now.
+                for future in futures:
+                    future.cancel()
+                cancellation.cancel(type(stop).__name__)
+                raise
     finally:
         warehouse.close()
     order = {(s.name, t.name): i for i, (s, t) in enumerate(pairs)}

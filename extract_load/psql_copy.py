@@ -28,6 +28,7 @@ import psycopg
 import psycopg.conninfo
 import psycopg.errors
 
+from .cancel import on_cancel
 from .errors import ConfigError
 
 __all__ = ["CopyFailed", "PsqlCopy", "error_from_psql", "find_psql", "relay"]
@@ -126,8 +127,15 @@ class PsqlCopy:
         self._stdout: IO[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self.data: IO[bytes]
+        # A cancelled load kills psql: its reader or writer may be blocked on the pipes.
+        self._on_cancel = on_cancel(self._kill)
+
+    def _kill(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
 
     def __enter__(self) -> PsqlCopy:
+        self._on_cancel.__enter__()
         conninfo, extra_env = self._argv_env
         env = {**os.environ, **extra_env}
         argv = [self._psql, "-X", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose"]
@@ -224,6 +232,7 @@ class PsqlCopy:
         for file in (self._stdout, self._stderr):
             if file is not None:
                 file.close()
+        self._on_cancel.__exit__(None, None, None)
 
 
 def relay(source: PsqlCopy, target: PsqlCopy, progress: Callable[[int], None]) -> int:

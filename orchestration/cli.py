@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -380,18 +381,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler, `kill`, a container stopping): stop as Ctrl-C does, loads
+    cancelled with nothing of them published."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args))
     except EltError as error:
         print(f"elt: {error}", file=sys.stderr)
         return 2 if not isinstance(error, LoadFailed) else 1
-    except KeyboardInterrupt:
-        print("elt: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        terminated = isinstance(stop, _Terminated)
+        print(f"elt: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
 
 
 if __name__ == "__main__":

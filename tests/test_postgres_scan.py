@@ -77,7 +77,7 @@ def test_ranges_read_by_two_connections_see_one_snapshot(new_database, tmp_path,
     scans = []
     real_run_scan = duckdb_warehouse.run_scan
 
-    def run_scan_after_changes(connection, attachments, scan, insert, progress):
+    def run_scan_after_changes(attachments, scan, insert, progress):
         scans.append(scan)
         # Committed before any range is read: rows leave the last pages and the first, and a
         # row is updated (a new version, on another page).
@@ -85,7 +85,7 @@ def test_ranges_read_by_two_connections_see_one_snapshot(new_database, tmp_path,
             source.execute(f"delete from events where id > {ROWS - 1000} or id <= 1000")
             source.execute("update events set label = 'changed' where id = 5000")
             source.execute(f"insert into events values ({ROWS + 1}, 'new', 1)")
-        return real_run_scan(connection, attachments, scan, insert, progress)
+        return real_run_scan(attachments, scan, insert, progress)
 
     monkeypatch.setattr(duckdb_warehouse, "run_scan", run_scan_after_changes)
     env = _duckdb_env(tmp_path, ELT_MAX_WORKERS="2")
@@ -112,9 +112,9 @@ def test_a_small_table_is_one_query_and_one_worker_never_splits(new_database, tm
     scans = []
     real_run_scan = duckdb_warehouse.run_scan
 
-    def recording(connection, attachments, scan, insert, progress):
+    def recording(attachments, scan, insert, progress):
         scans.append(scan)
-        return real_run_scan(connection, attachments, scan, insert, progress)
+        return real_run_scan(attachments, scan, insert, progress)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(duckdb_warehouse, "run_scan", recording)
@@ -152,9 +152,9 @@ def test_the_password_reaches_the_extension_and_nothing_else(
         caplog.clear()
         real_run_scan = duckdb_warehouse.run_scan
 
-        def run_scan_after_password_change(connection, attachments, scan, insert, progress):
+        def run_scan_after_password_change(attachments, scan, insert, progress):
             query(url, f"alter role {login} password '{WRONG_PASSWORD}'")
-            return real_run_scan(connection, attachments, scan, insert, progress)
+            return real_run_scan(attachments, scan, insert, progress)
 
         monkeypatch.setattr(duckdb_warehouse, "run_scan", run_scan_after_password_change)
         source = SourceSpec("fixture", "FIXTURE_URL")

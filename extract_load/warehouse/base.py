@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import ledger
+from ..cancel import LoadCancelled
 from ..drift import drift_verdict
 from ..errors import BadRowsError
 from ..identifiers import qualified, quote_ident
@@ -121,6 +122,12 @@ class Warehouse(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
+    def interrupt(self) -> None:
+        """Stop the statements running now, from another thread (a cancelled load). The loads
+        stop between pieces of data by themselves; this is for work that gives no progress
+        until it ends."""
+
+    @abstractmethod
     def reset_connection(self) -> None:
         """Forget this thread's connection if it broke, so that the next use reconnects."""
 
@@ -159,8 +166,9 @@ class Warehouse(ABC):
         ledger.finish_batch(self.execute, batch)
 
     def fail_batch(self, plan: StagePlan, error: BaseException) -> None:
-        """Record the failure and drop the staging table; the published table is untouched."""
-        plan.batch.status = "failed"
+        """Record the failure (or the cancellation) and drop the staging table; the published
+        table is untouched."""
+        plan.batch.status = ledger.CANCELLED if isinstance(error, LoadCancelled) else "failed"
         plan.batch.error = f"{type(error).__name__}: {error}"[:4000]
         try:
             self.execute(f"DROP TABLE IF EXISTS {qualified(plan.schema, plan.stage)}")

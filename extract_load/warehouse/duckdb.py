@@ -324,9 +324,7 @@ class DuckDBWarehouse(Warehouse):
         selects = [f"{c.source_expr} AS {quote_ident(c.name)}" for c in columns]
         checks = [c.source_check for c in columns if c.source_check is not None]
         with read.scan(selects, self.streams, checks) as scan:
-            rows_in = run_scan(
-                self._connection, self._attachments, scan, insert, lambda rows: progress(rows, -1)
-            )
+            rows_in = run_scan(self._attachments, scan, insert, lambda rows: progress(rows, -1))
         rows = self.row_count(plan.schema, plan.stage)
         if rows != rows_in:
             raise CopyFailed(f"{stage}: {rows_in:,} rows were inserted, {rows:,} arrived")
@@ -398,6 +396,11 @@ class DuckDBWarehouse(Warehouse):
 
     def reset_connection(self) -> None:
         """Nothing to do: the database runs in this process, there is no connection to lose."""
+
+    def interrupt(self) -> None:
+        for cursor in list(self._cursors):
+            cursor.interrupt()
+        self._attachments.interrupt()
 
     def close(self) -> None:
         self._attachments.close()

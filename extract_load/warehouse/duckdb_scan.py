@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import psycopg
+from psycopg.conninfo import make_conninfo
 
 from ..catalog_types import sql_text
 from ..errors import connection_error_reason
@@ -73,8 +75,9 @@ def load_postgres_extension(connection: duckdb.DuckDBPyConnection) -> str | None
 
 class Attachments:
     """One attached database per source (the extension gives each DuckDB transaction a
-    connection of its own, so the streams of a table read in parallel); and the permits that
-    bound how many parts are read at once, by all tables together (ELT_MAX_WORKERS)."""
+    connection of its own, so the streams of a table read in parallel); the permits that
+    bound how many parts are read at once, by all tables together (ELT_MAX_WORKERS); and the
+    cursors reading now, to interrupt them all."""
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, streams: int) -> None:
         self._connection = connection
@@ -82,12 +85,57 @@ class Attachments:
         self.permits = threading.Semaphore(streams)
         self._lock = threading.Lock()
         self._aliases: dict[tuple[str, str | None], str] = {}
+        self._reading: list[duckdb.DuckDBPyConnection] = []
+
+    @contextmanager
+    def cursors(self, count: int) -> Iterator[list[duckdb.DuckDBPyConnection]]:
+        """`count` cursors of the warehouse's connection for one scan's streams."""
+        cursors = [self._connection.cursor() for _ in range(count)]
+        with self._lock:
+            self._reading += cursors
+        try:
+            for cursor in cursors:
+                cursor.execute("SET TimeZone = 'UTC'")
+            yield cursors
+        finally:
+            with self._lock:
+                for cursor in cursors:
+                    self._reading.remove(cursor)
+            for cursor in cursors:
+                cursor.close()
+
+    @staticmethod
+    def _name(alias: str) -> str:
+        return f"elt-scan-{os.getpid()}-{alias.removeprefix('__elt_pg_')}"
+
+    def interrupt(self) -> None:
+        """Stop every part being read now (a cancelled load). DuckDB's interrupt does not
+        reach the extension while it waits for rows: the source's server cancels their
+        queries, found by the attachment's application name."""
+        with self._lock:
+            for cursor in self._reading:
+                cursor.interrupt()
+            attached = list(self._aliases.items())
+        for (conninfo, password), alias in attached:
+            try:
+                with psycopg.connect(
+                    conninfo, password=password, autocommit=True, connect_timeout=5
+                ) as source:
+                    source.execute(
+                        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = %s AND pid <> pg_backend_pid()",
+                        (self._name(alias),),
+                    )
+            except psycopg.Error as error:  # the interrupt and the load's end still stop it
+                log.warning("could not cancel the reads of %s: %s", alias, error)
 
     def alias(self, scan: SourceScan) -> str:
         key = (scan.conninfo, scan.password)
         with self._lock:
             if key not in self._aliases:
                 alias = f"__elt_pg_{len(self._aliases)}"
+                # Its sessions are found by this name when they must be cancelled.
+                conninfo = make_conninfo(scan.conninfo, application_name=self._name(alias))
                 options = "TYPE postgres, READ_ONLY"
                 if scan.password is not None:
                     # The password in a secret of this process, never in the connection string,
@@ -98,9 +146,7 @@ class Attachments:
                     )
                     options += f", SECRET {alias}"
                 try:
-                    self._connection.execute(
-                        f"ATTACH {sql_text(scan.conninfo)} AS {alias} ({options})"
-                    )
+                    self._connection.execute(f"ATTACH {sql_text(conninfo)} AS {alias} ({options})")
                 except duckdb.Error as error:
                     # libpq's reason only: the extension's message repeats the conninfo.
                     reason = connection_error_reason(_message(error))
@@ -122,20 +168,6 @@ def _message(error: duckdb.Error) -> str:
     for prefix in ("IO Error: ", "Invalid Input Error: "):
         text = text.removeprefix(prefix)
     return text.split("\n\nCOPY (", 1)[0].strip()
-
-
-@contextmanager
-def _cursors(
-    connection: duckdb.DuckDBPyConnection, count: int
-) -> Iterator[list[duckdb.DuckDBPyConnection]]:
-    cursors = [connection.cursor() for _ in range(count)]
-    try:
-        for cursor in cursors:
-            cursor.execute("SET TimeZone = 'UTC'")
-        yield cursors
-    finally:
-        for cursor in cursors:
-            cursor.close()
 
 
 def _run_part(
@@ -162,7 +194,6 @@ def _run_part(
 
 
 def run_scan(
-    connection: duckdb.DuckDBPyConnection,
     attachments: Attachments,
     scan: SourceScan,
     insert: Callable[[str], str],
@@ -196,7 +227,7 @@ def run_scan(
                 total = done[0]
             progress(total)
 
-    with _cursors(connection, streams) as cursors:
+    with attachments.cursors(streams) as cursors:
 
         def run(stream: int) -> None:
             try:

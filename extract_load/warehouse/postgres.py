@@ -6,6 +6,7 @@ batches from any other source are written as CSV (extract_load/arrow_csv.py).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -16,6 +17,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ..cancel import pause
 from ..columns import fallback_warnings, postgres_compares_as_text, to_postgres
 from ..errors import WarehouseError, connection_error_reason
 from ..identifiers import qualified, quote_ident
@@ -112,7 +114,7 @@ class PostgresWarehouse(Warehouse):
                         self.table_lock_wait_seconds,
                     )
                     told = True
-                time.sleep(0.5)
+                pause(0.5)  # or less, if the load is cancelled meanwhile
             yield
         finally:
             connection.close()  # ends the session, and with it the lock
@@ -220,6 +222,14 @@ class PostgresWarehouse(Warehouse):
             f"INSERT INTO {qualified(schema, target)} ({column_list}) "
             f"SELECT {column_list} FROM {qualified(schema, stage)}"
         )
+
+    def interrupt(self) -> None:
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            # A statement under way is cancelled; an idle connection is left as it is.
+            with contextlib.suppress(psycopg.Error):
+                connection.cancel_safe(timeout=5)
 
     def reset_connection(self) -> None:
         connection = getattr(self._local, "connection", None)

@@ -1,0 +1,206 @@
+"""SIGTERM to `elt load` stops it within seconds, even while its source sends nothing: nothing
+partial is published, no psql process outlives it, and its batch is recorded `cancelled`.
+
+The source's backends are stopped (SIGSTOP) mid-table, as a hung network would leave a load:
+no rows arrive, so nothing between pieces of data can notice. DuckDB's postgres extension
+cannot be interrupted while it waits for a source that sends nothing (README: "What happens
+when things go wrong"): there, the source is only slowed, stopped and resumed in turn."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from conftest import warehouse_env
+from table_contents import warehouse_query
+
+BIN = Path(sys.executable).parent
+REPOSITORY = Path(__file__).resolve().parents[1]
+ROWS = 4_000_000
+SOURCES = """
+sources:
+  big:
+    kind: postgres
+    url_env: BIG_URL
+    schema: public
+    tables:
+      events: {}
+"""
+
+
+@pytest.fixture(scope="module")
+def big_source(new_database, tmp_path_factory) -> dict[str, str]:
+    url = new_database("big")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("create table events (id bigint, note text, happened_at timestamptz)")
+        connection.execute(
+            "insert into events select i, md5(i::text) || md5((i * 7)::text), "
+            "timestamptz '2026-01-01 00:00+00' + i * interval '1 second' "
+            "from generate_series(1, %s) as i",
+            (ROWS,),
+        )
+    sources = tmp_path_factory.mktemp("big-sources") / "sources.yml"
+    sources.write_text(SOURCES)
+    return {"BIG_URL": url, "ELT_SOURCES_FILE": str(sources)}
+
+
+def _children(pid: int) -> set[int]:
+    """Every process below `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _source_readers(url: str) -> list[int]:
+    """The backends of the source's database reading its table for the load."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute(
+            "select pid from pg_stat_activity where datname = current_database() "
+            "and pid <> pg_backend_pid() and query ilike '%%copy%%events%%' and state = 'active'"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _signal(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with suppress(ProcessLookupError):  # its query ended
+            os.kill(pid, signum)
+
+
+@contextmanager
+def _held(url: str, throttle: bool) -> Iterator[None]:
+    """The source's readers stopped while inside; or, with `throttle`, stopped 90 % of the
+    time (the readers change as the extension reads part after part)."""
+    done = threading.Event()
+    held = _source_readers(url)
+    _signal(held, signal.SIGSTOP)
+
+    def cycle() -> None:
+        nonlocal held
+        while not done.wait(0.2):
+            _signal(held, signal.SIGCONT)
+            time.sleep(0.02)
+            held = _source_readers(url)
+            _signal(held, signal.SIGSTOP)
+
+    cycler = threading.Thread(target=cycle, daemon=True)
+    if throttle:
+        cycler.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if throttle:
+            cycler.join()
+        _signal(held, signal.SIGCONT)
+
+
+def _batches(env: dict[str, str]) -> list[tuple[str, int | None]]:
+    return warehouse_query(
+        env,
+        "select status, rows_loaded from elt.load_batches where table_name = 'events' "
+        "order by started_at",
+    )
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "duckdb-psql", "postgres"])
+def test_sigterm_stops_a_stalled_load_at_once_publishing_nothing(
+    kind, big_source, tmp_path, new_database
+):
+    env = {**warehouse_env(kind, tmp_path, new_database), **big_source}
+    process = subprocess.Popen(
+        [str(BIN / "elt"), "load"],
+        cwd=REPOSITORY,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _source_readers(big_source["BIG_URL"]):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the load never started reading"
+            time.sleep(0.05)
+        time.sleep(0.3)  # some rows on their way
+        with _held(big_source["BIG_URL"], throttle=kind == "duckdb"):
+            children = _children(process.pid)
+            time.sleep(1)
+            assert process.poll() is None, "the load ended before it was told to stop"
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=30)
+            took = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, stderr
+    assert "elt: terminated" in stderr
+    assert took < 10, f"{took:.1f} s from SIGTERM to exit"
+    assert not [pid for pid in children if _alive(pid)], "a psql outlived the load"
+    assert _batches(env) == [("cancelled", 0)]
+    tables = warehouse_query(
+        env,
+        "select table_name from information_schema.tables where table_schema = 'raw_big'",
+    )
+    assert tables == [], "a staging or raw table was left"
+    # and the next load does the whole job
+    rerun = subprocess.run(
+        [str(BIN / "elt"), "load"],
+        cwd=REPOSITORY,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert _batches(env) == [("cancelled", 0), ("succeeded", ROWS)]
+    assert warehouse_query(env, "select count(*) from raw_big.events") == [(ROWS,)]
+
+
+def test_a_cancellation_wakes_waits_and_calls_the_hooks_registered_then():
+    from extract_load.cancel import Cancellation, LoadCancelled, current, pause
+
+    cancellation = Cancellation()
+    called: list[str] = []
+    with cancellation.on_cancel(lambda: called.append("during")):
+        pass
+    with cancellation.watching():
+        assert current() is cancellation
+        threading.Timer(0.2, cancellation.cancel, ["SIGTERM"]).start()
+        started = time.monotonic()
+        with pytest.raises(LoadCancelled, match="SIGTERM"):
+            pause(30)
+        assert time.monotonic() - started < 5
+    assert current() is None
+    with cancellation.on_cancel(lambda: called.append("after")):
+        pass
+    assert called == ["after"]  # a hook that left before the cancellation is never called
