@@ -14,14 +14,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from conftest import warehouse_env
+from source_stalls import held, source_readers
 from table_contents import warehouse_query
 
 BIN = Path(sys.executable).parent
@@ -79,50 +78,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _source_readers(url: str) -> list[int]:
-    """The backends of the source's database reading its table for the load."""
-    with psycopg.connect(url, autocommit=True) as connection:
-        rows = connection.execute(
-            "select pid from pg_stat_activity where datname = current_database() "
-            "and pid <> pg_backend_pid() and query ilike '%%copy%%events%%' and state = 'active'"
-        ).fetchall()
-    return [row[0] for row in rows]
-
-
-def _signal(pids: list[int], signum: int) -> None:
-    for pid in pids:
-        with suppress(ProcessLookupError):  # its query ended
-            os.kill(pid, signum)
-
-
-@contextmanager
-def _held(url: str, throttle: bool) -> Iterator[None]:
-    """The source's readers stopped while inside; or, with `throttle`, stopped 90 % of the
-    time (the readers change as the extension reads part after part)."""
-    done = threading.Event()
-    held = _source_readers(url)
-    _signal(held, signal.SIGSTOP)
-
-    def cycle() -> None:
-        nonlocal held
-        while not done.wait(0.2):
-            _signal(held, signal.SIGCONT)
-            time.sleep(0.02)
-            held = _source_readers(url)
-            _signal(held, signal.SIGSTOP)
-
-    cycler = threading.Thread(target=cycle, daemon=True)
-    if throttle:
-        cycler.start()
-    try:
-        yield
-    finally:
-        done.set()
-        if throttle:
-            cycler.join()
-        _signal(held, signal.SIGCONT)
-
-
 def _batches(env: dict[str, str]) -> list[tuple[str, int | None]]:
     return warehouse_query(
         env,
@@ -146,12 +101,12 @@ def test_sigterm_stops_a_stalled_load_at_once_publishing_nothing(
     )
     try:
         deadline = time.monotonic() + 120
-        while not _source_readers(big_source["BIG_URL"]):
+        while not source_readers(big_source["BIG_URL"], "events"):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the load never started reading"
             time.sleep(0.05)
         time.sleep(0.3)  # some rows on their way
-        with _held(big_source["BIG_URL"], throttle=kind == "duckdb"):
+        with held(big_source["BIG_URL"], "events", throttle=kind == "duckdb"):
             children = _children(process.pid)
             time.sleep(1)
             assert process.poll() is None, "the load ended before it was told to stop"

@@ -3,98 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from commands import elt
 from conftest import declared_tables, source_urls
+from dagster_server import ENDED, launch, status
+from dagster_server import dagster_dev as running_dagster_dev
 from table_contents import warehouse_query
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-QUERY = """
-{
-  assetNodes { assetKey { path } groupName dependencyKeys { path } }
-  repositoriesOrError {
-    ... on RepositoryConnection { nodes { schedules { name cronSchedule } } }
-  }
-}
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _graphql(port: int) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": QUERY}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)["data"]
 
 
 @pytest.fixture(scope="module")
-def dagster_dev(tmp_path_factory) -> dict:
-    # An instance of its own, as the README tells users to keep run history: it reads only
-    # $DAGSTER_HOME/dagster.yaml, which `elt dagster-home` gives the warehouse's settings.
-    home = tmp_path_factory.mktemp("dagster-home")
-    prepared = elt({"DAGSTER_HOME": str(home)}, "dagster-home")
-    assert prepared.returncode == 0, prepared.stderr
-    port = _free_port()
-    log = (home / "dagster-dev.log").open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("dagster")), "dev", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPOSITORY,
-        env={
-            **os.environ,
-            "DAGSTER_HOME": str(home),
-            "ELT_DUCKDB_PATH": str(home / "warehouse.duckdb"),
-            # dagster-dbt runs `dbt` from PATH: this environment's, however pytest was started.
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so that it stops when told
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert process.poll() is None, (home / "dagster-dev.log").read_text()[-3000:]
-            try:
-                data = _graphql(port)
-                if data["assetNodes"]:
-                    break
-            except (urllib.error.URLError, ConnectionError, KeyError, TypeError):
-                pass
-            assert time.monotonic() < deadline, "dagster dev did not answer in 180 s"
-            time.sleep(2)
-        yield {
-            **data,
-            "_port": port,
-            "_duckdb_path": str(home / "warehouse.duckdb"),
-            "_home": str(home),
-        }
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+def dagster_dev(tmp_path_factory) -> Iterator[dict]:
+    with running_dagster_dev(tmp_path_factory.mktemp("dagster-home")) as served:
+        yield served
 
 
 def _marts() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
@@ -150,28 +76,6 @@ def test_daily_schedule_at_midnight(dagster_dev):
     assert {"name": "daily_refresh", "cronSchedule": "0 0 * * *"} in schedules
 
 
-LAUNCH = """
-mutation Launch($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
-STATUS = "query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
-
-
-def _post(port: int, query: str, variables: dict) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query, "variables": variables}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["data"]
-
-
 def _step_times(home: str, run_id: str) -> tuple[float, float]:
     """When the run's first step started and its last step ended, from the run's event log."""
     import dagster as dg
@@ -193,29 +97,16 @@ def _step_times(home: str, run_id: str) -> tuple[float, float]:
 
 def test_overlapping_runs_queue_on_the_warehouse_pool_and_both_succeed(dagster_dev):
     port = dagster_dev["_port"]
-    params = {
-        "selector": {
-            "repositoryLocationName": "elt_warehouse",
-            "repositoryName": "__repository__",
-            "jobName": "everything",
-        },
-        "runConfigData": {},
-    }
     run_ids = []
     for _ in range(2):
-        launched = _post(port, LAUNCH, {"params": params})["launchRun"]
-        assert launched["__typename"] == "LaunchRunSuccess", launched
-        run_ids.append(launched["run"]["runId"])
+        run_ids.append(launch(port))
         time.sleep(3)  # seconds apart, as a schedule and a person clicking "materialize" would
 
     statuses: dict[str, str] = {}
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
-        statuses = {
-            run_id: _post(port, STATUS, {"id": run_id})["runOrError"]["status"]
-            for run_id in run_ids
-        }
-        if all(s in ("SUCCESS", "FAILURE", "CANCELED") for s in statuses.values()):
+        statuses = {run_id: status(port, run_id) for run_id in run_ids}
+        if all(s in ENDED for s in statuses.values()):
             break
         time.sleep(3)
     assert list(statuses.values()) == ["SUCCESS", "SUCCESS"], statuses

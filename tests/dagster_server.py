@@ -1,0 +1,138 @@
+"""`dagster dev` in the repository root, started for a test as a user starts it, and its
+GraphQL API (what the UI calls)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from commands import elt
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+GRAPH = """
+{
+  assetNodes { assetKey { path } groupName dependencyKeys { path } }
+  repositoriesOrError {
+    ... on RepositoryConnection { nodes { schedules { name cronSchedule } } }
+  }
+}
+"""
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+STATUS = "query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+# What the UI's "Terminate" button sends.
+TERMINATE = """
+mutation Terminate($id: String!) {
+  terminateRun(runId: $id) {
+    __typename
+    ... on TerminateRunFailure { message }
+    ... on PythonError { message }
+  }
+}
+"""
+ENDED = ("SUCCESS", "FAILURE", "CANCELED")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def post(port: int, query: str, variables: Mapping[str, object] | None = None) -> dict:
+    """A GraphQL request to the server on `port`; its `data`."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": dict(variables or {})}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["data"]
+
+
+def launch(port: int, job: str = "everything", assets: list[list[str]] | None = None) -> str:
+    """Launch `job` (only `assets`, if given) as the UI does; the run's id."""
+    selector: dict[str, object] = {
+        "repositoryLocationName": "elt_warehouse",
+        "repositoryName": "__repository__",
+        "jobName": job,
+    }
+    if assets is not None:
+        selector["assetSelection"] = [{"path": path} for path in assets]
+    launched = post(port, LAUNCH, {"params": {"selector": selector, "runConfigData": {}}})
+    assert launched["launchRun"]["__typename"] == "LaunchRunSuccess", launched
+    return launched["launchRun"]["run"]["runId"]
+
+
+def status(port: int, run_id: str) -> str:
+    return post(port, STATUS, {"id": run_id})["runOrError"]["status"]
+
+
+@contextmanager
+def dagster_dev(home: Path, env: Mapping[str, str] | None = None) -> Iterator[dict]:
+    """`dagster dev` on an instance of its own in `home` (as the README tells users to keep
+    run history: it reads only $DAGSTER_HOME/dagster.yaml, which `elt dagster-home` gives the
+    warehouse's settings), the warehouse a DuckDB file in `home` unless `env` says otherwise;
+    the graph it serves, with `_port`, `_home` and `_duckdb_path`."""
+    prepared = elt({"DAGSTER_HOME": str(home)}, "dagster-home")
+    assert prepared.returncode == 0, prepared.stderr
+    port = _free_port()
+    log = (home / "dagster-dev.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster")), "dev", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPOSITORY,
+        env={
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            "ELT_DUCKDB_PATH": str(home / "warehouse.duckdb"),
+            # dagster-dbt runs `dbt` from PATH: this environment's, however pytest was started.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **(env or {}),
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so that it stops when told
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert process.poll() is None, (home / "dagster-dev.log").read_text()[-3000:]
+            try:
+                data = post(port, GRAPH)
+                if data["assetNodes"]:
+                    break
+            except (urllib.error.URLError, ConnectionError, KeyError, TypeError):
+                pass
+            assert time.monotonic() < deadline, "dagster dev did not answer in 180 s"
+            time.sleep(2)
+        yield {
+            **data,
+            "_port": port,
+            "_duckdb_path": str(home / "warehouse.duckdb"),
+            "_home": str(home),
+        }
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()

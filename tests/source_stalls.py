@@ -1,0 +1,58 @@
+"""A source that stops sending, as a hung network or an overloaded server leaves a load: the
+backends reading a table are stopped (SIGSTOP), or stopped most of the time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import psycopg
+
+
+def source_readers(url: str, table: str) -> list[int]:
+    """The backends of the source's database running a COPY of `table` (the load's reads)."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute(
+            "select pid from pg_stat_activity where datname = current_database() "
+            "and pid <> pg_backend_pid() and query ilike %s and state = 'active'",
+            (f"%copy%{table}%",),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def signal_all(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with suppress(ProcessLookupError):  # its query ended
+            os.kill(pid, signum)
+
+
+@contextmanager
+def held(url: str, table: str, throttle: bool) -> Iterator[None]:
+    """The source's readers stopped while inside; or, with `throttle`, stopped 90 % of the
+    time (the readers change as the extension reads part after part)."""
+    done = threading.Event()
+    stopped = source_readers(url, table)
+    signal_all(stopped, signal.SIGSTOP)
+
+    def cycle() -> None:
+        nonlocal stopped
+        while not done.wait(0.2):
+            signal_all(stopped, signal.SIGCONT)
+            time.sleep(0.02)
+            stopped = source_readers(url, table)
+            signal_all(stopped, signal.SIGSTOP)
+
+    cycler = threading.Thread(target=cycle, daemon=True)
+    if throttle:
+        cycler.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if throttle:
+            cycler.join()
+        signal_all(stopped, signal.SIGCONT)
