@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -73,6 +74,12 @@ class Warehouse(ABC):
     """A destination. Subclasses supply the connection, the SQL dialect and the stage writer."""
 
     kind: str
+
+    def __init__(self) -> None:
+        # Failures that could not be recorded (the warehouse's server was away): the next
+        # batch of their table records them.
+        self._unrecorded: list[Batch] = []
+        self._unrecorded_lock = threading.Lock()
 
     # -- what each warehouse supplies -------------------------------------------------------
     @abstractmethod
@@ -149,8 +156,16 @@ class Warehouse(ABC):
         return ledger.read_cursor(self.execute, source, table)
 
     def start_batch(self, batch: Batch) -> None:
-        """The batch's ledger row; first, batches of its table that a dead process left
+        """The batch's ledger row; first, the failures of its table's earlier attempts that
+        could not be recorded then are, and batches of its table that a dead process left
         `running` become `abandoned` (the caller holds the table's lock)."""
+        with self._unrecorded_lock:
+            earlier = [
+                b for b in self._unrecorded if (b.source, b.table) == (batch.source, batch.table)
+            ]
+            self._unrecorded = [b for b in self._unrecorded if b not in earlier]
+        for failed in earlier:
+            self._finish_batch(failed)
         abandoned = ledger.abandon_running_batches(self.execute, batch.source, batch.table)
         if abandoned:
             log.warning(
@@ -173,8 +188,15 @@ class Warehouse(ABC):
         try:
             self.execute(f"DROP TABLE IF EXISTS {qualified(plan.schema, plan.stage)}")
             self._finish_batch(plan.batch)
-        except Exception:  # the original error matters more than this one
-            log.exception("could not record the failure of batch %s", plan.batch.batch_id)
+        except Exception as error:  # the original error matters more than this one
+            log.warning(
+                "could not record the failure of batch %s yet (%s); the next load of %s will",
+                plan.batch.batch_id,
+                error,
+                plan.table,
+            )
+            with self._unrecorded_lock:
+                self._unrecorded.append(plan.batch)
 
     def row_count(self, schema: str, table: str) -> int:
         return int(self.execute(f"SELECT count(*) FROM {qualified(schema, table)}")[0][0])

