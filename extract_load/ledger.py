@@ -45,10 +45,10 @@ ABANDONED = "abandoned"
 # A batch stopped because its process was told to stop (SIGTERM, Ctrl-C, a cancelled run).
 CANCELLED = "cancelled"
 
-# Written in the SQL both warehouses share. No key constraints: DuckDB's indexes make updates
-# of indexed tables awkward, and the loader is the only writer.
+# Written in the SQL both warehouses share, in the schema METADATA_SCHEMA (which the warehouse
+# makes first). No key constraints: DuckDB's indexes make updates of indexed tables awkward,
+# and the loader is the only writer.
 METADATA_DDL = (
-    f"CREATE SCHEMA IF NOT EXISTS {METADATA_SCHEMA}",
     f"""CREATE TABLE IF NOT EXISTS {LOAD_BATCHES} (
         batch_id VARCHAR NOT NULL,
         source VARCHAR NOT NULL,

@@ -221,23 +221,25 @@ class PostgresRead(CopyRead):
         with connect_source(self.url, self.label) as connection:
             pages, version = connection.execute(_PAGES, (table,)).fetchone() or (0, 0)
             ranges = page_ranges(pages or 0, streams) if version >= 140000 else [(0, None)]
-            if len(ranges) == 1:
-                yield SourceScan(conninfo, password, session, (whole.as_string(None),), self.label)
+            if len(ranges) > 1:
+                # The parts read one snapshot, exported by this transaction while it stays
+                # open: together they are the table as of one instant, like one COPY.
+                connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                (snapshot,) = connection.execute("SELECT pg_export_snapshot()").fetchone() or ("",)
+                setup = (f"SET TRANSACTION SNAPSHOT '{snapshot}'", *session)
+                queries = tuple(
+                    (
+                        select
+                        + sql.SQL(" WHERE ")
+                        + sql.SQL(" AND ").join([ctid_filter(first, end), *conditions])
+                    ).as_string(None)
+                    for first, end in ranges
+                )
+                yield SourceScan(conninfo, password, setup, queries, self.label)
                 return
-            # The parts read one snapshot, exported by this transaction while it stays open:
-            # together they are the table as of one instant, like one COPY.
-            connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            (snapshot,) = connection.execute("SELECT pg_export_snapshot()").fetchone() or ("",)
-            setup = (f"SET TRANSACTION SNAPSHOT '{snapshot}'", *session)
-            queries = tuple(
-                (
-                    select
-                    + sql.SQL(" WHERE ")
-                    + sql.SQL(" AND ").join([ctid_filter(first, end), *conditions])
-                ).as_string(None)
-                for first, end in ranges
-            )
-            yield SourceScan(conninfo, password, setup, queries, self.label)
+        # One range: the connection that measured the table is closed before the read, so that
+        # a load holds one connection to its source at a time.
+        yield SourceScan(conninfo, password, session, (whole.as_string(None),), self.label)
 
 
 # The table's size in pages now (relpages is only the last VACUUM's estimate), and whether the

@@ -19,11 +19,14 @@ from .errors import ConfigError
 from .tables import SourceSpec
 
 __all__ = [
+    "ROLE_URL_VARIABLES",
     "Settings",
+    "WarehouseLogin",
     "dbt_profile_environment",
     "redact_url",
     "validate_postgres_url",
     "validate_source_url",
+    "warehouse_login",
 ]
 
 WarehouseKind = Literal["duckdb", "postgres"]
@@ -56,21 +59,46 @@ def _duckdb_path(environ: Mapping[str, str]) -> Path:
     return path.expanduser().absolute()
 
 
+# The variable that holds each role's URL of a PostgreSQL warehouse: loads log in as the
+# loader, dbt and publishing as the transformer (`elt warehouse init` makes both). The
+# administrator's ELT_POSTGRES_URL serves a role whose variable is unset.
+ROLE_URL_VARIABLES = {"loader": "ELT_LOADER_URL", "transformer": "ELT_TRANSFORMER_URL"}
+
+
+@dataclass(frozen=True)
+class WarehouseLogin:
+    """A PostgreSQL warehouse's URL for one role, and the variable it came from."""
+
+    variable: str
+    url: str
+
+
+def warehouse_login(environ: Mapping[str, str], role: str) -> WarehouseLogin | None:
+    """The URL `role` ("loader" or "transformer") uses: its own variable's, else
+    ELT_POSTGRES_URL's; None if neither is set."""
+    for variable in (ROLE_URL_VARIABLES[role], "ELT_POSTGRES_URL"):
+        url = environ.get(variable, "").strip()
+        if url:
+            return WarehouseLogin(variable, validate_postgres_url(url, variable))
+    return None
+
+
 def dbt_profile_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables that profiles/profiles.yml reads, made from the project's own.
 
     ELT_DUCKDB_PATH absolute (dbt may run in another directory than the caller), and the
-    parts of ELT_POSTGRES_URL, which dbt-postgres wants apart, as libpq's own parser reads
-    them (percent-decoded; query parameters win over the URL's parts; an empty host or user is
-    libpq's default, and the database defaults to the user's name). The password goes in a
-    DBT_ENV_SECRET_ variable, which dbt keeps out of its logs. Every caller of dbt passes
-    these: the URL is parsed here only.
+    parts of the transformer's URL (ELT_TRANSFORMER_URL, else ELT_POSTGRES_URL), which
+    dbt-postgres wants apart, as libpq's own parser reads them (percent-decoded; query
+    parameters win over the URL's parts; an empty host or user is libpq's default, and the
+    database defaults to the user's name). The password goes in a DBT_ENV_SECRET_ variable,
+    which dbt keeps out of its logs. Every caller of dbt passes these: the URL is parsed here
+    only.
     """
     memory = environ.get("ELT_DUCKDB_PATH", "").strip() == ":memory:"
     variables = {"ELT_DUCKDB_PATH": ":memory:" if memory else str(_duckdb_path(environ))}
-    url = environ.get("ELT_POSTGRES_URL", "").strip()
-    if url:
-        parts = psycopg.conninfo.conninfo_to_dict(validate_postgres_url(url, "ELT_POSTGRES_URL"))
+    login = warehouse_login(environ, "transformer")
+    if login is not None:
+        parts = psycopg.conninfo.conninfo_to_dict(login.url)
         user = str(parts.get("user") or "")
         variables |= {
             "ELT_DBT_POSTGRES_HOST": str(parts.get("host") or ""),
@@ -137,7 +165,9 @@ class Settings:
 
     warehouse: WarehouseKind = "duckdb"
     duckdb_path: Path = field(default_factory=lambda: Path("warehouse.duckdb").absolute())
-    postgres_url: str | None = None
+    postgres_url: str | None = None  # the administrator's (`elt warehouse init`)
+    loader: WarehouseLogin | None = None  # what loads log in as
+    transformer: WarehouseLogin | None = None  # what dbt and publishing log in as
     # The sources of sources.yml (ELT_SOURCES_FILE), and the URL of each one whose variable
     # is set, by variable.
     sources: Mapping[str, SourceSpec] = field(default_factory=dict)
@@ -168,9 +198,15 @@ class Settings:
         postgres_url = env.get("ELT_POSTGRES_URL", "").strip() or None
         if postgres_url:
             validate_postgres_url(postgres_url, "ELT_POSTGRES_URL")
-        elif warehouse == "postgres":
+        loader, transformer = warehouse_login(env, "loader"), warehouse_login(env, "transformer")
+        if warehouse == "postgres" and (loader is None or transformer is None):
+            missing = [
+                ROLE_URL_VARIABLES[r]
+                for r, login in (("loader", loader), ("transformer", transformer))
+                if login is None
+            ]
             raise ConfigError(
-                "ELT_WAREHOUSE=postgres needs ELT_POSTGRES_URL "
+                f"ELT_WAREHOUSE=postgres needs ELT_POSTGRES_URL, or {' and '.join(missing)} "
                 "(e.g. postgresql://loader:secret@localhost:5432/warehouse)"
             )
         from .config import load_sources_file, sources_file_path
@@ -188,6 +224,8 @@ class Settings:
             duckdb_path=_duckdb_path(env),
             published_duckdb_path=Path(published).expanduser().absolute() if published else None,
             postgres_url=postgres_url,
+            loader=loader,
+            transformer=transformer,
             sources=sources,
             sources_file=sources_file,
             source_urls=source_urls,
@@ -217,4 +255,4 @@ class Settings:
     def warehouse_label(self) -> str:
         if self.warehouse == "duckdb":
             return f"duckdb:{self.duckdb_path}"
-        return f"postgres:{redact_url(self.postgres_url or '')}"
+        return f"postgres:{redact_url(self.loader.url if self.loader else '')}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extract_load import ConfigError, Settings, SourceSpec, TableSpec, load_table
+from extract_load.settings import WarehouseLogin, dbt_profile_environment
 from extract_load.warehouse import open_warehouse
 from orchestration.cli import main
 
@@ -30,6 +31,11 @@ def test_incremental_table_needs_key_and_cursor():
     [
         ({"ELT_WAREHOUSE": "snowflake"}, "ELT_WAREHOUSE must be 'duckdb' or 'postgres'"),
         ({"ELT_WAREHOUSE": "postgres"}, "ELT_WAREHOUSE=postgres needs ELT_POSTGRES_URL"),
+        (
+            {"ELT_WAREHOUSE": "postgres", "ELT_LOADER_URL": "postgresql://l@h/w"},
+            "needs ELT_POSTGRES_URL, or ELT_TRANSFORMER_URL",
+        ),
+        ({"ELT_LOADER_URL": "mysql://l@h/w"}, "ELT_LOADER_URL must be a PostgreSQL URL"),
         ({"PAGILA_URL": "mysql://x@y/z"}, "PAGILA_URL must be a PostgreSQL URL"),
         ({"COURSES_URL": "postgresql://x@y/z?timeout=5"}, "COURSES_URL is not a valid"),
         ({"ELT_MAX_WORKERS": "two"}, "ELT_MAX_WORKERS must be a whole number"),
@@ -38,6 +44,19 @@ def test_incremental_table_needs_key_and_cursor():
 def test_bad_settings_name_the_variable(env, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+def test_each_role_logs_in_with_its_own_url_or_the_administrators():
+    admin, loader = "postgresql://admin@h/w", "postgresql://loader@h/w"
+    settings = Settings.from_env(
+        {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": admin, "ELT_LOADER_URL": loader}
+    )
+    assert settings.loader == WarehouseLogin("ELT_LOADER_URL", loader)
+    assert settings.transformer == WarehouseLogin("ELT_POSTGRES_URL", admin)
+    assert settings.postgres_url == admin
+    # dbt logs in as the transformer
+    dbt = dbt_profile_environment({"ELT_TRANSFORMER_URL": "postgresql://builder@h/w"})
+    assert dbt["ELT_DBT_POSTGRES_USER"] == "builder"
 
 
 def test_unreachable_source_is_one_line_naming_the_variable(monkeypatch, tmp_path, capsys):

@@ -20,6 +20,7 @@ def execute():
         cursor = connection.execute(statement.replace("%s", "?"), list(params))
         return cursor.fetchall() if cursor.description else []
 
+    run(f"CREATE SCHEMA {ledger.METADATA_SCHEMA}")
     for statement in ledger.METADATA_DDL:
         run(statement)
     yield run

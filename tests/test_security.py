@@ -149,20 +149,23 @@ def secured(tmp_path_factory, new_database, demo_sources_factory) -> Iterator[di
                 codes = [main(init), main(init)]  # the second run changes nothing and succeeds
             loader_url = as_login(admin_url, logins["loader"])
             transformer_url = as_login(admin_url, logins["transformer"])
-            load = run(
-                [str(BIN / "elt"), "-v", "load"],
+            # The whole orchestrated job, as `elt run` runs it: loads log in as the loader,
+            # dbt and publishing as the transformer; no administrator's URL.
+            (work / "dagster-home").mkdir()
+            pipeline = run(
+                [str(BIN / "elt"), "-v", "run"],
                 {
                     "ELT_WAREHOUSE": "postgres",
-                    "ELT_POSTGRES_URL": loader_url,
+                    "ELT_LOADER_URL": loader_url,
+                    "ELT_TRANSFORMER_URL": transformer_url,
+                    "DAGSTER_HOME": str(work / "dagster-home"),
+                    "DBT_TARGET_PATH": str(work / "dbt" / "target"),
                     **source_urls(pagila_url, courses_url),
                 },
+                timeout=1800,
             )
-            assert load.returncode == 0, load.stderr[-3000:]
-            outputs["elt load"] = load.stdout + load.stderr
-            build = dbt(["build"], transformer_url, work / "dbt")
-            assert build.returncode == 0, build.stdout[-4000:]
-            outputs["dbt build"] = build.stdout + build.stderr
-            _publish(transformer_url)
+            assert pipeline.returncode == 0, (pipeline.stdout + pipeline.stderr)[-4000:]
+            outputs["elt run"] = pipeline.stdout + pipeline.stderr
             yield {
                 "work": work,
                 "admin_url": admin_url,
@@ -243,6 +246,9 @@ def test_schema_list_is_the_sources_and_dbt_schemas():
 
 
 def test_every_role_has_exactly_its_privileges_on_every_schema_after_load_and_build(secured):
+    """After the whole orchestrated job ran as `elt run` under ELT_LOADER_URL and
+    ELT_TRANSFORMER_URL (the fixture): every table belongs to the group of the login that
+    made it."""
     assert secured["init_codes"] == [0, 0]
     logins = secured["logins"]
     groups = {
@@ -279,12 +285,33 @@ def test_every_role_has_exactly_its_privileges_on_every_schema_after_load_and_bu
         "has_schema_privilege(r, 'public', 'CREATE') from unnest(%s::text[]) as r",
         (list(groups),),
     )
-    # elt_loader may create schemas: the loaders run CREATE SCHEMA IF NOT EXISTS, which needs it.
+    # no group may create schemas: `elt warehouse init` makes every one
     assert sorted(databases) == [
         ("analyst", False, False),
-        ("elt_loader", True, False),
+        ("elt_loader", False, False),
         ("elt_transformer", False, False),
     ]
+
+
+def test_a_loader_finds_a_missing_raw_schema_and_names_the_fix(secured, tmp_path):
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        "sources:\n  extra:\n    kind: postgres\n    url_env: EXTRA_URL\n"
+        "    schema: public\n    tables:\n      actor: {}\n"
+    )
+    result = run(
+        [str(BIN / "elt"), "load"],
+        {
+            "ELT_WAREHOUSE": "postgres",
+            "ELT_LOADER_URL": secured["loader_url"],
+            "ELT_TRANSFORMER_URL": secured["transformer_url"],
+            "ELT_SOURCES_FILE": str(sources),
+            "EXTRA_URL": secured["pagila_url"],
+        },
+    )
+    assert result.returncode == 2, result.stderr
+    assert "schema raw_extra does not exist" in result.stderr
+    assert "(ELT_LOADER_URL) may not create it: run `elt warehouse init`" in result.stderr
 
 
 def test_analyst_reads_the_published_marts_and_nothing_else(secured):
@@ -556,7 +583,7 @@ def test_passwords_land_in_no_output_log_or_file(secured):
     ledger = query(secured["admin_url"], "select l::text from elt.load_batches as l")
     assert ledger and not [row for (row,) in ledger if PASSWORD in row]
     work = secured["work"]
-    assert list((work / "dbt" / "logs").glob("*.log")) and (work / "dbt" / "target").is_dir()
+    assert list((work / "dbt" / "target").rglob("dbt.log"))  # dagster-dbt's, per invocation
     assert _files_holding(work, secrets) == []
 
 

@@ -14,9 +14,12 @@ def open_warehouse(settings: Settings) -> Warehouse:
     if settings.warehouse == "postgres":
         from .postgres import PostgresWarehouse
 
-        assert settings.postgres_url, "Settings.from_env() checks this"
+        assert settings.loader, "Settings.from_env() checks this"
         warehouse = PostgresWarehouse(
-            settings.postgres_url, settings.psql, settings.table_lock_wait_seconds
+            settings.loader.url,
+            settings.psql,
+            settings.table_lock_wait_seconds,
+            settings.loader.variable,
         )
     else:
         from .duckdb import DuckDBWarehouse

@@ -25,6 +25,7 @@ from ..errors import BadRowsError
 from ..identifiers import qualified, quote_ident
 from ..ledger import METADATA_DDL, QUARANTINE, Batch
 from ..reads import ArrowRead, CopyRead, SourceRead
+from ..schemas import METADATA_SCHEMA
 from ..streams import Progress
 
 __all__ = ["StagePlan", "Warehouse", "stage_name", "within_bad_rows_limit"]
@@ -146,6 +147,7 @@ class Warehouse(ABC):
 
     # -- shared --------------------------------------------------------------------------
     def ensure_metadata(self) -> None:
+        self.ensure_schema(METADATA_SCHEMA)
         for statement in METADATA_DDL:
             self.execute(statement)
 

@@ -38,10 +38,15 @@ class PostgresWarehouse(Warehouse):
     kind = "postgres"
 
     def __init__(
-        self, url: str, psql: str | None = None, table_lock_wait_seconds: float = 3600
+        self,
+        url: str,
+        psql: str | None = None,
+        table_lock_wait_seconds: float = 3600,
+        variable: str = "ELT_POSTGRES_URL",  # where `url` came from, for messages
     ) -> None:
         super().__init__()
         self.url = url
+        self.variable = variable
         self.psql = psql or find_psql()
         self.table_lock_wait_seconds = table_lock_wait_seconds
         self._local = threading.local()
@@ -57,7 +62,7 @@ class PostgresWarehouse(Warehouse):
         except psycopg.OperationalError as error:
             reason = connection_error_reason(error)
             raise WarehouseError(
-                f"ELT_POSTGRES_URL: cannot connect to {redact_url(self.url)} ({reason}); "
+                f"{self.variable}: cannot connect to {redact_url(self.url)} ({reason}); "
                 "check the URL, the server and the credentials"
             ) from error
 
@@ -223,6 +228,21 @@ class PostgresWarehouse(Warehouse):
             f"INSERT INTO {qualified(schema, target)} ({column_list}) "
             f"SELECT {column_list} FROM {qualified(schema, stage)}"
         )
+
+    def ensure_schema(self, schema: str) -> None:
+        # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
+        # exists, which a loader does not have: its schemas are made by `elt warehouse init`.
+        if self.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)):
+            return
+        try:
+            super().ensure_schema(schema)
+        except psycopg.errors.InsufficientPrivilege:
+            user = self.execute("SELECT current_user::text")[0][0]
+            raise WarehouseError(
+                f"schema {schema} does not exist, and {user} ({self.variable}) may not create "
+                "it: run `elt warehouse init` as an administrator (ELT_POSTGRES_URL), which "
+                "makes the schema of every source in sources.yml"
+            ) from None
 
     def interrupt(self) -> None:
         with self._lock:

@@ -46,7 +46,8 @@ def analyst_location(settings: Settings) -> str:
             f"schema {PUBLISHED_SCHEMA}"
         )
     return (
-        f"PostgreSQL {redact_url(settings.postgres_url or '')}, schema {PUBLISHED_SCHEMA} "
+        f"PostgreSQL {redact_url(settings.transformer.url if settings.transformer else '')}, "
+        f"schema {PUBLISHED_SCHEMA} "
         f"(role {ANALYST_ROLE})"
     )
 
@@ -95,10 +96,10 @@ def _publish_duckdb(settings: Settings) -> dict[str, int]:
 
 
 def _publish_postgres(settings: Settings) -> dict[str, int]:
-    assert settings.postgres_url
+    assert settings.transformer, "Settings.from_env() checks this"
     published = quote_ident(PUBLISHED_SCHEMA)
     with (
-        psycopg.connect(settings.postgres_url, autocommit=True) as connection,
+        psycopg.connect(settings.transformer.url, autocommit=True) as connection,
         connection.transaction(),
     ):
         # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists;

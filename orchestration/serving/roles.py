@@ -103,10 +103,9 @@ def _database_statements(database: str) -> list[str]:
     db = quote_ident(database)
     return [
         f"GRANT CONNECT ON DATABASE {db} TO {_roles(GROUP_ROLES)}",
-        # The loaders run CREATE SCHEMA IF NOT EXISTS on every load, which PostgreSQL checks
-        # against CREATE on the database even when the schema exists.
-        f"GRANT CREATE ON DATABASE {db} TO {quote_ident(LOADER_ROLE)}",
-        f"REVOKE CREATE ON DATABASE {db} FROM {_roles([TRANSFORMER_ROLE, ANALYST_ROLE])}",
+        # No group creates schemas: this command makes every one (a loader finds a missing
+        # raw schema and says to run it again, after adding a source).
+        f"REVOKE CREATE ON DATABASE {db} FROM {_roles(GROUP_ROLES)}",
         # dbt-postgres builds incremental models through temporary tables.
         f"GRANT TEMPORARY ON DATABASE {db} TO {quote_ident(TRANSFORMER_ROLE)}",
     ]
