@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from commands import elt
-from conftest import declared_tables, source_urls
+from conftest import declared_tables, demo_lake, source_urls
 from table_contents import warehouse_query
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -62,6 +62,8 @@ def dagster_dev(tmp_path_factory) -> dict:
             **os.environ,
             "DAGSTER_HOME": str(home),
             "ELT_DUCKDB_PATH": str(home / "warehouse.duckdb"),
+            # the tests' landing: neither its runs nor the lake's sensor touch ./landing
+            "LAKE_URL": demo_lake(),
             # dagster-dbt runs `dbt` from PATH: this environment's, however pytest was started.
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         },

@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 
 from demo_sources.lake import DEMO_MONTHS, write_lake
-from extract_load.files_source import LandedFile
+from extract_load.files_source import LandedFile, file_version
 from orchestration.instance import ensure_instance_settings
 from orchestration.lake_partitions import changed_months, month_fingerprints
 from table_contents import warehouse_query
@@ -38,6 +38,14 @@ def test_a_month_changes_when_a_file_is_added_replaced_or_removed_and_only_then(
         now = month_fingerprints([january, *february_now])
         assert changed_months(before, now) == (["2026-02"] if february_now else [])
     assert changed_months(before, month_fingerprints([january, february, _file("t/2026-03/b")]))
+
+
+def test_a_files_version_comes_from_its_listing_entry_on_any_filesystem():
+    # local: a modification time; S3 (s3fs): an entity tag and a time; a listing without either
+    assert file_version({"name": "a", "size": 3, "mtime": 17.5}) == "mtime=17.5"
+    s3 = {"Key": "a", "size": 3, "ETag": '"9f1c"', "LastModified": "2026-02-01 00:00:00+00:00"}
+    assert file_version(s3) == 'ETag="9f1c";LastModified=2026-02-01 00:00:00+00:00'
+    assert file_version({"name": "a", "size": 3}) == ""
 
 
 def _lake_env(env: dict[str, str], landing: Path, monkeypatch) -> None:
