@@ -11,12 +11,13 @@ rows read = rows loaded + rows quarantined.
 from __future__ import annotations
 
 import logging
+from collections.abc import Container
 from dataclasses import dataclass
 
 from . import ledger
 from .errors import EltError
 from .files_read import BadLine
-from .files_source import FileRead, LandedFile, Landing, Months
+from .files_source import FileRead, LandedFile, Landing
 from .identifiers import qualified
 from .ledger import SUCCEEDED, FileRecord
 from .streams import Progress
@@ -53,13 +54,14 @@ def load_dataset(
     plan: StagePlan,
     url: str,
     max_bad_fraction: float,
-    months: Months | None,
+    months: Container[str] | None,
     progress: Progress,
     reload: bool = False,
 ) -> None:
     """Load the dataset `plan.table` of `source` from the landing at `url` (the months chosen,
-    or all), adding each file's counts to `plan.batch`; with `reload`, files already loaded
-    with the same content are loaded again too (each replaces its own rows). Raises
+    `YYYY-MM` each, as a Months range or any set; or all), adding each file's counts to
+    `plan.batch`; with `reload`, files already loaded with the same content are loaded again
+    too (each replaces its own rows). Raises
     FilesFailed naming the files refused or failed once the others are published."""
     dataset = source.dataset(plan.table)
     landing = Landing(url, source.name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, cast
 
@@ -25,7 +25,7 @@ from .files_read import BadLine, jsonl_rows, parquet_batches, typed_batches
 from .reads import ArrowRead, LandingColumn, landing_column
 from .tables import FileDataset
 
-__all__ = ["FileRead", "LandedFile", "Landing", "Months", "parse_months"]
+__all__ = ["FileRead", "LandedFile", "Landing", "Months", "file_version", "parse_months"]
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _SUFFIXES = {
@@ -65,6 +65,18 @@ class LandedFile:
     location: str  # as the filesystem names it
     month: str
     size: int
+    version: str = ""  # what the listing says changes with the content: see file_version
+
+
+# What each filesystem's listing says of a file's content or last write: an entity tag (S3,
+# GCS, Azure: a hash of the content) or a modification time (local, SFTP, ...).
+_VERSION_FIELDS = ("ETag", "etag", "md5Hash", "mtime", "LastModified", "last_modified", "updated")
+
+
+def file_version(info: Mapping[str, Any]) -> str:
+    """A file's version from its listing entry alone (no read): its entity tag or modification
+    time, as the filesystem gives them; "" when the listing gives neither."""
+    return ";".join(f"{field}={info[field]}" for field in _VERSION_FIELDS if info.get(field))
 
 
 class Landing:
@@ -108,8 +120,9 @@ class Landing:
                 "sources.yml"
             )
 
-    def files(self, dataset: FileDataset, months: Months | None = None) -> list[LandedFile]:
-        """The dataset's files, by month and name; files of another format are not listed."""
+    def files(self, dataset: FileDataset, months: Container[str] | None = None) -> list[LandedFile]:
+        """The dataset's files, by month and name, from a listing (no file is read); files of
+        another format are not listed. `months`: a Months range or any set of `YYYY-MM`."""
         base = f"{self.root}/{dataset.name}"
         if not self.fs.isdir(base):
             return []
@@ -124,7 +137,8 @@ class Landing:
                 continue
             if months is not None and parts[1] not in months:
                 continue
-            files.append(LandedFile(relative, str(location), parts[1], int(info.get("size") or 0)))
+            size = int(info.get("size") or 0)
+            files.append(LandedFile(relative, str(location), parts[1], size, file_version(info)))
         return sorted(files, key=lambda f: (f.month, f.path))
 
     def sha256(self, file: LandedFile) -> str:

@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -16,7 +16,6 @@ from .catalog import CatalogTable, resolve_tables
 from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
 from .files_load import load_dataset
-from .files_source import Months
 from .ledger import CANCELLED, Batch, commit_batch
 from .reads import ArrowRead
 from .settings import Settings
@@ -162,7 +161,7 @@ def load_table(
     max_bad_fraction: float = 0.01,
     retry: RetryPolicy | None = None,
     psql: str | None = None,
-    months: Months | None = None,
+    months: Container[str] | None = None,
     reload_files: bool = False,
     cancellation: Cancellation | None = None,
 ) -> TableResult:
@@ -276,7 +275,7 @@ def _load_files_once(
     spec: TableSpec,
     url: str,
     max_bad_fraction: float,
-    months: Months | None,
+    months: Container[str] | None,
     reload_files: bool,
     progress: _ProgressLog,
 ) -> tuple[TableResult, Exception | None]:
@@ -416,7 +415,7 @@ def load_sources(
     *,
     raise_on_failure: bool = True,
     on_result: Callable[[TableResult], None] | None = None,
-    months: Months | None = None,
+    months: Container[str] | None = None,
     reload_files: bool = False,
 ) -> list[TableResult]:
     """Load the given tables (all by default), `settings.max_workers` at a time. Files sources

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .loaders import loader_assets, source_comparison_checks
+from .lake_partitions import landing_sensor, months_job
+from .loaders import files_sources, loader_assets, source_comparison_checks
 from .transform import dbt_models, dbt_resource, published_marts
 
-__all__ = ["compare_job", "daily_schedule", "defs", "everything_job", "weekly_comparison"]
+__all__ = [
+    "compare_job",
+    "daily_schedule",
+    "defs",
+    "everything_job",
+    "landing_sensors",
+    "months_jobs",
+    "weekly_comparison",
+]
 
 comparisons = source_comparison_checks()
 
@@ -43,10 +52,19 @@ weekly_comparison = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
+# Files sources by month: a job each (its datasets and what is downstream) and a sensor on
+# its landing. The everything job above runs them with no partition: every month's new files.
+months_jobs = [months_job(source, tables) for source, tables in files_sources()]
+landing_sensors = [
+    landing_sensor(source, job)
+    for (source, _), job in zip(files_sources(), months_jobs, strict=True)
+]
+
 defs = dg.Definitions(
     assets=[*loader_assets(), dbt_models, published_marts],
     asset_checks=comparisons,
-    jobs=[everything_job, compare_job],
+    jobs=[everything_job, compare_job, *months_jobs],
     schedules=[daily_schedule, weekly_comparison],
+    sensors=landing_sensors,
     resources={"dbt": dbt_resource()},
 )

@@ -16,9 +16,11 @@ from .dbt_project import dbt_project
 from .dbt_sources import manifest_source_tables, raw_asset_key
 from .demo import with_demo_sources
 from .instance import WAREHOUSE_POOL, require_queued_warehouse_runs
+from .lake_partitions import LANDING_MONTHS, landing_listing, months_of_run, register_months
 
 __all__ = [
     "SOURCE_COMPARISON_CHECK",
+    "files_sources",
     "loader_assets",
     "raw_asset_key",
     "source_comparison_checks",
@@ -43,7 +45,15 @@ def _pairs(settings: Settings, source: SourceSpec, names: set[str]) -> list[Any]
     return plan_tables(settings, [source.name], [f"{source.name}.{name}" for name in names])
 
 
+def files_sources() -> list[tuple[SourceSpec, list[dict[str, Any]]]]:
+    """The files sources with their datasets: the ones partitioned by month."""
+    return [
+        (source, tables) for source, tables in _raw_tables() if tables and source.kind == "files"
+    ]
+
+
 def _source_assets(source: SourceSpec, tables: Sequence[Mapping[str, Any]]) -> dg.AssetsDefinition:
+    by_month = source.kind == "files"
     specs = [
         dg.AssetSpec(
             raw_asset_key(source.name, table["name"]),
@@ -65,12 +75,21 @@ def _source_assets(source: SourceSpec, tables: Sequence[Mapping[str, Any]]) -> d
         can_subset=True,
         pool=WAREHOUSE_POOL,
         description=f"Load {source.description or source.name} into raw_{source.name}.",
+        # Files by month; a backfill of many months is one run, loading them in one go.
+        partitions_def=LANDING_MONTHS if by_month else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if by_month else None,
     )
     def load(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         require_queued_warehouse_runs(context)
         settings = _settings(source)
         wanted = {key.path[-1] for key in context.selected_asset_keys}
-        results = load_sources(settings, _pairs(settings, source, wanted), raise_on_failure=False)
+        months = months_of_run(context) if by_month else None
+        if by_month and months is None:  # every month: each becomes a partition to reload
+            found = {file.month for file in landing_listing(settings, source)}
+            register_months(context.instance, found)
+        results = load_sources(
+            settings, _pairs(settings, source, wanted), raise_on_failure=False, months=months
+        )
         for result in results:
             if result.status == "failed":
                 continue
@@ -87,6 +106,11 @@ def _source_assets(source: SourceSpec, tables: Sequence[Mapping[str, Any]]) -> d
                     "batch_id": result.batch_id,
                     "cursor_after": result.cursor_after or "",
                     "warehouse": settings.warehouse_label(),
+                    **(
+                        {"months": ", ".join(sorted(months)) if months else "all"}
+                        if by_month
+                        else {}
+                    ),
                 },
             )
         if any(result.status == "failed" for result in results):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import declared_tables, source_urls
+from conftest import declared_tables, demo_lake, source_urls
 from dagster_server import ENDED, launch, status
 from dagster_server import dagster_dev as running_dagster_dev
 from table_contents import warehouse_query
@@ -19,7 +19,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory) -> Iterator[dict]:
-    with running_dagster_dev(tmp_path_factory.mktemp("dagster-home")) as served:
+    # the tests' landing: neither its runs nor the lake's sensor touch ./landing
+    home = tmp_path_factory.mktemp("dagster-home")
+    with running_dagster_dev(home, {"LAKE_URL": demo_lake()}) as served:
         yield served
 
 

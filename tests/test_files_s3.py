@@ -112,3 +112,40 @@ def test_files_on_s3_load_once_replace_alone_and_quarantine_by_line(
         ("fares/2026-02/more.csv", 199),
         ("fares/2026-03/fares.csv", 10),
     ]
+
+
+def test_the_landing_sensor_sees_a_months_files_change_on_s3(s3, tmp_path, monkeypatch):
+    """The lake's sensor on an S3 landing: a listing only; a file rewritten with the same size
+    is a change (its entity tag changed), a month dropped is a new run."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.instance import ensure_instance_settings
+
+    monkeypatch.setenv("LAKE_URL", f"s3://{BUCKET}/landing")
+    ensure_instance_settings(tmp_path / "home")
+    instance = dg.DagsterInstance.from_config(str(tmp_path / "home"))
+    sensor = defs.resolve_sensor_def("lake_landing")
+
+    def tick(cursor: str | None) -> tuple[list[str | None], str | None]:
+        context = dg.build_sensor_context(
+            instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs
+        )
+        data = sensor.evaluate_tick(context)
+        for request in data.dynamic_partitions_requests or []:
+            instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
+        return [request.partition_key for request in data.run_requests or []], data.cursor
+
+    zones = f"{BUCKET}/landing/zones/2026-01/taxi_zone_lookup.csv"
+    s3.pipe(zones, b"LocationID,Borough,Zone,service_zone\n1,EWR,Newark Airport,EWR\n")
+    requested, cursor = tick(None)
+    assert requested == [] and instance.get_dynamic_partitions("landing_months") == ["2026-01"]
+    assert tick(cursor) == ([], cursor)
+
+    s3.pipe(zones, b"LocationID,Borough,Zone,service_zone\n1,EWR,Newark Airpors,EWR\n")
+    requested, cursor = tick(cursor)
+    assert requested == ["2026-01"]
+    s3.pipe(f"{BUCKET}/landing/zones/2026-02/taxi_zone_lookup.csv", b"LocationID\n")
+    requested, cursor = tick(cursor)
+    assert requested == ["2026-02"]
+    assert tick(cursor)[0] == []
