@@ -1,5 +1,5 @@
-"""`dagster dev` in the repository root, started for a test as a user starts it, and its
-GraphQL API (what the UI calls)."""
+"""Dagster as the tests drive it: `dagster dev` in the repository root, started as a user
+starts it, and its GraphQL API (what the UI calls); a sensor's tick as the daemon runs it."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+
+import dagster as dg
 
 from commands import elt
 
@@ -136,3 +138,21 @@ def dagster_dev(home: Path, env: Mapping[str, str] | None = None) -> Iterator[di
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def sensor_tick(
+    sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None
+) -> tuple[list[str | None], str | None]:
+    """One evaluation of the sensor, its new partitions added as the daemon adds them; the
+    partitions it asks runs for, and its new cursor."""
+    from orchestration.definitions import defs
+
+    # as the daemon builds it: with the instance's ref, through which run requests' partitions
+    # are checked
+    context = dg.build_sensor_context(
+        instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs
+    )
+    data = sensor.evaluate_tick(context)
+    for request in data.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
+    return [request.partition_key for request in data.run_requests or []], data.cursor

@@ -1,5 +1,6 @@
-"""A source that stops sending, as a hung network or an overloaded server leaves a load: the
-backends reading a table are stopped (SIGSTOP), or stopped most of the time."""
+"""A source with a table large enough to catch its load mid-stream, and a source that stops
+sending, as a hung network or an overloaded server leaves a load: the backends reading a table
+are stopped (SIGSTOP), or stopped most of the time."""
 
 from __future__ import annotations
 
@@ -9,8 +10,34 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import psycopg
+
+SOURCES = """
+sources:
+  big:
+    kind: postgres
+    url_env: BIG_URL
+    schema: public
+    tables:
+      events: {}
+"""
+
+
+def big_source(url: str, folder: Path, rows: int) -> dict[str, str]:
+    """The table `events` of `rows` rows in the database `url`, declared as the source `big`
+    in a sources file in `folder`; the variables that point the project at it."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("create table events (id bigint primary key, note text)")
+        connection.execute(
+            "insert into events select i, md5(i::text) || md5((i * 7)::text) "
+            "from generate_series(1, %s) as i",
+            (rows,),
+        )
+    sources = folder / "sources.yml"
+    sources.write_text(SOURCES)
+    return {"BIG_URL": url, "ELT_SOURCES_FILE": str(sources)}
 
 
 def source_readers(url: str, table: str) -> list[int]:

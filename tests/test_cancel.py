@@ -16,41 +16,20 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from conftest import warehouse_env
-from source_stalls import held, source_readers
+from source_stalls import big_source, held, source_readers
 from table_contents import warehouse_query
 
 BIN = Path(sys.executable).parent
 REPOSITORY = Path(__file__).resolve().parents[1]
-ROWS = 4_000_000
-SOURCES = """
-sources:
-  big:
-    kind: postgres
-    url_env: BIG_URL
-    schema: public
-    tables:
-      events: {}
-"""
+ROWS = 2_000_000
 
 
 @pytest.fixture(scope="module")
-def big_source(new_database, tmp_path_factory) -> dict[str, str]:
-    url = new_database("big")
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("create table events (id bigint, note text, happened_at timestamptz)")
-        connection.execute(
-            "insert into events select i, md5(i::text) || md5((i * 7)::text), "
-            "timestamptz '2026-01-01 00:00+00' + i * interval '1 second' "
-            "from generate_series(1, %s) as i",
-            (ROWS,),
-        )
-    sources = tmp_path_factory.mktemp("big-sources") / "sources.yml"
-    sources.write_text(SOURCES)
-    return {"BIG_URL": url, "ELT_SOURCES_FILE": str(sources)}
+def source(new_database, tmp_path_factory) -> dict[str, str]:
+    return big_source(new_database("big"), tmp_path_factory.mktemp("big"), ROWS)
 
 
 def _children(pid: int) -> set[int]:
@@ -88,9 +67,9 @@ def _batches(env: dict[str, str]) -> list[tuple[str, int | None]]:
 
 @pytest.mark.parametrize("kind", ["duckdb", "duckdb-psql", "postgres"])
 def test_sigterm_stops_a_stalled_load_at_once_publishing_nothing(
-    kind, big_source, tmp_path, new_database
+    kind, source, tmp_path, new_database
 ):
-    env = {**warehouse_env(kind, tmp_path, new_database), **big_source}
+    env = {**warehouse_env(kind, tmp_path, new_database), **source}
     process = subprocess.Popen(
         [str(BIN / "elt"), "load"],
         cwd=REPOSITORY,
@@ -101,12 +80,12 @@ def test_sigterm_stops_a_stalled_load_at_once_publishing_nothing(
     )
     try:
         deadline = time.monotonic() + 120
-        while not source_readers(big_source["BIG_URL"], "events"):
+        while not source_readers(source["BIG_URL"], "events"):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the load never started reading"
             time.sleep(0.05)
         time.sleep(0.3)  # some rows on their way
-        with held(big_source["BIG_URL"], "events", throttle=kind == "duckdb"):
+        with held(source["BIG_URL"], "events", throttle=kind == "duckdb"):
             children = _children(process.pid)
             time.sleep(1)
             assert process.poll() is None, "the load ended before it was told to stop"

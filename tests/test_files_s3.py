@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from dagster_server import sensor_tick
 from extract_load import Settings, load_sources, plan_tables
 from extract_load.files_source import parse_months
 from table_contents import warehouse_query
@@ -127,25 +128,16 @@ def test_the_landing_sensor_sees_a_months_files_change_on_s3(s3, tmp_path, monke
     instance = dg.DagsterInstance.from_config(str(tmp_path / "home"))
     sensor = defs.resolve_sensor_def("lake_landing")
 
-    def tick(cursor: str | None) -> tuple[list[str | None], str | None]:
-        context = dg.build_sensor_context(
-            instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs
-        )
-        data = sensor.evaluate_tick(context)
-        for request in data.dynamic_partitions_requests or []:
-            instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
-        return [request.partition_key for request in data.run_requests or []], data.cursor
-
     zones = f"{BUCKET}/landing/zones/2026-01/taxi_zone_lookup.csv"
     s3.pipe(zones, b"LocationID,Borough,Zone,service_zone\n1,EWR,Newark Airport,EWR\n")
-    requested, cursor = tick(None)
+    requested, cursor = sensor_tick(sensor, instance, None)
     assert requested == [] and instance.get_dynamic_partitions("landing_months") == ["2026-01"]
-    assert tick(cursor) == ([], cursor)
+    assert sensor_tick(sensor, instance, cursor) == ([], cursor)
 
     s3.pipe(zones, b"LocationID,Borough,Zone,service_zone\n1,EWR,Newark Airpors,EWR\n")
-    requested, cursor = tick(cursor)
+    requested, cursor = sensor_tick(sensor, instance, cursor)
     assert requested == ["2026-01"]
     s3.pipe(f"{BUCKET}/landing/zones/2026-02/taxi_zone_lookup.csv", b"LocationID\n")
-    requested, cursor = tick(cursor)
+    requested, cursor = sensor_tick(sensor, instance, cursor)
     assert requested == ["2026-02"]
-    assert tick(cursor)[0] == []
+    assert sensor_tick(sensor, instance, cursor)[0] == []

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from dagster_server import sensor_tick
 from demo_sources.lake import DEMO_MONTHS, write_lake
 from extract_load.files_source import LandedFile, file_version
 from orchestration.instance import ensure_instance_settings
@@ -128,21 +129,6 @@ def _batches(env: dict[str, str]) -> dict[str, list[str]]:
     return batches
 
 
-def _tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None):
-    """One evaluation of the sensor, its new partitions added as the daemon adds them."""
-    from orchestration.definitions import defs
-
-    # as the daemon builds it: with the instance's ref, through which run requests' partitions
-    # are checked
-    context = dg.build_sensor_context(
-        instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs
-    )
-    data = sensor.evaluate_tick(context)
-    for request in data.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
-    return [request.partition_key for request in data.run_requests or []], data.cursor
-
-
 def test_the_sensor_asks_for_a_run_when_a_months_files_appear_or_change(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     monkeypatch.setenv("LAKE_URL", str(landing))
@@ -162,27 +148,27 @@ def test_the_sensor_asks_for_a_run_when_a_months_files_appear_or_change(tmp_path
     write_lake(landing, rows_per_month=20)
 
     # The first look takes note of the landing: its months become partitions, no run starts.
-    requested, cursor = _tick(sensor, instance, None)
+    requested, cursor = sensor_tick(sensor, instance, None)
     assert requested == []
     assert instance.get_dynamic_partitions("landing_months") == list(DEMO_MONTHS)
     assert sorted(json.loads(cursor or "{}")) == list(DEMO_MONTHS)
-    assert _tick(sensor, instance, cursor) == ([], cursor)  # nothing changed, nothing asked
+    assert sensor_tick(sensor, instance, cursor) == ([], cursor)  # nothing changed, nothing asked
 
     july = landing / "trips" / "2026-07"
     july.mkdir()
     shutil.copy(landing / "trips" / "2026-06" / "yellow_tripdata_2026-06.parquet", july)
-    requested, cursor = _tick(sensor, instance, cursor)
+    requested, cursor = sensor_tick(sensor, instance, cursor)
     assert requested == ["2026-07"]
     assert "2026-07" in instance.get_dynamic_partitions("landing_months")
-    assert _tick(sensor, instance, cursor)[0] == []
+    assert sensor_tick(sensor, instance, cursor)[0] == []
 
     # A file replaced under the same name (same size, a later write) is a change of its month.
     february = landing / "trips_csv" / "2026-02" / "yellow_tripdata_2026-02.csv"
     stat = february.stat()
     os.utime(february, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
-    requested, cursor = _tick(sensor, instance, cursor)
+    requested, cursor = sensor_tick(sensor, instance, cursor)
     assert requested == ["2026-02"]
-    assert _tick(sensor, instance, cursor)[0] == []
+    assert sensor_tick(sensor, instance, cursor)[0] == []
 
 
 @pytest.mark.parametrize("warehouse_kind", ["duckdb"])

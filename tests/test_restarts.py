@@ -15,21 +15,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from source_stalls import source_readers
+from source_stalls import big_source, source_readers
 from table_contents import warehouse_query
 
 BIN = Path(sys.executable).parent
 REPOSITORY = Path(__file__).resolve().parents[1]
 ROWS = 2_000_000
-SOURCES = """
-sources:
-  big:
-    kind: postgres
-    url_env: BIG_URL
-    schema: public
-    tables:
-      events: {}
-"""
 
 
 class Server:
@@ -77,18 +68,8 @@ def warehouse_server() -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def big_source(source_server, tmp_path_factory) -> dict[str, str]:
-    url = source_server.database("big")
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("create table events (id bigint primary key, note text)")
-        connection.execute(
-            "insert into events select i, md5(i::text) || md5((i * 7)::text) "
-            "from generate_series(1, %s) as i",
-            (ROWS,),
-        )
-    sources = tmp_path_factory.mktemp("restart-sources") / "sources.yml"
-    sources.write_text(SOURCES)
-    return {"BIG_URL": url, "ELT_SOURCES_FILE": str(sources)}
+def source(source_server, tmp_path_factory) -> dict[str, str]:
+    return big_source(source_server.database("big"), tmp_path_factory.mktemp("big"), ROWS)
 
 
 @pytest.mark.parametrize(
@@ -96,16 +77,16 @@ def big_source(source_server, tmp_path_factory) -> dict[str, str]:
     [("source", "duckdb"), ("source", "postgres"), ("warehouse", "postgres")],
 )
 def test_a_server_restarted_mid_load_and_the_load_completes_exactly(
-    restarted, warehouse, big_source, source_server, warehouse_server, tmp_path
+    restarted, warehouse, source, source_server, warehouse_server, tmp_path
 ):
     if warehouse == "duckdb":
         env = {"ELT_WAREHOUSE": "duckdb", "ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb")}
     else:
         name = f"warehouse_{restarted}"
         env = {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": warehouse_server.database(name)}
-    env = {**env, **big_source, "ELT_RETRY_BASE_SECONDS": "1"}
+    env = {**env, **source, "ELT_RETRY_BASE_SECONDS": "1"}
     server, url = (
-        (source_server, big_source["BIG_URL"])
+        (source_server, source["BIG_URL"])
         if restarted == "source"
         else (warehouse_server, env["ELT_POSTGRES_URL"])
     )
