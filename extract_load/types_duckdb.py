@@ -33,7 +33,8 @@ and is cast by DuckDB:
 
 PostgreSQL's ±infinity intervals have no DuckDB counterpart; they land as the largest and
 smallest interval, whose fields are exactly the ones PostgreSQL stores for them.
-DuckDB's INTERVAL equality normalises (1 month = 30 days), so intervals are compared as text.
+DuckDB's INTERVAL equality normalises (1 month = 30 days) and a float's says -0.0 = 0.0, so
+intervals and floats are compared as text.
 """
 
 from __future__ import annotations
@@ -273,5 +274,7 @@ def _array(column: SourceColumn, name: str, text: pa.DataType | None) -> DuckDBC
 
 def duckdb_compares_as_text(duckdb_type: str) -> bool:
     """Whether DuckDB's equality on this type is coarser than the value (INTERVAL: 1 month
-    equals 30 days), so that changed rows are found by comparing text."""
-    return "INTERVAL" in duckdb_type.upper()
+    equals 30 days; FLOAT and DOUBLE: -0.0 equals 0.0), so that changed rows are found by
+    comparing text (the shortest exact spelling of a float, '-0.0' kept)."""
+    upper = duckdb_type.upper()
+    return any(kind in upper for kind in ("INTERVAL", "FLOAT", "DOUBLE", "REAL"))
