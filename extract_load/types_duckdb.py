@@ -71,8 +71,10 @@ _CAST_FROM_TEXT = {
 _TEMPORAL = {"timestamptz": "TIMESTAMPTZ", "timestamp": "TIMESTAMP", "date": "DATE"}
 # Types kept as their text form by choice: exact, and no DuckDB type fits.
 _TEXT_FORM = {"inet", "cidr", "macaddr", "macaddr8", "xml", "tsvector", "tsquery", "varbit"}
-_INTERVAL_INFINITY = "178956970 years 7 mons 2147483647 days 2562047788:00:54.775807"
-_INTERVAL_MINUS_INFINITY = "-178956970 years -8 mons -2147483648 days -2562047788:00:54.775808"
+_INTERVAL_INFINITY = "178956970 years 7 mons 2147483647 days 2562047788 hours 54.775807 seconds"
+_INTERVAL_MINUS_INFINITY = (
+    "-178956970 years -8 mons -2147483648 days -2562047788 hours -54.775808 seconds"
+)
 _HSTORE = "MAP(VARCHAR, VARCHAR)"
 
 
@@ -124,12 +126,18 @@ def _from_text(column: SourceColumn, value: str) -> tuple[str, str, bool]:
         bc = rf"regexp_replace({value}, '^(\d+-\d\d-\d\d)(.*) BC$', '\1 (BC)\2')"
         return _TEMPORAL[base], f"CAST({bc} AS {_TEMPORAL[base]})", False
     if base == "interval":
-        # IntervalStyle 'postgres' ("-1 days +02:00:00"); DuckDB reads it without the plus signs.
+        # IntervalStyle 'postgres' ("-1 days +02:00:00"); DuckDB reads it without the plus
+        # signs, and reads hours:minutes:seconds only while the hours are few (not
+        # "1281023894:00:27"): the time is spelled in units, which it reads whatever they are.
+        units = (
+            rf"regexp_replace(replace({value}, '+', ''), '(-?)(\d+):(\d\d):(\d\d(\.\d+)?)$', "
+            r"'\1\2 hours \1\3 minutes \1\4 seconds')"
+        )
         return (
             "INTERVAL",
             f"CASE {value} WHEN 'infinity' THEN CAST('{_INTERVAL_INFINITY}' AS INTERVAL) "
             f"WHEN '-infinity' THEN CAST('{_INTERVAL_MINUS_INFINITY}' AS INTERVAL) "
-            f"ELSE CAST(replace({value}, '+', '') AS INTERVAL) END",
+            f"ELSE CAST({units} AS INTERVAL) END",
             False,
         )
     if base == "bytea":  # bytea_output 'hex': \x0a0b
