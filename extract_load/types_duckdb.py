@@ -16,7 +16,8 @@ and is cast by DuckDB:
   (lc_monetary's, read from the source): money's text ('$1,234.50', '-¥1,235') depends on
   the locale, its value as numeric does not;
 * numeric without precision, or wider than DECIMAL(38): VARCHAR of its exact digits (NaN and
-  Infinity included), never a float;
+  Infinity included), never a float, with a warning naming the column; NaN in a numeric(p,s)
+  that fits DECIMAL stops the load, naming the column (DECIMAL has no NaN);
 * composite types: JSON, the object `to_json` makes (fields by name, NULL fields null, nested
   composites as objects); hstore: MAP(VARCHAR, VARCHAR) (NULL values kept);
 * arrays: lists of the element's mapping, one level per declared dimension (PostgreSQL
@@ -175,7 +176,9 @@ def to_duckdb(
         precision, scale = precision_scale
         duck_type = f"DECIMAL({precision},{scale})"
         decimal = arrow_type("numeric", precision, scale)
-        return DuckDBColumn(column.name, name, decimal, duck_type, name)
+        refuse = _numeric_nan(column, name, duck_type)
+        source = f"CASE WHEN {name} = 'NaN' THEN {refuse} ELSE {name} END"
+        return DuckDBColumn(column.name, source, decimal, duck_type, name)
     if column.base == "money":
         # money's text depends on lc_monetary; its value as numeric does not.
         duck_type = f"DECIMAL({MONEY_PRECISION},{column.money_scale})"
@@ -231,12 +234,29 @@ def to_duckdb_scanned(column: SourceColumn) -> DuckDBColumn:
     check = None
     if column.base in ("timestamp", "timestamptz"):
         check = _timestamp_check(column, name, declared)
+    elif column.base == "numeric":  # a filter: the server sends the rows as it stores them
+        refuse = _numeric_nan(column, name, mapped.duckdb_type)
+        check = f"CASE WHEN {name} = 'NaN' THEN {refuse} IS NULL ELSE TRUE END"
     return replace(
         mapped,
         source_expr=source,
         load_expr=f"CAST({name} AS {mapped.duckdb_type})",
         source_check=check,
     )
+
+
+def _numeric_nan(column: SourceColumn, name: str, duckdb_type: str) -> str:
+    """Source SQL, numeric, raising (a failed cast naming the column) for NaN, which a
+    numeric(p,s) may hold and DuckDB's DECIMAL cannot: the extension would read it as 0.
+    For a `CASE WHEN {name} = 'NaN' THEN` arm; the value is in the message, so that the
+    planner cannot fold the cast into an error for every query."""
+    message = sql_text(f"elt: column {column.name} holds ") + f" || CAST({name} AS text) || "
+    message += sql_text(
+        f", which DuckDB's {duckdb_type} cannot hold; load it into a PostgreSQL warehouse, "
+        "exclude the column in sources.yml, or declare it numeric without a precision in the "
+        "source (it then lands as its exact text)"
+    )
+    return f"CAST({message} AS numeric)"
 
 
 def _timestamp_check(column: SourceColumn, name: str, declared: str) -> str:
