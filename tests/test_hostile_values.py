@@ -269,3 +269,38 @@ def test_what_duckdb_cannot_hold_is_refused(kind, column_type, new_database, war
             f"'raw_fixture' and table_name = '{table}' and column_name = 'value'",
         )
         assert published == [(0,)]
+
+
+@pytest.mark.parametrize("mode", ["full", "incremental"])
+def test_a_reload_that_only_flips_the_sign_of_zero_is_a_change(mode, new_database, tmp_path):
+    """PostgreSQL keeps -0.0: a reload whose only change is 0 to -0 must write it (`=` says
+    they are equal, so the unchanged-table check and the merge compare floats as text)."""
+    env = warehouse_env("postgres", tmp_path, new_database)
+    url = new_database("zeros")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            "create table zeros (id integer primary key, updated_at timestamptz not null, "
+            "ratio double precision, ratios real[]); "
+            "insert into zeros values (1, '2024-01-01', 0, '{0}')"
+        )
+    spec = (
+        TableSpec("zeros", mode="incremental", primary_key=("id",), cursor_column="updated_at")
+        if mode == "incremental"
+        else TableSpec("zeros")
+    )
+    source = SourceSpec("fixture", "FIXTURE_URL")
+
+    def load() -> TableResult:
+        warehouse = open_warehouse(Settings.from_env(env))
+        try:
+            warehouse.ensure_schema(source.raw_schema)
+            return load_table(warehouse, source, spec, url)
+        finally:
+            warehouse.close()
+
+    assert load().rows_changed == 1
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("update zeros set ratio = '-0', ratios = '{-0}'")  # cursor unmoved
+    assert load().rows_changed == 1
+    loaded = warehouse_query(env, "select ratio::text, ratios::text from raw_fixture.zeros")
+    assert loaded == [("-0", "{-0}")]
