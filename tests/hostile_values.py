@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from datetime import UTC, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
@@ -23,7 +24,8 @@ create table {TABLE} (
     flag boolean, day date, local_time timestamp, happened timestamptz,
     clock time, clock_tz timetz, span interval, picture bytea, uid uuid,
     doc json, docb jsonb, words_list text[], numbers integer[], doubles double precision[],
-    address inet, network cidr
+    address inet, network cidr, labels hostile_label[], cash money, bits varbit,
+    period tstzrange, uids uuid[]
 );
 """  # noqa: E501
 COLUMNS = [
@@ -55,6 +57,11 @@ COLUMNS = [
     "doubles",
     "address",
     "network",
+    "labels",
+    "cash",
+    "bits",
+    "period",
+    "uids",
 ]
 CASTS = {"label": "hostile_label", "any_number": "numeric", "money": "numeric(12,4)"}
 CASTS |= {"wide": "numeric(60,10)", "day": "date", "local_time": "timestamp"}
@@ -66,6 +73,11 @@ CASTS |= {
     "address": "inet",
     "network": "cidr",
     "single": "real",
+    "labels": "hostile_label[]",
+    "cash": "numeric::money",
+    "bits": "varbit",
+    "period": "tstzrange",
+    "uids": "uuid[]",
 }
 INSERT = (
     f"insert into {TABLE} values (%s, "
@@ -149,6 +161,24 @@ json_values = st.recursive(
 json_text = st.tuples(json_values, st.sampled_from([None, 0, 2])).map(
     lambda v: json.dumps(v[0], ensure_ascii=False, indent=v[1])
 )
+period = st.one_of(
+    st.sampled_from(("empty", "(,)", '["2024-01-01 00:00:00+00",infinity)')),
+    st.tuples(
+        st.datetimes(timezones=st.one_of(st.just(UTC), offsets)),
+        st.datetimes(timezones=st.one_of(st.just(UTC), offsets)),
+        st.sampled_from(("[)", "(]", "[]", "()")),
+    ).map(
+        lambda r: (
+            f'{r[2][0]}"{min(r[0], r[1])}","{max(r[0], r[1])}"{r[2][1]}'
+            if r[0] != r[1]
+            else "empty"
+        )
+    ),
+)
+# money's range: a signed 64-bit count of cents.
+cash = st.decimals(
+    min_value=Decimal("-92233720368547758.08"), max_value=Decimal("92233720368547758.07"), places=2
+).map(str)
 address = st.ip_addresses().map(str)
 network = st.tuples(st.ip_addresses(), st.integers(0, 128)).map(
     lambda a: str(ipaddress.ip_network(f"{a[0]}/{min(a[1], a[0].max_prefixlen)}", strict=False))
@@ -189,4 +219,9 @@ ROW = st.tuples(
     _maybe(st.lists(_maybe(_float(64)), max_size=4)),
     _maybe(address),
     _maybe(network),
+    _maybe(st.lists(_maybe(st.sampled_from(LABELS)), max_size=4)),
+    _maybe(cash),
+    _maybe(st.text("01", max_size=70)),
+    _maybe(period),
+    _maybe(st.lists(_maybe(st.uuids()), max_size=3)),
 )
