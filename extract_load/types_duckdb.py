@@ -34,6 +34,8 @@ and is cast by DuckDB:
 
 PostgreSQL's ±infinity intervals have no DuckDB counterpart; they land as the largest and
 smallest interval, whose fields are exactly the ones PostgreSQL stores for them.
+float4/float8 land as FLOAT/DOUBLE; a -0.0 among them as 0.0, with a warning counting them
+(DuckDB's storage cannot keep the two zeros apart: duckdb_limits.py).
 DuckDB's INTERVAL equality normalises (1 month = 30 days) and a float's says -0.0 = 0.0, so
 intervals and floats are compared as text.
 """
