@@ -293,6 +293,9 @@ def _array(column: SourceColumn, name: str, text: pa.DataType | None) -> DuckDBC
     source = _guarded(column, f"to_json({as_text}::text[])", column.dims)
     variables = [f"__elt_e{level}" for level in range(column.dims)]
     element_type, element_load, fallback = _from_text(column, variables[-1])
+    if column.base == "numeric" and element_type.startswith("DECIMAL"):
+        refuse = _numeric_nan(column, name, element_type)
+        source = f"CASE WHEN 'NaN' = ANY({name}) THEN to_json({refuse}) ELSE {source} END"
     load = f"CAST(CAST({name} AS JSON) AS VARCHAR{levels})"
     if element_load != variables[-1]:
         inner = element_load  # the innermost level is cast, the outer ones mapped

@@ -233,6 +233,7 @@ REFUSED_BY_DUCKDB = {  # column type: (a value DuckDB cannot hold, an ordinary o
     # numeric(p,s) may hold NaN; DuckDB's DECIMAL cannot (its extension read it as 0)
     "numeric(12,4)": ("NaN", "2.5", "column value holds NaN, which DuckDB's DECIMAL(12,4)"),
     # PostgreSQL's timestamps go on 30 years after DuckDB's last
+    "numeric(12,4)[]": ("{NaN,1}", "{2.5}", "column value holds {NaN,1.0000}, which DuckDB's"),
     "timestamp": ("294276-12-31 23:59:59", "2000-01-01", "294276-12-31 23:59:59"),
     "timestamptz": ("294276-12-31 23:59:59+00", "2000-01-01+00", "294276-12-31 23:59:59"),
 }
@@ -245,7 +246,7 @@ def test_what_duckdb_cannot_hold_is_refused(kind, column_type, new_database, war
     (and the column where the source can); PostgreSQL keeps the value exactly."""
     url = new_database("refused")
     hostile, ordinary, message = REFUSED_BY_DUCKDB[column_type]
-    table = "refused_" + column_type.split("(")[0]
+    table = "refused_" + re.sub(r"\W+", "_", column_type.replace("[]", " array")).strip("_")
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(f"create table {table} (id integer primary key, value {column_type})")
         connection.execute(
