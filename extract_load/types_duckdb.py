@@ -16,7 +16,8 @@ and is cast by DuckDB:
   (lc_monetary's, read from the source): money's text ('$1,234.50', '-¥1,235') depends on
   the locale, its value as numeric does not;
 * numeric without precision, or wider than DECIMAL(38): VARCHAR of its exact digits (NaN and
-  Infinity included), never a float;
+  Infinity included), never a float, with a warning naming the column; NaN in a numeric(p,s)
+  that fits DECIMAL stops the load, naming the column (DECIMAL has no NaN);
 * composite types: JSON, the object `to_json` makes (fields by name, NULL fields null, nested
   composites as objects); hstore: MAP(VARCHAR, VARCHAR) (NULL values kept);
 * arrays: lists of the element's mapping, one level per declared dimension (PostgreSQL
@@ -33,7 +34,10 @@ and is cast by DuckDB:
 
 PostgreSQL's ±infinity intervals have no DuckDB counterpart; they land as the largest and
 smallest interval, whose fields are exactly the ones PostgreSQL stores for them.
-DuckDB's INTERVAL equality normalises (1 month = 30 days), so intervals are compared as text.
+float4/float8 land as FLOAT/DOUBLE; a -0.0 among them as 0.0, with a warning counting them
+(DuckDB's storage cannot keep the two zeros apart: duckdb_limits.py).
+DuckDB's INTERVAL equality normalises (1 month = 30 days) and a float's says -0.0 = 0.0, so
+intervals and floats are compared as text.
 """
 
 from __future__ import annotations
@@ -70,8 +74,10 @@ _CAST_FROM_TEXT = {
 _TEMPORAL = {"timestamptz": "TIMESTAMPTZ", "timestamp": "TIMESTAMP", "date": "DATE"}
 # Types kept as their text form by choice: exact, and no DuckDB type fits.
 _TEXT_FORM = {"inet", "cidr", "macaddr", "macaddr8", "xml", "tsvector", "tsquery", "varbit"}
-_INTERVAL_INFINITY = "178956970 years 7 mons 2147483647 days 2562047788:00:54.775807"
-_INTERVAL_MINUS_INFINITY = "-178956970 years -8 mons -2147483648 days -2562047788:00:54.775808"
+_INTERVAL_INFINITY = "178956970 years 7 mons 2147483647 days 2562047788 hours 54.775807 seconds"
+_INTERVAL_MINUS_INFINITY = (
+    "-178956970 years -8 mons -2147483648 days -2562047788 hours -54.775808 seconds"
+)
 _HSTORE = "MAP(VARCHAR, VARCHAR)"
 
 
@@ -123,12 +129,18 @@ def _from_text(column: SourceColumn, value: str) -> tuple[str, str, bool]:
         bc = rf"regexp_replace({value}, '^(\d+-\d\d-\d\d)(.*) BC$', '\1 (BC)\2')"
         return _TEMPORAL[base], f"CAST({bc} AS {_TEMPORAL[base]})", False
     if base == "interval":
-        # IntervalStyle 'postgres' ("-1 days +02:00:00"); DuckDB reads it without the plus signs.
+        # IntervalStyle 'postgres' ("-1 days +02:00:00"); DuckDB reads it without the plus
+        # signs, and reads hours:minutes:seconds only while the hours are few (not
+        # "1281023894:00:27"): the time is spelled in units, which it reads whatever they are.
+        units = (
+            rf"regexp_replace(replace({value}, '+', ''), '(-?)(\d+):(\d\d):(\d\d(\.\d+)?)$', "
+            r"'\1\2 hours \1\3 minutes \1\4 seconds')"
+        )
         return (
             "INTERVAL",
             f"CASE {value} WHEN 'infinity' THEN CAST('{_INTERVAL_INFINITY}' AS INTERVAL) "
             f"WHEN '-infinity' THEN CAST('{_INTERVAL_MINUS_INFINITY}' AS INTERVAL) "
-            f"ELSE CAST(replace({value}, '+', '') AS INTERVAL) END",
+            f"ELSE CAST({units} AS INTERVAL) END",
             False,
         )
     if base == "bytea":  # bytea_output 'hex': \x0a0b
@@ -166,7 +178,9 @@ def to_duckdb(
         precision, scale = precision_scale
         duck_type = f"DECIMAL({precision},{scale})"
         decimal = arrow_type("numeric", precision, scale)
-        return DuckDBColumn(column.name, name, decimal, duck_type, name)
+        refuse = _numeric_nan(column, name, duck_type)
+        source = f"CASE WHEN {name} = 'NaN' THEN {refuse} ELSE {name} END"
+        return DuckDBColumn(column.name, source, decimal, duck_type, name)
     if column.base == "money":
         # money's text depends on lc_monetary; its value as numeric does not.
         duck_type = f"DECIMAL({MONEY_PRECISION},{column.money_scale})"
@@ -222,12 +236,29 @@ def to_duckdb_scanned(column: SourceColumn) -> DuckDBColumn:
     check = None
     if column.base in ("timestamp", "timestamptz"):
         check = _timestamp_check(column, name, declared)
+    elif column.base == "numeric":  # a filter: the server sends the rows as it stores them
+        refuse = _numeric_nan(column, name, mapped.duckdb_type)
+        check = f"CASE WHEN {name} = 'NaN' THEN {refuse} IS NULL ELSE TRUE END"
     return replace(
         mapped,
         source_expr=source,
         load_expr=f"CAST({name} AS {mapped.duckdb_type})",
         source_check=check,
     )
+
+
+def _numeric_nan(column: SourceColumn, name: str, duckdb_type: str) -> str:
+    """Source SQL, numeric, raising (a failed cast naming the column) for NaN, which a
+    numeric(p,s) may hold and DuckDB's DECIMAL cannot: the extension would read it as 0.
+    For a `CASE WHEN {name} = 'NaN' THEN` arm; the value is in the message, so that the
+    planner cannot fold the cast into an error for every query."""
+    message = sql_text(f"elt: column {column.name} holds ") + f" || CAST({name} AS text) || "
+    message += sql_text(
+        f", which DuckDB's {duckdb_type} cannot hold; load it into a PostgreSQL warehouse, "
+        "exclude the column in sources.yml, or declare it numeric without a precision in the "
+        "source (it then lands as its exact text)"
+    )
+    return f"CAST({message} AS numeric)"
 
 
 def _timestamp_check(column: SourceColumn, name: str, declared: str) -> str:
@@ -262,6 +293,9 @@ def _array(column: SourceColumn, name: str, text: pa.DataType | None) -> DuckDBC
     source = _guarded(column, f"to_json({as_text}::text[])", column.dims)
     variables = [f"__elt_e{level}" for level in range(column.dims)]
     element_type, element_load, fallback = _from_text(column, variables[-1])
+    if column.base == "numeric" and element_type.startswith("DECIMAL"):
+        refuse = _numeric_nan(column, name, element_type)
+        source = f"CASE WHEN 'NaN' = ANY({name}) THEN to_json({refuse}) ELSE {source} END"
     load = f"CAST(CAST({name} AS JSON) AS VARCHAR{levels})"
     if element_load != variables[-1]:
         inner = element_load  # the innermost level is cast, the outer ones mapped
@@ -273,5 +307,7 @@ def _array(column: SourceColumn, name: str, text: pa.DataType | None) -> DuckDBC
 
 def duckdb_compares_as_text(duckdb_type: str) -> bool:
     """Whether DuckDB's equality on this type is coarser than the value (INTERVAL: 1 month
-    equals 30 days), so that changed rows are found by comparing text."""
-    return "INTERVAL" in duckdb_type.upper()
+    equals 30 days; FLOAT and DOUBLE: -0.0 equals 0.0), so that changed rows are found by
+    comparing text (the shortest exact spelling of a float, '-0.0' kept)."""
+    upper = duckdb_type.upper()
+    return any(kind in upper for kind in ("INTERVAL", "FLOAT", "DOUBLE", "REAL"))

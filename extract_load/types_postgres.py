@@ -20,8 +20,8 @@ with their dimensions and bounds. What the warehouse may not have, or would read
 
 Change detection compares through the text form wherever `=` is coarser than the value
 (`postgres_compares_as_text`): json and xml have no `=`, geometric types compare areas,
-interval's `=` normalises (1 day = 24 hours), numeric's ignores the scale (1.0 = 1.00), and
-jsonb's follows numeric's.
+interval's `=` normalises (1 day = 24 hours), numeric's ignores the scale (1.0 = 1.00),
+jsonb's follows numeric's, and real's and double precision's say -0 = 0.
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ _COMPARE_AS_TEXT = {
     "jsonb",
     "xml",
     "numeric",
+    "real",
+    "double precision",
     *_GEOMETRIC,
 }
 

@@ -21,6 +21,7 @@ import duckdb
 
 from ..catalog_types import sql_text
 from ..columns import duckdb_compares_as_text, fallback_warnings, to_duckdb
+from ..duckdb_limits import ZeroSigns, count_sql, numeric_text_warnings, zero_signs
 from ..errors import WarehouseError
 from ..identifiers import qualified, quote_ident
 from ..psql_copy import CopyFailed, PsqlCopy
@@ -81,6 +82,13 @@ class _TemporalOutOfRange(Exception):
     """Arrow met a timestamp or date it cannot represent (infinity, BC, a year after 9999)."""
 
 
+class _ValueLargerThanBlock(Exception):
+    """A CSV row larger than the block Arrow parses at a time (a 10 MB text, say)."""
+
+
+# A row is at most about PostgreSQL's largest value (1 GB) in CSV; Arrow's blocks are int32.
+_LARGEST_BLOCK = 1 << 30
+
 _ARROW_TEMPORAL_ERROR = re.compile(
     r"CSV conversion error to (timestamp|date32)[^:]*: invalid value"
 )
@@ -96,6 +104,8 @@ def _cause(
     failed = source.failure(wait_seconds=10 if stream.at_end else 0)
     if failed is not None:
         return failed
+    if "straddles two block boundaries" in str(error):
+        return _ValueLargerThanBlock(str(error))
     match = _ARROW_TEMPORAL_ERROR.search(str(error))
     if match and not text_temporals:
         return _TemporalOutOfRange(f"a {match.group(1)} value Arrow cannot represent")
@@ -256,8 +266,12 @@ class DuckDBWarehouse(Warehouse):
                 cursor.unregister(view)
 
     def _write_arrow(self, plan: StagePlan, read: ArrowRead, progress: Progress) -> int:
-        self._create_stage(plan, [(c.name, c.duckdb_type) for c in read.columns])
-        loads = ", ".join(f"CAST({quote_ident(c.name)} AS {c.duckdb_type})" for c in read.columns)
+        signs = zero_signs(
+            [(c.name, c.duckdb_type, f"CAST({quote_ident(c.name)} AS {c.duckdb_type})")
+             for c in read.columns]
+        )  # fmt: skip
+        self._create_stage(plan, signs.definitions)
+        loads = ", ".join(signs.loads)
         failed: list[Exception] = []
 
         def source_batches() -> Iterator[pa.RecordBatch]:
@@ -272,6 +286,7 @@ class DuckDBWarehouse(Warehouse):
             plan, read.schema, batches, loads, lambda error: failed[0] if failed else error
         )
         rows_out = read.finish()
+        self._store_zero_signs(plan, read.label, signs)
         staged = self.row_count(plan.schema, plan.stage)
         if staged != rows_out:
             raise CopyFailed(f"{read.label}: the source sent {rows_out:,} rows, {staged:,} arrived")
@@ -299,20 +314,33 @@ class DuckDBWarehouse(Warehouse):
     def _write_copy(self, plan: StagePlan, read: CopyRead, progress: Progress) -> int:
         mapped = [to_duckdb(column, arrow=False) for column in read.columns]  # for the warnings
         fallback_warnings(read.label, read.columns, mapped)
+        numeric_text_warnings(read.label, read.columns, mapped)
         if self._extension_missing() is None:
             return self._scan_stage(plan, read, progress)
-        try:
-            return self._stream_stage(plan, read, progress, text_temporals=False)
-        except _TemporalOutOfRange as error:
-            log.info(
-                "%s: %s; reading it again with timestamps and dates as text", read.label, error
-            )
-            return self._stream_stage(plan, read, progress, text_temporals=True)
+        text_temporals, block_bytes = False, self.block_bytes
+        while True:
+            try:
+                return self._stream_stage(plan, read, progress, text_temporals, block_bytes)
+            except _TemporalOutOfRange as error:
+                log.info(
+                    "%s: %s; reading it again with timestamps and dates as text", read.label, error
+                )
+                text_temporals = True
+            except _ValueLargerThanBlock:
+                if block_bytes >= _LARGEST_BLOCK:
+                    raise
+                block_bytes = min(block_bytes * 16, _LARGEST_BLOCK)
+                log.info(
+                    "%s: a row is larger than the CSV block; reading it again in blocks of %d MB",
+                    read.label,
+                    block_bytes >> 20,
+                )
 
     def _scan_stage(self, plan: StagePlan, read: CopyRead, progress: Progress) -> int:
         columns = [to_duckdb_scanned(column) for column in read.columns]
-        stage = self._create_stage(plan, [(c.name, c.duckdb_type) for c in columns])
-        loads = ", ".join(c.load_expr for c in columns)
+        signs = zero_signs([(c.name, c.duckdb_type, c.load_expr) for c in columns])
+        stage = self._create_stage(plan, signs.definitions)
+        loads = ", ".join(signs.loads)
         batch = plan.batch
         literals = (
             f"CAST({sql_text(batch.started_at.isoformat())} AS TIMESTAMPTZ), "
@@ -326,21 +354,28 @@ class DuckDBWarehouse(Warehouse):
         checks = [c.source_check for c in columns if c.source_check is not None]
         with read.scan(selects, self.streams, checks) as scan:
             rows_in = run_scan(self._attachments, scan, insert, lambda rows: progress(rows, -1))
+        self._store_zero_signs(plan, read.label, signs)
         rows = self.row_count(plan.schema, plan.stage)
         if rows != rows_in:
             raise CopyFailed(f"{stage}: {rows_in:,} rows were inserted, {rows:,} arrived")
         return rows
 
     def _stream_stage(
-        self, plan: StagePlan, read: CopyRead, progress: Progress, text_temporals: bool
+        self,
+        plan: StagePlan,
+        read: CopyRead,
+        progress: Progress,
+        text_temporals: bool,
+        block_bytes: int,
     ) -> int:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         columns = [to_duckdb(column, text_temporals) for column in read.columns]
-        stage = self._create_stage(plan, [(c.name, c.duckdb_type) for c in columns])
+        signs = zero_signs([(c.name, c.duckdb_type, c.load_expr) for c in columns])
+        stage = self._create_stage(plan, signs.definitions)
         read_options = pacsv.ReadOptions(
-            column_names=[c.name for c in columns], block_size=self.block_bytes
+            column_names=[c.name for c in columns], block_size=block_bytes
         )
         # PostgreSQL's CSV: NULL is an unquoted empty field, '' a quoted one; nothing else is
         # NULL (a text 'NULL' or 'NA' stays text).
@@ -373,7 +408,7 @@ class DuckDBWarehouse(Warehouse):
                 parsed = ReadAhead(iter(reader), name="elt-csv-parse")
                 stack.callback(parsed.close)
                 batches = iter_with_progress(iter(parsed), progress, lambda: stream.bytes_read)
-                loads = ", ".join(c.load_expr for c in columns)
+                loads = ", ".join(signs.loads)
                 self._insert_slices(
                     plan,
                     reader.schema,
@@ -382,10 +417,30 @@ class DuckDBWarehouse(Warehouse):
                     lambda error: _cause(error, source, stream, text_temporals),
                 )
             rows_out = source.finish()
+        self._store_zero_signs(plan, read.label, signs)
         rows = self.row_count(plan.schema, plan.stage)
         if rows != rows_out:
             raise CopyFailed(f"{stage}: the source sent {rows_out:,} rows, {rows:,} arrived")
         return rows
+
+    def _store_zero_signs(self, plan: StagePlan, label: str, signs: ZeroSigns) -> None:
+        """Warn of each float column whose -0.0 landed as 0.0 (duckdb_limits.py); drop the
+        staging table's markers."""
+        if not signs.markers:
+            return
+        stage = qualified(plan.schema, plan.stage)
+        counts = self.execute(count_sql(stage, signs.markers))[0]
+        for column, count in zip(signs.markers, counts, strict=True):
+            if count:
+                log.warning(
+                    "%s: column %r held %d value(s) of -0.0, which DuckDB's storage cannot keep "
+                    "apart from 0.0; they land as 0.0",
+                    label,
+                    column,
+                    count,
+                )
+        for marker in signs.markers.values():
+            self.execute(f"ALTER TABLE {stage} DROP COLUMN {quote_ident(marker)}")
 
     def _rename(self, schema: str, stage: str, target: str) -> None:
         self.execute(f"ALTER TABLE {qualified(schema, stage)} RENAME TO {quote_ident(target)}")

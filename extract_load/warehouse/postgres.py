@@ -197,7 +197,10 @@ class PostgresWarehouse(Warehouse):
 
         stage = self._create_stage(plan, [(c.name, c.postgres_type) for c in read.columns])
         column_list = ", ".join(quote_ident(c.name) for c in read.columns)
-        copy_in = f"COPY {stage} ({column_list}) FROM STDIN (FORMAT csv)"
+        # psql reads a line of only `\.` on its stdin as the end of the data, even inside a
+        # quoted CSV value ("a\n\\.\nb"), and the COPY then fails; from a file (/dev/stdin
+        # opened by name) it reads every line as data.
+        copy_in = f"\\copy {stage} ({column_list}) FROM '/dev/stdin' (FORMAT csv)"
         rows_in = 0
         with PsqlCopy(self.psql, self.url, copy_in, "in") as target:
             try:
