@@ -78,6 +78,9 @@ class _TableModel(_Strict):
     primary_key: list[str] | None = None
     exclude_columns: list[str] = Field(default_factory=list)
     description: str = ""
+    # Incremental tables only: what to do with rows deleted in the source, how often to look.
+    deletes: Literal["soft", "hard", "ignore"] | None = None
+    deletes_every: int | None = Field(default=None, ge=1, strict=True)
     # A dataset of a files source (kind: files) only.
     format: Literal["csv", "parquet", "jsonl"] | None = None
     delimiter: str | None = None
@@ -177,7 +180,14 @@ def load_sources_file(path: Path) -> dict[str, SourceSpec]:
     return sources
 
 
-_DATABASE_KEYS = ("mode", "cursor_column", "primary_key", "exclude_columns")
+_DATABASE_KEYS = (
+    "mode",
+    "cursor_column",
+    "primary_key",
+    "exclude_columns",
+    "deletes",
+    "deletes_every",
+)
 _FILE_KEYS = ("format", "delimiter", "header", "columns")
 
 
@@ -245,6 +255,8 @@ def _source_spec(name: str, source: _SourceModel, path: Path) -> SourceSpec:
             primary_key=tuple(config.primary_key) if config and config.primary_key else (),
             exclude_columns=tuple(config.exclude_columns) if config else (),
             description=config.description if config else "",
+            deletes=config.deletes if config else None,
+            deletes_every=config.deletes_every if config else None,
         )
         for table, config in source.tables.items()
     )

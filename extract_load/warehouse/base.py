@@ -18,12 +18,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import ledger
+from ..deletes import DELETED_AT
 from ..drift import drift_verdict
 from ..errors import BadRowsError
 from ..identifiers import qualified, quote_ident
 from ..ledger import METADATA_DDL, QUARANTINE, Batch
 from ..reads import ArrowRead, CopyRead, SourceRead
 from ..streams import Progress
+from ..tables import DeletePolicy
+from .deletes import apply_deletes, deleted_at_ddl
 
 __all__ = ["StagePlan", "Warehouse", "stage_name", "within_bad_rows_limit"]
 
@@ -141,6 +144,12 @@ class Warehouse(ABC):
     def read_cursor(self, source: str, table: str) -> str | None:
         return ledger.read_cursor(self.execute, source, table)
 
+    def loads_since_key_check(self, source: str, table: str) -> int | None:
+        return ledger.loads_since_key_check(self.execute, source, table)
+
+    def drop_stage(self, plan: StagePlan) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {qualified(plan.schema, plan.stage)}")
+
     def start_batch(self, batch: Batch) -> None:
         """The batch's ledger row; first, batches of its table that a dead process left
         `running` become `abandoned` (the caller holds the table's lock)."""
@@ -178,11 +187,15 @@ class Warehouse(ABC):
         primary_key: Sequence[str],
         max_bad_fraction: float = 0.01,
         check_keys: bool = True,
+        deletes: DeletePolicy = "soft",
+        keys: StagePlan | None = None,
     ) -> Batch:
         """Publish the staged batch in one transaction with its ledger row and cursor.
 
         Rows whose primary key is NULL or not unique go to elt.quarantine in the same
-        transaction; more than `max_bad_fraction` of them refuses the batch.
+        transaction; more than `max_bad_fraction` of them refuses the batch. An incremental
+        table has `_deleted_at`; with the source's key set staged (`keys`), its rows deleted
+        in the source are dealt with as `deletes` says, in the same transaction.
         """
         batch, schema, stage, target = plan.batch, plan.schema, plan.stage, plan.table
         bad = self._count_bad_keys(schema, stage, primary_key) if check_keys else 0
@@ -216,6 +229,8 @@ class Warehouse(ABC):
             with self.transaction():
                 self._quarantine(plan, primary_key, bad)
                 self._rename(schema, stage, target)
+                if mode == "incremental":
+                    self.execute(deleted_at_ddl(schema, target))
                 batch.rows_changed = batch.rows_loaded
                 self._commit_batch(batch)
             return batch
@@ -246,6 +261,8 @@ class Warehouse(ABC):
                 f"ALTER TABLE {qualified(schema, target)} "
                 f"ADD COLUMN {quote_ident(name)} {staged[name]}"
             )
+        if mode == "incremental":
+            self.execute(deleted_at_ddl(schema, target))
         columns = [*source_columns, *METADATA_COLUMNS]
         with self.transaction():
             self._quarantine(plan, primary_key, bad)
@@ -254,6 +271,17 @@ class Warehouse(ABC):
                 batch.rows_changed = batch.rows_loaded
             else:
                 batch.rows_changed = self._merge(schema, target, stage, source_columns, primary_key)
+                batch.rows_deleted = apply_deletes(
+                    self._insert_count,
+                    schema,
+                    target,
+                    primary_key,
+                    deletes,
+                    batch,
+                    datetime.now(UTC),
+                    stage,
+                    keys.stage if keys is not None else None,
+                )
             self._commit_batch(batch)
         self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
         return batch
@@ -357,7 +385,9 @@ class Warehouse(ABC):
         self, schema: str, table: str, existing: dict[str, str], staged: dict[str, str]
     ) -> tuple[list[str], list[str]]:
         """The drift verdict (drift.py), with a warning for each kind of change."""
-        drift = drift_verdict(f"{schema}.{table}", existing, staged, METADATA_COLUMNS)
+        drift = drift_verdict(
+            f"{schema}.{table}", existing, staged, (*METADATA_COLUMNS, DELETED_AT)
+        )
         added, dropped = list(drift.added), list(drift.dropped)
         if added:
             log.warning("%s.%s: new source column(s) %s are added", schema, table, added)
@@ -413,8 +443,8 @@ class Warehouse(ABC):
         return inserted
 
     @abstractmethod
-    def _insert_count(self, statement: str) -> int:
-        """Run an INSERT and return how many rows it inserted."""
+    def _insert_count(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT, UPDATE or DELETE and return how many rows it wrote."""
 
 
 def _bad_key_rows(schema: str, table: str, primary_key: Sequence[str]) -> str:
