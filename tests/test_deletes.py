@@ -15,6 +15,7 @@ from commands import dbt_build
 from conftest import source_urls
 from extract_load import ConfigError, Settings, load_sources
 from extract_load.catalog import CatalogColumn, CatalogTable, resolve_tables
+from extract_load.compare import compare_sources
 from extract_load.config import load_sources_file
 from extract_load.deletes import key_check_due
 from extract_load.pipeline import plan_tables
@@ -328,3 +329,19 @@ def test_a_raw_table_loaded_before_deleted_at_existed_gets_it(pagila, tmp_path):
         env, "select rental_id from raw_pagila.rental where _deleted_at is not null"
     )
     assert marked == [(deleted[0][0],)]
+
+
+def test_compare_leaves_soft_deleted_rows_out(pagila, tmp_path):
+    env, pagila_url = pagila
+    sources = _rentals_only(tmp_path, "")
+    _load_rentals(env, sources)
+    _delete_rentals(pagila_url, 2)
+    assert _load_rentals(env, sources).rows_deleted == 2
+
+    settings = Settings.from_env({**env, "ELT_SOURCES_FILE": str(sources)})
+    (comparison,) = compare_sources(settings, plan_tables(settings))
+
+    assert comparison.matches, comparison.describe()
+    with psycopg.connect(pagila_url) as connection:
+        (count,) = connection.execute("select count(*) from rental").fetchone()
+    assert comparison.raw_rows == comparison.source_rows == count

@@ -177,8 +177,12 @@ class Warehouse(ABC):
         except Exception:  # the original error matters more than this one
             log.exception("could not record the failure of batch %s", plan.batch.batch_id)
 
-    def row_count(self, schema: str, table: str) -> int:
-        return int(self.execute(f"SELECT count(*) FROM {qualified(schema, table)}")[0][0])
+    def row_count(self, schema: str, table: str, where: str = "") -> int:
+        """Rows of the table (those meeting the SQL condition `where`, if given)."""
+        condition = f" WHERE {where}" if where else ""
+        return int(
+            self.execute(f"SELECT count(*) FROM {qualified(schema, table)}{condition}")[0][0]
+        )
 
     def publish(
         self,
@@ -226,11 +230,11 @@ class Warehouse(ABC):
             batch.cursor_after = batch.cursor_before
 
         if existing is None:
+            if mode == "incremental":  # on the private stage: DuckDB refuses to alter a table
+                self.execute(deleted_at_ddl(schema, stage))  # a transaction has modified
             with self.transaction():
                 self._quarantine(plan, primary_key, bad)
                 self._rename(schema, stage, target)
-                if mode == "incremental":
-                    self.execute(deleted_at_ddl(schema, target))
                 batch.rows_changed = batch.rows_loaded
                 self._commit_batch(batch)
             return batch
@@ -407,13 +411,25 @@ class Warehouse(ABC):
             return False
         return self.count_rows_not_in(schema, stage, target, columns) == 0
 
-    def count_rows_not_in(self, schema: str, table: str, other: str, columns: Sequence[str]) -> int:
-        """Rows of `table` with no equal row in `other` (as multisets), on these columns."""
+    def count_rows_not_in(
+        self,
+        schema: str,
+        table: str,
+        other: str,
+        columns: Sequence[str],
+        table_where: str = "",
+        other_where: str = "",
+    ) -> int:
+        """Rows of `table` with no equal row in `other` (as multisets), on these columns; each
+        table's rows limited to those meeting its SQL condition, if given."""
         table_exprs = ", ".join(e.format("a") for e in self._compare_exprs(schema, table, columns))
         other_exprs = ", ".join(e.format("b") for e in self._compare_exprs(schema, other, columns))
+        table_filter = f" WHERE {table_where}" if table_where else ""
+        other_filter = f" WHERE {other_where}" if other_where else ""
         (count,) = self.execute(
-            f"SELECT count(*) FROM (SELECT {table_exprs} FROM {qualified(schema, table)} AS a "
-            f"EXCEPT ALL SELECT {other_exprs} FROM {qualified(schema, other)} AS b) AS d"
+            f"SELECT count(*) FROM (SELECT {table_exprs} FROM {qualified(schema, table)} AS a"
+            f"{table_filter} EXCEPT ALL SELECT {other_exprs} FROM {qualified(schema, other)} "
+            f"AS b{other_filter}) AS d"
         )[0]
         return int(count)
 
