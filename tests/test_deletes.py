@@ -19,6 +19,7 @@ from extract_load.compare import compare_sources
 from extract_load.config import load_sources_file
 from extract_load.deletes import key_check_due
 from extract_load.pipeline import plan_tables
+from mysql_server import admin_connection
 from table_contents import warehouse_query
 
 # -- the policy and its declaration: no server --------------------------------------------
@@ -266,7 +267,8 @@ def pagila(fresh_warehouse_env, demo_sources_factory):
     return {**fresh_warehouse_env, **source_urls(pagila_url, courses_url)}, pagila_url
 
 
-def _load_rentals(env: Mapping[str, str], sources_file: Path):
+def _load_only(env: Mapping[str, str], sources_file: Path):
+    """Load every table of `sources_file` (one); its result."""
     settings = Settings.from_env({**env, "ELT_SOURCES_FILE": str(sources_file)})
     (result,) = load_sources(settings, plan_tables(settings))
     return result
@@ -275,11 +277,11 @@ def _load_rentals(env: Mapping[str, str], sources_file: Path):
 def test_hard_deletes_remove_the_rows(pagila, tmp_path):
     env, pagila_url = pagila
     sources = _rentals_only(tmp_path, "        deletes: hard\n")
-    _load_rentals(env, sources)
+    _load_only(env, sources)
     (before,) = warehouse_query(env, "select count(*) from raw_pagila.rental")[0]
     deleted = _delete_rentals(pagila_url, 3)
 
-    result = _load_rentals(env, sources)
+    result = _load_only(env, sources)
 
     assert result.rows_deleted == 3
     assert _ledger_deleted(env, "rental") == [0, 3]
@@ -293,11 +295,11 @@ def test_hard_deletes_remove_the_rows(pagila, tmp_path):
 def test_ignore_leaves_raw_as_it_was(pagila, tmp_path):
     env, pagila_url = pagila
     sources = _rentals_only(tmp_path, "        deletes: ignore\n")
-    _load_rentals(env, sources)
+    _load_only(env, sources)
     before = warehouse_query(env, "select count(*), count(_deleted_at) from raw_pagila.rental")
     _delete_rentals(pagila_url, 3)
 
-    result = _load_rentals(env, sources)
+    result = _load_only(env, sources)
 
     assert result.rows_deleted is None
     assert _ledger_deleted(env, "rental") == [None, None]
@@ -308,22 +310,22 @@ def test_ignore_leaves_raw_as_it_was(pagila, tmp_path):
 def test_deletes_every_n_loads_compares_key_sets_on_every_nth(pagila, tmp_path):
     env, pagila_url = pagila
     sources = _rentals_only(tmp_path, "        deletes_every: 3\n")
-    _load_rentals(env, sources)  # the first load counts as a comparison (raw was empty)
+    _load_only(env, sources)  # the first load counts as a comparison (raw was empty)
     _delete_rentals(pagila_url, 1)
-    assert _load_rentals(env, sources).rows_deleted is None
-    assert _load_rentals(env, sources).rows_deleted is None
-    assert _load_rentals(env, sources).rows_deleted == 1
+    assert _load_only(env, sources).rows_deleted is None
+    assert _load_only(env, sources).rows_deleted is None
+    assert _load_only(env, sources).rows_deleted == 1
     assert _ledger_deleted(env, "rental") == [0, None, None, 1]
 
 
 def test_a_raw_table_loaded_before_deleted_at_existed_gets_it(pagila, tmp_path):
     env, pagila_url = pagila
     sources = _rentals_only(tmp_path, "")
-    _load_rentals(env, sources)
+    _load_only(env, sources)
     _execute(env, "alter table raw_pagila.rental drop column _deleted_at")
     deleted = _delete_rentals(pagila_url, 1)
 
-    assert _load_rentals(env, sources).rows_deleted == 1
+    assert _load_only(env, sources).rows_deleted == 1
 
     marked = warehouse_query(
         env, "select rental_id from raw_pagila.rental where _deleted_at is not null"
@@ -334,9 +336,9 @@ def test_a_raw_table_loaded_before_deleted_at_existed_gets_it(pagila, tmp_path):
 def test_compare_leaves_soft_deleted_rows_out(pagila, tmp_path):
     env, pagila_url = pagila
     sources = _rentals_only(tmp_path, "")
-    _load_rentals(env, sources)
+    _load_only(env, sources)
     _delete_rentals(pagila_url, 2)
-    assert _load_rentals(env, sources).rows_deleted == 2
+    assert _load_only(env, sources).rows_deleted == 2
 
     settings = Settings.from_env({**env, "ELT_SOURCES_FILE": str(sources)})
     (comparison,) = compare_sources(settings, plan_tables(settings))
@@ -345,3 +347,39 @@ def test_compare_leaves_soft_deleted_rows_out(pagila, tmp_path):
     with psycopg.connect(pagila_url) as connection:
         (count,) = connection.execute("select count(*) from rental").fetchone()
     assert comparison.raw_rows == comparison.source_rows == count
+
+
+def test_a_mysql_source_finds_its_deleted_rows_too(
+    new_mysql_database, fresh_warehouse_env, tmp_path
+):
+    """The key set of a MySQL table, read through its own kind (an Arrow read of the keys):
+    a two-column key with names that need quoting."""
+    url = new_mysql_database
+    with admin_connection(url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE `Order Line` (`Order Id` INT, `Line` INT, qty INT, "
+            "`Updated At` DATETIME(6) NOT NULL, PRIMARY KEY (`Order Id`, `Line`))"
+        )
+        cursor.execute(
+            "INSERT INTO `Order Line` VALUES (1, 1, 5, '2026-01-01'), (1, 2, 6, '2026-01-01'), "
+            "(2, 1, 7, '2026-01-02'), (3, 1, 8, '2026-01-03')"
+        )
+        connection.commit()
+    sources = tmp_path / "shop.yml"
+    sources.write_text(
+        "sources:\n  shop:\n    kind: mysql\n    url_env: SHOP_URL\n    tables:\n"
+        '      "Order Line":\n        mode: incremental\n        cursor_column: Updated At\n'
+    )
+    env = {**fresh_warehouse_env, "SHOP_URL": url}
+    assert _load_only(env, sources).rows_deleted == 0
+    with admin_connection(url) as connection, connection.cursor() as cursor:
+        cursor.execute("DELETE FROM `Order Line` WHERE (`Order Id`, `Line`) IN ((1, 2), (3, 1))")
+        connection.commit()
+
+    assert _load_only(env, sources).rows_deleted == 2
+
+    marked = warehouse_query(
+        env,
+        'select "Order Id", "Line" from raw_shop."Order Line" where _deleted_at is not null',
+    )
+    assert sorted(marked) == [(1, 2), (3, 1)]
