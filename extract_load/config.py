@@ -3,7 +3,9 @@
 The file says only what a catalog cannot: which system (kind, the variable holding its URL,
 the schema), which tables (all by default; include/exclude glob patterns), and per table what
 a catalog does not know (incremental cursor, lookback, a key where none is declared, columns
-never to read). Keys and types come from the source's catalog when a load starts.
+never to read, what to do with rows deleted in the source: `deletes`, `deletes_every`, for
+incremental tables only, since a full copy drops deleted rows by itself). Keys and types come
+from the source's catalog when a load starts.
 
 Every message names the file, the line, the source and table, and the fix.
 """
