@@ -131,6 +131,11 @@ def _resolve_table(
             )
     if mode == "incremental" and cursor is None:
         problems.append(f"{where}: mode incremental needs a cursor_column")
+    if mode == "full" and (override.deletes is not None or override.deletes_every is not None):
+        problems.append(
+            f"{where}: deletes and deletes_every are for incremental tables (a full copy drops "
+            "rows deleted in the source by itself); remove them"
+        )
     if mode == "incremental" and not key:
         problems.append(
             f"{where}: incremental, but the table has no primary key; declare primary_key "
@@ -145,6 +150,8 @@ def _resolve_table(
             primary_key=tuple(key),
             cursor_column=cursor,
             lookback=override.lookback,
+            deletes=override.deletes or "soft",
+            deletes_every=override.deletes_every or 1,
             exclude_columns=override.exclude_columns,
             description=override.description or table.comment,
         )

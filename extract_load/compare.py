@@ -3,6 +3,7 @@
 An update that does not move the cursor column (a fix made by hand, a trigger that was off) is
 invisible to incremental loads. The comparison reads the whole source table through the same
 typed path as a load, into a scratch table beside the raw one, and counts the rows that differ.
+Raw rows marked deleted (`_deleted_at`, deletes: soft) are left out, as staging leaves them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from .deletes import DELETED_AT
 from .errors import EltError
 from .identifiers import qualified
 from .ledger import Batch
@@ -61,8 +63,10 @@ def compare_table(
 ) -> Comparison:
     """Compare one raw table with its source, column by column, every row."""
     schema = source.raw_schema
-    if warehouse.table_columns(schema, spec.name) is None:
+    raw_columns = warehouse.table_columns(schema, spec.name)
+    if raw_columns is None:
         raise EltError(f"{schema}.{spec.name} is not loaded yet: run `elt load` first")
+    live = f"{DELETED_AT} IS NULL" if DELETED_AT in raw_columns else ""
     table = source_kind(source, psql).table(source, spec.name, url)
     names = [name for name in table.column_names if name not in spec.exclude_columns]
     batch = Batch(source=source.name, table=spec.name, mode="compare")
@@ -75,9 +79,13 @@ def compare_table(
             source=source.name,
             table=spec.name,
             source_rows=source_rows,
-            raw_rows=warehouse.row_count(schema, spec.name),
-            missing_in_raw=warehouse.count_rows_not_in(schema, plan.stage, spec.name, names),
-            not_in_source=warehouse.count_rows_not_in(schema, spec.name, plan.stage, names),
+            raw_rows=warehouse.row_count(schema, spec.name, live),
+            missing_in_raw=warehouse.count_rows_not_in(
+                schema, plan.stage, spec.name, names, other_where=live
+            ),
+            not_in_source=warehouse.count_rows_not_in(
+                schema, spec.name, plan.stage, names, table_where=live
+            ),
         )
     finally:
         warehouse.execute(f"DROP TABLE IF EXISTS {qualified(schema, plan.stage)}")

@@ -3,7 +3,9 @@
 The file says only what a catalog cannot: which system (kind, the variable holding its URL,
 the schema), which tables (all by default; include/exclude glob patterns), and per table what
 a catalog does not know (incremental cursor, lookback, a key where none is declared, columns
-never to read). Keys and types come from the source's catalog when a load starts.
+never to read, what to do with rows deleted in the source: `deletes`, `deletes_every`, for
+incremental tables only, since a full copy drops deleted rows by itself). Keys and types come
+from the source's catalog when a load starts.
 
 Every message names the file, the line, the source and table, and the fix.
 """
@@ -78,6 +80,9 @@ class _TableModel(_Strict):
     primary_key: list[str] | None = None
     exclude_columns: list[str] = Field(default_factory=list)
     description: str = ""
+    # Incremental tables only: what to do with rows deleted in the source, how often to look.
+    deletes: Literal["soft", "hard", "ignore"] | None = None
+    deletes_every: int | None = Field(default=None, ge=1, strict=True)
     # A dataset of a files source (kind: files) only.
     format: Literal["csv", "parquet", "jsonl"] | None = None
     delimiter: str | None = None
@@ -177,7 +182,14 @@ def load_sources_file(path: Path) -> dict[str, SourceSpec]:
     return sources
 
 
-_DATABASE_KEYS = ("mode", "cursor_column", "primary_key", "exclude_columns")
+_DATABASE_KEYS = (
+    "mode",
+    "cursor_column",
+    "primary_key",
+    "exclude_columns",
+    "deletes",
+    "deletes_every",
+)
 _FILE_KEYS = ("format", "delimiter", "header", "columns")
 
 
@@ -245,6 +257,8 @@ def _source_spec(name: str, source: _SourceModel, path: Path) -> SourceSpec:
             primary_key=tuple(config.primary_key) if config and config.primary_key else (),
             exclude_columns=tuple(config.exclude_columns) if config else (),
             description=config.description if config else "",
+            deletes=config.deletes if config else None,
+            deletes_every=config.deletes_every if config else None,
         )
         for table, config in source.tables.items()
     )

@@ -23,6 +23,7 @@ __all__ = [
     "commit_batch",
     "finish_batch",
     "loaded_file",
+    "loads_since_key_check",
     "new_batch_id",
     "read_cursor",
     "record_file",
@@ -60,6 +61,7 @@ METADATA_DDL = (
         rows_quarantined BIGINT,
         rows_changed BIGINT,
         values_nulled BIGINT,
+        rows_deleted BIGINT,
         cursor_column VARCHAR,
         cursor_before VARCHAR,
         cursor_after VARCHAR,
@@ -72,6 +74,7 @@ METADATA_DDL = (
     f"ALTER TABLE {LOAD_BATCHES} ADD COLUMN IF NOT EXISTS rows_quarantined BIGINT",
     f"ALTER TABLE {LOAD_BATCHES} ADD COLUMN IF NOT EXISTS rows_changed BIGINT",
     f"ALTER TABLE {LOAD_BATCHES} ADD COLUMN IF NOT EXISTS values_nulled BIGINT",
+    f"ALTER TABLE {LOAD_BATCHES} ADD COLUMN IF NOT EXISTS rows_deleted BIGINT",
     f"""CREATE TABLE IF NOT EXISTS {QUARANTINE} (
         batch_id VARCHAR NOT NULL,
         source VARCHAR NOT NULL,
@@ -134,6 +137,9 @@ class Batch:
     # Values the source could not express, loaded as NULL (MySQL's zero dates), each column
     # named in a warning.
     values_nulled: int = 0
+    # Raw rows whose key is gone from the source, marked or removed (deletes: soft, hard);
+    # None when this batch did not compare key sets.
+    rows_deleted: int | None = None
     cursor_after: str | None = None
     status: str = RUNNING
     error: str | None = None
@@ -154,6 +160,27 @@ def read_cursor(execute: Execute, source: str, table: str) -> str | None:
         (source, table),
     )
     return rows[0][0] if rows else None
+
+
+def loads_since_key_check(execute: Execute, source: str, table: str) -> int | None:
+    """Succeeded batches of the table since the last one that compared key sets (its
+    rows_deleted is set); None if none ever did."""
+    done = f"source = %s AND table_name = %s AND status = {_literal(SUCCEEDED)}"
+    ((last,),) = execute(
+        f"SELECT max(started_at) FROM {LOAD_BATCHES} WHERE {done} AND rows_deleted IS NOT NULL",
+        (source, table),
+    )
+    if last is None:
+        return None
+    ((count,),) = execute(
+        f"SELECT count(*) FROM {LOAD_BATCHES} WHERE {done} AND started_at > %s",
+        (source, table, last),
+    )
+    return int(count)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def start_batch(execute: Execute, batch: Batch) -> None:
@@ -197,7 +224,7 @@ def finish_batch(execute: Execute, batch: Batch) -> None:
     """The batch's ledger row as the batch ends: its status, counts, cursor and timing."""
     execute(
         f"UPDATE {LOAD_BATCHES} SET status = %s, rows_read = %s, rows_loaded = %s, "
-        "rows_quarantined = %s, rows_changed = %s, values_nulled = %s, "
+        "rows_quarantined = %s, rows_changed = %s, values_nulled = %s, rows_deleted = %s, "
         "cursor_after = %s, finished_at = %s, seconds = %s, error = %s WHERE batch_id = %s",
         (
             batch.status,
@@ -206,6 +233,7 @@ def finish_batch(execute: Execute, batch: Batch) -> None:
             batch.rows_quarantined,
             batch.rows_changed,
             batch.values_nulled,
+            batch.rows_deleted,
             batch.cursor_after,
             datetime.now(UTC),
             batch.seconds,

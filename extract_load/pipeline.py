@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .cancel import Cancellation, LoadCancelled
 from .catalog import CatalogTable, resolve_tables
+from .deletes import key_check_due
 from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
 from .files_load import load_dataset
@@ -56,6 +57,7 @@ class TableResult:
     rows_quarantined: int = 0
     rows_changed: int = 0  # new or different rows written (0 when the source did not change)
     values_nulled: int = 0  # values the source could not express, loaded as NULL
+    rows_deleted: int | None = None  # gone from the source; None: key sets not compared
 
     @property
     def key(self) -> str:
@@ -214,6 +216,7 @@ def _load_once(
     schema = source.raw_schema
     batch = Batch(source=source.name, table=spec.name, mode=spec.mode)
     plan: StagePlan | None = None
+    keys: StagePlan | None = None
     with ExitStack() as held:
         try:
             table = source_kind(source, psql).table(source, spec.name, url)
@@ -224,9 +227,10 @@ def _load_once(
             # Dated from here: raw rows' _loaded_at (the batch's start) then orders a table's
             # batches as they publish, which incremental models rely on.
             batch = Batch(source=source.name, table=spec.name, mode=spec.mode)
+            exists = warehouse.table_columns(schema, spec.name) is not None
             if spec.mode == "incremental":
                 batch.cursor_column = spec.cursor_column
-                if warehouse.table_columns(schema, spec.name) is not None:
+                if exists:
                     batch.cursor_before = warehouse.read_cursor(source.name, spec.name)
             read = table.read(
                 spec.exclude_columns, batch.cursor_column, batch.cursor_before, spec.lookback
@@ -249,24 +253,75 @@ def _load_once(
             # sort of the whole batch in the warehouse).
             primary_key = spec.primary_key or table.primary_key
             enforced = bool(table.primary_key) and set(primary_key) == set(table.primary_key)
+            if spec.mode == "incremental":
+                keys = _stage_keys(
+                    warehouse, table, spec, plan, primary_key, exists, progress.cancellation
+                )
             warehouse.publish(
-                plan, spec.mode, primary_key, max_bad_fraction, check_keys=not enforced
+                plan,
+                spec.mode,
+                primary_key,
+                max_bad_fraction,
+                check_keys=not enforced,
+                deletes=spec.deletes,
+                keys=keys,
             )
         except Exception as raised:
             error = _cancelled_or(raised, progress.cancellation)
             if plan is not None:
                 warehouse.fail_batch(plan, error)
+            if keys is not None:
+                _drop_quietly(warehouse, keys)
             message = _failure_message(key, error)
             return _result(batch, spec, _status_of(error), message), error
+    if keys is not None:
+        _drop_quietly(warehouse, keys)
     log.info(
-        "%s: %s rows read, %s changed%s in %.1f s",
+        "%s: %s rows read, %s changed%s%s in %.1f s",
         key,
         f"{batch.rows_read:,}",
         f"{batch.rows_changed:,}",
         f", {batch.rows_quarantined:,} quarantined" if batch.rows_quarantined else "",
+        f", {batch.rows_deleted:,} deleted in the source" if batch.rows_deleted else "",
         batch.seconds,
     )
     return _result(batch, spec, batch.status, None), None
+
+
+def _stage_keys(
+    warehouse: Warehouse,
+    table: SourceTable,
+    spec: TableSpec,
+    plan: StagePlan,
+    primary_key: Sequence[str],
+    exists: bool,
+    cancellation: Cancellation,
+) -> StagePlan | None:
+    """The source's key set, staged as `__keys_<table>` when this load compares key sets
+    (deletes.py); read after the batch's rows, so that a row deleted in between is found."""
+    due = key_check_due(
+        spec.deletes,
+        spec.deletes_every,
+        warehouse.loads_since_key_check(plan.batch.source, spec.name) if exists else None,
+    )
+    if not due:
+        return None
+    if not exists:  # a first load: nothing in raw can be gone
+        plan.batch.rows_deleted = 0
+        return None
+    keys = StagePlan(plan.schema, spec.name, plan.batch, purpose="keys")
+    key = f"{plan.batch.source}.{spec.name}"
+    log.info("%s: reading the source's keys to find deleted rows", key)
+    progress = _ProgressLog(f"{key} (keys)", cancellation)
+    warehouse.write_stage(keys, table.read_keys(primary_key), progress)
+    return keys
+
+
+def _drop_quietly(warehouse: Warehouse, plan: StagePlan) -> None:
+    try:
+        warehouse.drop_stage(plan)
+    except Exception:  # a leftover stage is replaced by the next load; the batch matters more
+        log.exception("could not drop %s.%s", plan.schema, plan.stage)
 
 
 def _load_files_once(
@@ -370,6 +425,7 @@ def _result(batch: Batch, spec: TableSpec, status: str, error: str | None) -> Ta
         rows_quarantined=0 if failed else batch.rows_quarantined,
         rows_changed=0 if failed else batch.rows_changed,
         values_nulled=0 if failed else batch.values_nulled,
+        rows_deleted=None if failed else batch.rows_deleted,
     )
 
 

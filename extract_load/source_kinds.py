@@ -80,6 +80,15 @@ class SourceTable(ABC):
         `cursor_before - lookback`), without the excluded columns. Raises ConfigError if the
         cursor column cannot be a cursor."""
 
+    def read_keys(self, key_columns: Collection[str]) -> SourceRead:
+        """A read of every row's key only (`key_columns`), streamed like any read: what a load
+        compares with raw's keys to find rows deleted in the source (deletes.py)."""
+        wanted = set(key_columns)
+        missing = wanted - set(self.column_names)
+        if missing:
+            raise ConfigError(f"{self.label}: key column(s) {sorted(missing)} are not in it")
+        return self.read(exclude_columns=[c for c in self.column_names if c not in wanted])
+
 
 class SourceKind(ABC):
     @abstractmethod

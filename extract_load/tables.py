@@ -14,6 +14,8 @@ from .errors import ConfigError
 from .schemas import raw_schema
 
 __all__ = [
+    "DELETE_POLICIES",
+    "DeletePolicy",
     "FileDataset",
     "FileFormat",
     "LoadMode",
@@ -24,6 +26,9 @@ __all__ = [
 ]
 
 LoadMode = Literal["full", "incremental"]
+# What a load does with rows gone from an incremental table's source (deletes.py).
+DeletePolicy = Literal["soft", "hard", "ignore"]
+DELETE_POLICIES: tuple[DeletePolicy, ...] = ("soft", "hard", "ignore")
 SourceKind = Literal["postgres", "mysql", "files"]
 FileFormat = Literal["csv", "parquet", "jsonl"]
 # Where a files source's landing location is when its entry names none.
@@ -50,6 +55,8 @@ class TableOverride:
     primary_key: tuple[str, ...] = ()
     exclude_columns: tuple[str, ...] = ()
     description: str = ""
+    deletes: DeletePolicy | None = None  # None: not declared (soft, for incremental tables)
+    deletes_every: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,9 @@ class TableSpec:
     `full` tables are copied whole and swapped in; `incremental` tables read only rows whose
     `cursor_column` is newer than the saved cursor minus `lookback`, and merge them on
     `primary_key`. Columns in `exclude_columns` are never read (secrets such as passwords).
+    Rows deleted in the source of an incremental table are found by comparing key sets every
+    `deletes_every` loads, and then marked (`soft`: raw's `_deleted_at`), removed (`hard`) or
+    kept (`ignore`); a full copy drops them by itself.
     """
 
     name: str
@@ -68,9 +78,22 @@ class TableSpec:
     lookback: timedelta = timedelta(hours=1)
     exclude_columns: tuple[str, ...] = ()
     description: str = ""
+    deletes: DeletePolicy = "soft"
+    deletes_every: int = 1
 
     def __post_init__(self) -> None:
         _check_name(self.name, "table name")
+        if self.deletes not in DELETE_POLICIES:
+            raise ConfigError(
+                f"table {self.name!r}: deletes {self.deletes!r} must be one of "
+                f"{', '.join(DELETE_POLICIES)}"
+            )
+        every = self.deletes_every
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ConfigError(
+                f"table {self.name!r}: deletes_every {every!r} must be a whole number of loads, "
+                "1 or more"
+            )
         for column in (*self.primary_key, *self.exclude_columns):
             _check_name(column, f"column name in table {self.name!r}")
         if self.mode not in ("full", "incremental"):

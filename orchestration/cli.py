@@ -49,6 +49,7 @@ def load_summary(results: Sequence[TableResult]) -> str:
             r.status,
             r.rows_read,
             r.rows_quarantined,
+            "-" if r.rows_deleted is None else r.rows_deleted,  # key sets not compared
             r.rows_changed,
             round(r.seconds, 2),
         )
@@ -60,13 +61,12 @@ def load_summary(results: Sequence[TableResult]) -> str:
         "",
         sum(r.rows_read for r in results),
         sum(r.rows_quarantined for r in results),
+        sum(r.rows_deleted or 0 for r in results),
         sum(r.rows_changed for r in results),
         round(max((r.seconds for r in results), default=0), 2),
     )
-    return format_table(
-        ("table", "mode", "status", "rows read", "quarantined", "rows changed", "seconds"),
-        [*rows, total],
-    )
+    header = ("table", "mode", "status", "rows read", "quarantined", "deleted", "rows changed")
+    return format_table((*header, "seconds"), [*rows, total])
 
 
 def _cmd_load(args: argparse.Namespace) -> int:

@@ -102,6 +102,8 @@ def _source_assets(source: SourceSpec, tables: Sequence[Mapping[str, Any]]) -> d
                     "rows_quarantined": result.rows_quarantined,
                     "rows_changed": result.rows_changed,
                     "values_nulled": result.values_nulled,
+                    # rows deleted in the source; -1: key sets not compared this time
+                    "rows_deleted": -1 if result.rows_deleted is None else result.rows_deleted,
                     "seconds": round(result.seconds, 3),
                     "batch_id": result.batch_id,
                     "cursor_after": result.cursor_after or "",

@@ -10,7 +10,7 @@ import duckdb
 import psycopg
 from psycopg import sql
 
-METADATA = ("_loaded_at", "_batch_id")
+METADATA = ("_loaded_at", "_batch_id", "_deleted_at")  # written by the loader
 
 
 def normalise(value: Any) -> Any:

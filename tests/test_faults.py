@@ -16,7 +16,13 @@ import pytest
 
 import demo_sources
 from conftest import declared_tables, source_urls
-from table_contents import source_rows, warehouse_columns, warehouse_query, warehouse_rows
+from table_contents import (
+    METADATA,
+    source_rows,
+    warehouse_columns,
+    warehouse_query,
+    warehouse_rows,
+)
 
 ELT = str(Path(sys.executable).with_name("elt"))
 KILLS = 10
@@ -33,9 +39,7 @@ def _contents(env: dict[str, str]) -> dict[str, list]:
     result = {}
     for source, table in _database_tables(env):
         columns = [
-            c
-            for c in warehouse_columns(env, source.raw_schema, table.name)
-            if c not in ("_loaded_at", "_batch_id")
+            c for c in warehouse_columns(env, source.raw_schema, table.name) if c not in METADATA
         ]
         result[f"{source.raw_schema}.{table.name}"] = (
             columns,

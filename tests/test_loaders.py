@@ -9,6 +9,7 @@ import demo_sources
 from conftest import declared_tables, source_urls
 from extract_load import Settings, load_sources
 from table_contents import (
+    METADATA,
     source_columns,
     source_rows,
     table_checksum,
@@ -33,9 +34,7 @@ def _assert_raw_equals_source(env, pagila_url: str, courses_url: str) -> None:
         if source.kind == "files":
             continue  # no database to compare with: tests/test_files_demo.py counts its lines
         columns = [
-            c
-            for c in warehouse_columns(env, source.raw_schema, table.name)
-            if c not in ("_loaded_at", "_batch_id")
+            c for c in warehouse_columns(env, source.raw_schema, table.name) if c not in METADATA
         ]
         expected = source_rows(urls[source.name], table.name, columns)
         actual = warehouse_rows(env, source.raw_schema, table.name, columns)
@@ -75,10 +74,13 @@ def test_full_load_lands_every_table_exactly(fresh_warehouse_env, unchanging_sou
         assert result.rows_loaded == result.rows_read
     _assert_raw_equals_source(fresh_warehouse_env, pagila_url, courses_url)
 
-    # Every source column under its source name, plus the two metadata columns.
+    # Every source column under its source name, plus the metadata columns (an incremental
+    # table's include _deleted_at).
     columns = warehouse_columns(fresh_warehouse_env, "raw_pagila", "rental")
+    assert columns[-3:] == ["_loaded_at", "_batch_id", "_deleted_at"]
+    assert columns[:-3] == list(source_columns(pagila_url, "rental"))
+    columns = warehouse_columns(fresh_warehouse_env, "raw_pagila", "film")
     assert columns[-2:] == ["_loaded_at", "_batch_id"]
-    assert columns[:-2] == list(source_columns(pagila_url, "rental"))
 
     # The ledger has one finished row per table, and its counts are the results'.
     ledger = warehouse_query(

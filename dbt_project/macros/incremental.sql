@@ -13,3 +13,21 @@
         from {{ this }}
     )
 {%- endmacro %}
+
+{#
+    The post-hook of an incremental fact: delete its rows whose key the model it is built from
+    no longer has. A row deleted in the source leaves staging (the loader marks it
+    _deleted_at), but delete+insert only replaces the keys it reads again, so without this the
+    fact would keep it. On a full build it deletes nothing.
+#}
+{% macro delete_rows_gone_from(upstream, key_columns) -%}
+    delete from {{ this }} as fact
+    where not exists (
+        select 1
+        from {{ upstream }} as kept
+        where
+            {% for column in key_columns -%}
+                kept.{{ column }} = fact.{{ column }}{{ ' and' if not loop.last }}
+            {% endfor %}
+    )
+{%- endmacro %}

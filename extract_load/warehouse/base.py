@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import ledger
 from ..cancel import LoadCancelled
+from ..deletes import DELETED_AT
 from ..drift import drift_verdict
 from ..errors import BadRowsError
 from ..identifiers import qualified, quote_ident
@@ -27,6 +28,8 @@ from ..ledger import METADATA_DDL, QUARANTINE, Batch
 from ..reads import ArrowRead, CopyRead, SourceRead
 from ..schemas import METADATA_SCHEMA
 from ..streams import Progress
+from ..tables import DeletePolicy
+from .deletes import apply_deletes, deleted_at_ddl
 
 __all__ = ["StagePlan", "Warehouse", "stage_name", "within_bad_rows_limit"]
 
@@ -157,6 +160,12 @@ class Warehouse(ABC):
     def read_cursor(self, source: str, table: str) -> str | None:
         return ledger.read_cursor(self.execute, source, table)
 
+    def loads_since_key_check(self, source: str, table: str) -> int | None:
+        return ledger.loads_since_key_check(self.execute, source, table)
+
+    def drop_stage(self, plan: StagePlan) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {qualified(plan.schema, plan.stage)}")
+
     def start_batch(self, batch: Batch) -> None:
         """The batch's ledger row; first, the failures of its table's earlier attempts that
         could not be recorded then are, and batches of its table that a dead process left
@@ -200,8 +209,12 @@ class Warehouse(ABC):
             with self._unrecorded_lock:
                 self._unrecorded.append(plan.batch)
 
-    def row_count(self, schema: str, table: str) -> int:
-        return int(self.execute(f"SELECT count(*) FROM {qualified(schema, table)}")[0][0])
+    def row_count(self, schema: str, table: str, where: str = "") -> int:
+        """Rows of the table (those meeting the SQL condition `where`, if given)."""
+        condition = f" WHERE {where}" if where else ""
+        return int(
+            self.execute(f"SELECT count(*) FROM {qualified(schema, table)}{condition}")[0][0]
+        )
 
     def publish(
         self,
@@ -210,11 +223,15 @@ class Warehouse(ABC):
         primary_key: Sequence[str],
         max_bad_fraction: float = 0.01,
         check_keys: bool = True,
+        deletes: DeletePolicy = "soft",
+        keys: StagePlan | None = None,
     ) -> Batch:
         """Publish the staged batch in one transaction with its ledger row and cursor.
 
         Rows whose primary key is NULL or not unique go to elt.quarantine in the same
-        transaction; more than `max_bad_fraction` of them refuses the batch.
+        transaction; more than `max_bad_fraction` of them refuses the batch. An incremental
+        table has `_deleted_at`; with the source's key set staged (`keys`), its rows deleted
+        in the source are dealt with as `deletes` says, in the same transaction.
         """
         batch, schema, stage, target = plan.batch, plan.schema, plan.stage, plan.table
         bad = self._count_bad_keys(schema, stage, primary_key) if check_keys else 0
@@ -245,6 +262,8 @@ class Warehouse(ABC):
             batch.cursor_after = batch.cursor_before
 
         if existing is None:
+            if mode == "incremental":  # on the private stage: DuckDB refuses to alter a table
+                self.execute(deleted_at_ddl(schema, stage))  # a transaction has modified
             with self.transaction():
                 self._quarantine(plan, primary_key, bad)
                 self._rename(schema, stage, target)
@@ -278,6 +297,8 @@ class Warehouse(ABC):
                 f"ALTER TABLE {qualified(schema, target)} "
                 f"ADD COLUMN {quote_ident(name)} {staged[name]}"
             )
+        if mode == "incremental":
+            self.execute(deleted_at_ddl(schema, target))
         columns = [*source_columns, *METADATA_COLUMNS]
         with self.transaction():
             self._quarantine(plan, primary_key, bad)
@@ -286,6 +307,17 @@ class Warehouse(ABC):
                 batch.rows_changed = batch.rows_loaded
             else:
                 batch.rows_changed = self._merge(schema, target, stage, source_columns, primary_key)
+                batch.rows_deleted = apply_deletes(
+                    self._insert_count,
+                    schema,
+                    target,
+                    primary_key,
+                    deletes,
+                    batch,
+                    datetime.now(UTC),
+                    stage,
+                    keys.stage if keys is not None else None,
+                )
             self._commit_batch(batch)
         self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
         return batch
@@ -389,7 +421,9 @@ class Warehouse(ABC):
         self, schema: str, table: str, existing: dict[str, str], staged: dict[str, str]
     ) -> tuple[list[str], list[str]]:
         """The drift verdict (drift.py), with a warning for each kind of change."""
-        drift = drift_verdict(f"{schema}.{table}", existing, staged, METADATA_COLUMNS)
+        drift = drift_verdict(
+            f"{schema}.{table}", existing, staged, (*METADATA_COLUMNS, DELETED_AT)
+        )
         added, dropped = list(drift.added), list(drift.dropped)
         if added:
             log.warning("%s.%s: new source column(s) %s are added", schema, table, added)
@@ -409,13 +443,25 @@ class Warehouse(ABC):
             return False
         return self.count_rows_not_in(schema, stage, target, columns) == 0
 
-    def count_rows_not_in(self, schema: str, table: str, other: str, columns: Sequence[str]) -> int:
-        """Rows of `table` with no equal row in `other` (as multisets), on these columns."""
+    def count_rows_not_in(
+        self,
+        schema: str,
+        table: str,
+        other: str,
+        columns: Sequence[str],
+        table_where: str = "",
+        other_where: str = "",
+    ) -> int:
+        """Rows of `table` with no equal row in `other` (as multisets), on these columns; each
+        table's rows limited to those meeting its SQL condition, if given."""
         table_exprs = ", ".join(e.format("a") for e in self._compare_exprs(schema, table, columns))
         other_exprs = ", ".join(e.format("b") for e in self._compare_exprs(schema, other, columns))
+        table_filter = f" WHERE {table_where}" if table_where else ""
+        other_filter = f" WHERE {other_where}" if other_where else ""
         (count,) = self.execute(
-            f"SELECT count(*) FROM (SELECT {table_exprs} FROM {qualified(schema, table)} AS a "
-            f"EXCEPT ALL SELECT {other_exprs} FROM {qualified(schema, other)} AS b) AS d"
+            f"SELECT count(*) FROM (SELECT {table_exprs} FROM {qualified(schema, table)} AS a"
+            f"{table_filter} EXCEPT ALL SELECT {other_exprs} FROM {qualified(schema, other)} "
+            f"AS b{other_filter}) AS d"
         )[0]
         return int(count)
 
@@ -445,8 +491,8 @@ class Warehouse(ABC):
         return inserted
 
     @abstractmethod
-    def _insert_count(self, statement: str) -> int:
-        """Run an INSERT and return how many rows it inserted."""
+    def _insert_count(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT, UPDATE or DELETE and return how many rows it wrote."""
 
 
 def _bad_key_rows(schema: str, table: str, primary_key: Sequence[str]) -> str:

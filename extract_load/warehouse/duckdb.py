@@ -188,8 +188,8 @@ class DuckDBWarehouse(Warehouse):
         columns = [column[0] for column in cursor.description or ()]
         return columns, cursor.fetchall()
 
-    def _insert_count(self, statement: str) -> int:
-        rows = self.execute(statement)
+    def _insert_count(self, statement: str, params: Sequence[Any] = ()) -> int:
+        rows = self.execute(statement, params)
         return int(rows[0][0]) if rows else 0
 
     @contextmanager

@@ -87,9 +87,9 @@ class PostgresWarehouse(Warehouse):
             columns = [column.name for column in cursor.description or ()]
             return columns, cursor.fetchall()
 
-    def _insert_count(self, statement: str) -> int:
+    def _insert_count(self, statement: str, params: Sequence[Any] = ()) -> int:
         with self._connection().cursor() as cursor:
-            cursor.execute(statement)
+            cursor.execute(statement, params or None)
             return cursor.rowcount
 
     @contextmanager

@@ -4,6 +4,7 @@
         unique_key='payment_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook="{{ delete_rows_gone_from(ref('stg_pagila__payments'), ['payment_id']) }}",
     )
 }}
 

@@ -4,6 +4,7 @@
         unique_key=['user_id', 'course_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook="{{ delete_rows_gone_from(ref('stg_courses__ratings'), ['user_id', 'course_id']) }}",
     )
 }}
 

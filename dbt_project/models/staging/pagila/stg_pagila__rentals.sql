@@ -19,6 +19,8 @@ final as (
         cast(_loaded_at as {{ type_timestamptz() }}) as _loaded_at,
         cast(_batch_id as {{ dbt.type_string() }}) as _batch_id
     from source
+    -- rows deleted in the source (the loader's deletes: soft) are left out
+    where _deleted_at is null
 
 )
 
