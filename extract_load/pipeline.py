@@ -16,7 +16,8 @@ from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
 from .files_load import load_dataset
 from .files_source import Months
-from .ledger import Batch, commit_batch
+from .http_load import load_endpoint
+from .ledger import RUNNING, Batch, commit_batch
 from .reads import ArrowRead
 from .settings import Settings
 from .source_kinds import SourceTable, source_kind
@@ -160,6 +161,7 @@ def load_table(
     psql: str | None = None,
     months: Months | None = None,
     reload_files: bool = False,
+    token: str | None = None,
 ) -> TableResult:
     """Load one table; a passing fault (a dropped connection, a restarting server) is retried
     with exponential backoff, each attempt a batch of its own in the ledger."""
@@ -170,6 +172,8 @@ def load_table(
             result, error = _load_files_once(
                 warehouse, source, spec, url, max_bad_fraction, months, reload_files
             )
+        elif source.kind == "http":
+            result, error = _load_http_once(warehouse, source, spec, url, max_bad_fraction, token)
         else:
             result, error = _load_once(warehouse, source, spec, url, max_bad_fraction, psql)
         if error is None or not is_transient(error) or attempt == retry.attempts:
@@ -314,6 +318,58 @@ def _load_files_once(
     return _result(batch, spec, batch.status, None), None
 
 
+def _load_http_once(
+    warehouse: Warehouse,
+    source: SourceSpec,
+    spec: TableSpec,
+    url: str,
+    max_bad_fraction: float,
+    token: str | None,
+) -> tuple[TableResult, Exception | None]:
+    """One attempt at loading an HTTP endpoint, as batches each published with its cursor."""
+    key = f"{source.name}.{spec.name}"
+    batches: list[Batch] = []
+    error: Exception | None = None
+    with ExitStack() as held:
+        try:
+            # Until the last batch: a load of the same endpoint by another process waits.
+            held.enter_context(warehouse.table_lock(source.raw_schema, spec.name))
+            load_endpoint(
+                warehouse, source, spec, url, token, max_bad_fraction, _ProgressLog(key), batches
+            )
+        except Exception as failure:
+            error = failure
+            if batches and batches[-1].status == RUNNING:
+                warehouse.fail_batch(StagePlan(source.raw_schema, spec.name, batches[-1]), error)
+    published = [b for b in batches if b.status != "failed"]
+    last = batches[-1] if batches else Batch(source=source.name, table=spec.name, mode=spec.mode)
+    result = TableResult(
+        source=source.name,
+        table=spec.name,
+        mode=spec.mode,
+        status="failed" if error else "succeeded",
+        rows_read=sum(b.rows_read for b in batches),
+        rows_loaded=sum(b.rows_loaded for b in published),
+        seconds=sum(b.seconds for b in batches[:1]),
+        batch_id=last.batch_id,
+        cursor_before=batches[0].cursor_before if batches else None,
+        cursor_after=published[-1].cursor_after if published else None,
+        error=_failure_message(key, error) if error else None,
+        rows_quarantined=sum(b.rows_quarantined for b in published),
+        rows_changed=sum(b.rows_changed for b in published),
+    )
+    if error is None:
+        log.info(
+            "%s: %s records read in %d batch(es), %s changed, in %.1f s",
+            key,
+            f"{result.rows_read:,}",
+            len(batches),
+            f"{result.rows_changed:,}",
+            result.seconds,
+        )
+    return result, error
+
+
 def _failure_message(key: str, error: Exception) -> str:
     """A failed attempt's one-line message; an error nobody foresaw is logged with its
     traceback too."""
@@ -379,6 +435,11 @@ def plan_tables(
     return pairs
 
 
+def _token(settings: Settings, source: SourceSpec) -> str | None:
+    token_env = source.http.token_env if source.http else None
+    return settings.source_tokens.get(token_env) if token_env else None
+
+
 def load_sources(
     settings: Settings,
     pairs: Sequence[tuple[SourceSpec, TableSpec]] | None = None,
@@ -414,6 +475,7 @@ def load_sources(
                 settings.psql,
                 months,
                 reload_files,
+                _token(settings, pair[0]),
             )
             if on_result is not None:
                 with lock:
