@@ -140,6 +140,7 @@ class _SourceModel(_Strict):
     rate_limit: float | None = Field(default=None, ge=0)
     max_attempts: int | None = Field(default=None, ge=1)
     backoff_seconds: float | None = Field(default=None, ge=0)
+    max_backoff_seconds: float | None = Field(default=None, ge=0)
     timeout_seconds: float | None = Field(default=None, gt=0)
 
     @field_validator("url_env", "token_env")

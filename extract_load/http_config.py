@@ -13,7 +13,14 @@ from .tables import SourceSpec, TableOverride
 __all__ = ["HTTP_SOURCE_KEYS", "HTTP_TABLE_KEYS", "http_problems", "http_source_spec"]
 
 # Keys that only an http source (or its endpoints) may have.
-HTTP_SOURCE_KEYS = ("token_env", "rate_limit", "max_attempts", "backoff_seconds", "timeout_seconds")
+HTTP_SOURCE_KEYS = (
+    "token_env",
+    "rate_limit",
+    "max_attempts",
+    "backoff_seconds",
+    "max_backoff_seconds",
+    "timeout_seconds",
+)
 HTTP_TABLE_KEYS = ("path", "records", "paging", "params", "since_param", "commit_every")
 _FILE_KEYS = ("format", "delimiter", "header")
 _ID_TYPES = ("integer", "bigint")
@@ -84,6 +91,9 @@ def _options(source: Any) -> HttpOptions:
         rate_limit=source.rate_limit if source.rate_limit is not None else 0.0,
         max_attempts=source.max_attempts if source.max_attempts is not None else 6,
         backoff_seconds=source.backoff_seconds if source.backoff_seconds is not None else 0.5,
+        max_backoff_seconds=(
+            source.max_backoff_seconds if source.max_backoff_seconds is not None else 30.0
+        ),
         timeout_seconds=source.timeout_seconds if source.timeout_seconds is not None else 30.0,
     )
 
