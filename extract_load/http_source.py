@@ -31,6 +31,7 @@ __all__ = ["EXTRA_COLUMN", "HttpRead", "endpoint_reads", "record_batch"]
 EXTRA_COLUMN = "_extra"
 BATCH_ROWS = 5_000
 _FETCHERS = 4  # requests in flight at once for max_id paging (one record per request)
+_WINDOW = 256  # ids asked of the fetchers at a time: memory stays flat over millions of ids
 
 
 def _text(value: Any, column: LandingColumn) -> str | None:
@@ -179,9 +180,13 @@ def _max_id_reads(
         found, _ = client.get_json(PageRequest(path))
         return records_at(found, endpoint.records, where)
 
+    def records_of(ids: range) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(ids), _WINDOW):
+            for found in pool.map(fetch, ids[start : start + _WINDOW]):
+                yield from found
+
     try:
         for ids in id_ranges(after, body, size):
-            records = (record for found in pool.map(fetch, ids) for record in found)
-            yield HttpRead(label, declared, records)
+            yield HttpRead(label, declared, records_of(ids))
     finally:  # a failed fetch ends the load: the requests not yet sent are not sent
         pool.shutdown(wait=True, cancel_futures=True)

@@ -85,8 +85,10 @@ def resolve_source_url(source: SourceSpec, settings: Settings) -> str:
         if source.demo
         else ""
     )
+    what = f"base URL of the {source.name} API" if source.kind == "http" else None
     raise ConfigError(
-        f"{source.url_env} is not set: set it to the URL of the {source.name} database{demo}"
+        f"{source.url_env} is not set: set it to the {what or f'URL of the {source.name} database'}"
+        f"{demo}"
     )
 
 
