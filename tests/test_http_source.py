@@ -10,9 +10,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -301,3 +306,118 @@ def test_an_http_url_must_be_a_base_url(tmp_path):
     path.write_text(SOURCES.format(attempts=2), encoding="utf-8")
     with pytest.raises(ConfigError, match="HN_URL must be the API's base URL"):
         Settings.from_env({"ELT_SOURCES_FILE": str(path), "HN_URL": "localhost:8000"})
+
+
+class _PagedApi(BaseHTTPRequestHandler):
+    """A generic paged API: GET /contacts?page=N&updated_since=T answers {"data": [...]}, 7
+    records a page, oldest change first, with a Link header to the next page (as GitHub's)."""
+
+    records: ClassVar[list[dict]] = []
+    requests: ClassVar[list[str]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        type(self).requests.append(self.path)
+        since = query.get("updated_since", [None])[0]
+        chosen = [
+            r
+            for r in self.records
+            if since is None
+            or datetime.fromisoformat(r["updated_at"]) >= datetime.fromisoformat(since)
+        ]
+        page = int(query.get("page", ["1"])[0])
+        body = json.dumps({"data": chosen[(page - 1) * 7 : page * 7]}).encode()
+        self.send_response(200)
+        if page * 7 < len(chosen):
+            following = urlencode({**{k: v[0] for k, v in query.items()}, "page": page + 1})
+            host, port = self.server.server_address[:2]
+            self.send_header("Link", f'<http://{host!s}:{port}/contacts?{following}>; rel="next"')
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+PAGED = """
+sources:
+  crm:
+    kind: http
+    url_env: CRM_URL
+    tables:
+      contacts:
+        path: /contacts
+        records: data
+        paging: {style: link}
+        since_param: updated_since
+        primary_key: [id]
+        cursor_column: updated_at
+        columns: {id: bigint, email: text, updated_at: timestamptz, address: json}
+"""
+
+
+def _contact(i: int, minute: int) -> dict:
+    return {
+        "id": i,
+        "email": f"c{i}@example.com",
+        "updated_at": f"2026-01-01T00:{minute:02d}:00+00:00",
+        "address": {"city": "Oslo", "zip": f"0{i:03d}"},
+        "vip": i % 5 == 0,  # not declared: kept in _extra
+    }
+
+
+def test_a_link_paged_api_loads_its_records_then_only_those_changed_since(
+    fresh_warehouse_env, tmp_path
+):
+    _PagedApi.records = [_contact(i, i) for i in range(1, 21)]
+    _PagedApi.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PagedApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "sources.yml").write_text(PAGED, encoding="utf-8")
+        host, port = server.server_address[:2]
+        env = {
+            **fresh_warehouse_env,
+            "ELT_SOURCES_FILE": str(tmp_path / "sources.yml"),
+            "CRM_URL": f"http://{host!s}:{port}",
+        }
+        first = _load(env)
+        assert (first.status, first.rows_loaded) == ("succeeded", 20)
+        assert len(_PagedApi.requests) == 3 + 1  # three pages of 7, 7, 6; and the check
+        assert warehouse_query(
+            env,
+            "select count(distinct id), min(id), max(id) from raw_crm.contacts "
+            "where cast(_extra as varchar) like '%vip%'",
+        ) == [(20, 1, 20)]
+        (zip_code,) = warehouse_query(
+            env, "select cast(address as varchar) from raw_crm.contacts where id = 7"
+        )[0]
+        assert json.loads(zip_code) == {"city": "Oslo", "zip": "0007"}
+
+        _PagedApi.records[2] = {**_contact(3, 30), "email": "new@example.com"}  # changed
+        _PagedApi.records.append(_contact(21, 31))  # new
+        _PagedApi.requests = []
+        second = _load(env)
+        assert (second.status, second.rows_read) == ("succeeded", 3)  # 00:20 again, 3, 21
+        assert "updated_since=2026-01-01" in _PagedApi.requests[-1]
+        assert warehouse_query(env, "select email from raw_crm.contacts where id = 3") == [
+            ("new@example.com",)
+        ]
+        assert warehouse_query(
+            env, "select count(*), count(distinct id) from raw_crm.contacts"
+        ) == [(21, 21)]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_rate_limit_spaces_an_apis_requests(api):
+    client = HttpClient(api.url, "hn", "HN_URL", rate_limit=4)
+    started = time.monotonic()
+    for _ in range(9):
+        client.get_json(PageRequest("/v0/maxitem.json"))
+    assert time.monotonic() - started >= 2.0  # 9 requests at 4 per second: 8 gaps of 250 ms
+    client.close()
