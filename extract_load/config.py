@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .file_columns import check_declared_type
+from .http_config import HTTP_SOURCE_KEYS, HTTP_TABLE_KEYS, http_problems, http_source_spec
 from .tables import DEFAULT_LANDING_URL, FileDataset, SourceSpec, TableOverride
 
 __all__ = [
@@ -73,6 +74,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class _PagingModel(_Strict):
+    style: Literal["max_id", "cursor", "offset", "page", "link", "none"]
+    max_id_path: str | None = None
+    next_cursor: str | None = None
+    cursor_param: str | None = None
+    offset_param: str | None = None
+    limit_param: str | None = None
+    page_param: str | None = None
+    size_param: str | None = None
+    first_page: int | None = None
+    page_size: int | None = Field(default=None, ge=1)
+
+
 class _TableModel(_Strict):
     mode: Literal["full", "incremental"] | None = None
     cursor_column: str | None = None
@@ -88,6 +102,13 @@ class _TableModel(_Strict):
     delimiter: str | None = None
     header: bool | None = None
     columns: dict[str, str] | None = None
+    # An endpoint of an HTTP source (kind: http) only: see http_spec.py.
+    path: str | None = None
+    records: str | None = None
+    paging: _PagingModel | None = None
+    params: dict[str, str | int | float | bool] | None = None
+    since_param: str | None = None
+    commit_every: int | None = Field(default=None, ge=0)
 
     @field_validator("lookback", mode="before")
     @classmethod
@@ -110,7 +131,7 @@ class _TableModel(_Strict):
 
 
 class _SourceModel(_Strict):
-    kind: Literal["postgres", "mysql", "files"]
+    kind: Literal["postgres", "mysql", "files", "http"]
     url_env: str | None = None
     landing_url: str | None = None
     schema_name: str | None = Field(default=None, alias="schema")
@@ -119,12 +140,19 @@ class _SourceModel(_Strict):
     include: list[str] = Field(default_factory=lambda: ["*"])
     exclude: list[str] = Field(default_factory=list)
     tables: dict[str, _TableModel | None] = Field(default_factory=dict)
+    # An HTTP source (kind: http) only: see http_spec.HttpOptions.
+    token_env: str | None = None
+    rate_limit: float | None = Field(default=None, ge=0)
+    max_attempts: int | None = Field(default=None, ge=1)
+    backoff_seconds: float | None = Field(default=None, ge=0)
+    max_backoff_seconds: float | None = Field(default=None, ge=0)
+    timeout_seconds: float | None = Field(default=None, gt=0)
 
-    @field_validator("url_env")
+    @field_validator("url_env", "token_env")
     @classmethod
     def _variable(cls, value: str | None) -> str | None:
         if value is not None and not _VARIABLE.match(value):
-            raise ValueError(f"url_env {value!r} is not an environment variable name")
+            raise ValueError(f"{value!r} is not an environment variable name")
         return value
 
 
@@ -197,6 +225,24 @@ def _kind_problems(name: str, source: _SourceModel) -> list[tuple[tuple[str, ...
     """(where in the file, what is wrong and the fix) for keys that do not suit the kind."""
     here = ("sources", name)
     problems: list[tuple[tuple[str, ...], str]] = []
+    if source.kind != "http":
+        used = [key for key in HTTP_SOURCE_KEYS if getattr(source, key) is not None]
+        if used:
+            problems.append((here, f"{', '.join(used)} are for kind: http sources only"))
+        for table, config in source.tables.items():
+            used = [key for key in HTTP_TABLE_KEYS if config and getattr(config, key) is not None]
+            if used:
+                problems.append(
+                    (
+                        (*here, "tables", table),
+                        f"table {table!r}: {', '.join(used)} are for endpoints of a kind: http "
+                        "source only",
+                    )
+                )
+    if source.kind == "http" and source.url_env is None:
+        problems.append((here, "'url_env' is required (the variable holding its base URL)"))
+    if source.kind == "http":
+        return problems + http_problems(name, source)
     if source.kind != "files":
         if source.url_env is None:
             problems.append((here, "'url_env' is required (the variable holding its URL)"))
@@ -247,6 +293,8 @@ def _kind_problems(name: str, source: _SourceModel) -> list[tuple[tuple[str, ...
 def _source_spec(name: str, source: _SourceModel, path: Path) -> SourceSpec:
     if source.kind == "files":
         return _files_spec(name, source, path)
+    if source.kind == "http":
+        return http_source_spec(name, source)
     assert source.url_env is not None, "_kind_problems() checks it"
     overrides = tuple(
         TableOverride(

@@ -17,7 +17,8 @@ from .deletes import key_check_due
 from .errors import ConfigError, EltError, SchemaDriftError
 from .faults import is_transient
 from .files_load import load_dataset
-from .ledger import CANCELLED, Batch, commit_batch
+from .http_load import load_endpoint
+from .ledger import CANCELLED, RUNNING, Batch, commit_batch
 from .reads import ArrowRead
 from .settings import Settings
 from .source_kinds import SourceTable, source_kind
@@ -86,8 +87,10 @@ def resolve_source_url(source: SourceSpec, settings: Settings) -> str:
         if source.demo
         else ""
     )
+    what = f"base URL of the {source.name} API" if source.kind == "http" else None
     raise ConfigError(
-        f"{source.url_env} is not set: set it to the URL of the {source.name} database{demo}"
+        f"{source.url_env} is not set: set it to the {what or f'URL of the {source.name} database'}"
+        f"{demo}"
     )
 
 
@@ -165,6 +168,7 @@ def load_table(
     psql: str | None = None,
     months: Container[str] | None = None,
     reload_files: bool = False,
+    token: str | None = None,
     cancellation: Cancellation | None = None,
 ) -> TableResult:
     """Load one table; a passing fault (a dropped connection, a restarting server) is retried
@@ -179,6 +183,10 @@ def load_table(
         if source.kind == "files":
             result, error = _load_files_once(
                 warehouse, source, spec, url, max_bad_fraction, months, reload_files, progress
+            )
+        elif source.kind == "http":
+            result, error = _load_http_once(
+                warehouse, source, spec, url, max_bad_fraction, token, progress
             )
         else:
             result, error = _load_once(
@@ -383,6 +391,57 @@ def _load_files_once(
     return _result(batch, spec, batch.status, None), None
 
 
+def _load_http_once(
+    warehouse: Warehouse,
+    source: SourceSpec,
+    spec: TableSpec,
+    url: str,
+    max_bad_fraction: float,
+    token: str | None,
+    progress: _ProgressLog,
+) -> tuple[TableResult, Exception | None]:
+    """One attempt at loading an HTTP endpoint, as batches each published with its cursor."""
+    key = f"{source.name}.{spec.name}"
+    batches: list[Batch] = []
+    error: Exception | None = None
+    with ExitStack() as held:
+        try:
+            # Until the last batch: a load of the same endpoint by another process waits.
+            held.enter_context(warehouse.table_lock(source.raw_schema, spec.name))
+            load_endpoint(warehouse, source, spec, url, token, max_bad_fraction, progress, batches)
+        except Exception as failure:
+            error = _cancelled_or(failure, progress.cancellation)
+            if batches and batches[-1].status == RUNNING:
+                warehouse.fail_batch(StagePlan(source.raw_schema, spec.name, batches[-1]), error)
+    published = [b for b in batches if b.status not in ("failed", CANCELLED)]
+    last = batches[-1] if batches else Batch(source=source.name, table=spec.name, mode=spec.mode)
+    result = TableResult(
+        source=source.name,
+        table=spec.name,
+        mode=spec.mode,
+        status=_status_of(error) if error else "succeeded",
+        rows_read=sum(b.rows_read for b in batches),
+        rows_loaded=sum(b.rows_loaded for b in published),
+        seconds=sum(b.seconds for b in batches[:1]),
+        batch_id=last.batch_id,
+        cursor_before=batches[0].cursor_before if batches else None,
+        cursor_after=published[-1].cursor_after if published else None,
+        error=_failure_message(key, error) if error else None,
+        rows_quarantined=sum(b.rows_quarantined for b in published),
+        rows_changed=sum(b.rows_changed for b in published),
+    )
+    if error is None:
+        log.info(
+            "%s: %s records read in %d batch(es), %s changed, in %.1f s",
+            key,
+            f"{result.rows_read:,}",
+            len(batches),
+            f"{result.rows_changed:,}",
+            result.seconds,
+        )
+    return result, error
+
+
 def _cancelled_or(error: Exception, cancellation: Cancellation) -> Exception:
     """What stopped an attempt: once the load is cancelled, whatever the cancellation caused
     (an interrupted query, a pipe closed under a reader) is the cancellation."""
@@ -465,6 +524,11 @@ def plan_tables(
     return pairs
 
 
+def _token(settings: Settings, source: SourceSpec) -> str | None:
+    token_env = source.http.token_env if source.http else None
+    return settings.source_tokens.get(token_env) if token_env else None
+
+
 def load_sources(
     settings: Settings,
     pairs: Sequence[tuple[SourceSpec, TableSpec]] | None = None,
@@ -507,6 +571,7 @@ def load_sources(
                     settings.psql,
                     months,
                     reload_files,
+                    _token(settings, pair[0]),
                     cancellation,
                 )
             if on_result is not None:

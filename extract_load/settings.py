@@ -117,6 +117,13 @@ def validate_source_url(url: str, source: SourceSpec) -> str:
         return validate_postgres_url(url, source.url_env)
     if source.kind == "files":  # a local path or any fsspec URL: its filesystem says
         return url
+    if source.kind == "http":
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ConfigError(
+                f"{source.url_env} must be the API's base URL such as https://api.example.com, "
+                f"got {redact_url(url)!r}"
+            )
+        return url.rstrip("/")
     if not re.match(r"^(mysql|mariadb)(\+\w+)?://", url):
         raise ConfigError(
             f"{source.url_env} must be a MySQL URL such as "
@@ -173,6 +180,8 @@ class Settings:
     sources: Mapping[str, SourceSpec] = field(default_factory=dict)
     sources_file: Path = field(default_factory=lambda: Path("sources.yml").absolute())
     source_urls: Mapping[str, str] = field(default_factory=dict)
+    # HTTP sources' tokens, by the variable sources.yml names (token_env); never printed.
+    source_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
     max_workers: int = 2
     block_bytes: int = 1 << 20
     duckdb_memory_limit: str = "192MB"
@@ -214,10 +223,15 @@ class Settings:
         sources_file = sources_file_path(env)
         sources = load_sources_file(sources_file)
         source_urls = {}
+        source_tokens: dict[str, str] = {}
         for source in sources.values():  # every variable the file names is read
             url = env.get(source.url_env, "").strip() if source.url_env else ""
             if url:
                 source_urls[source.url_env] = validate_source_url(url, source)
+            token_env = source.http.token_env if source.http else None
+            token = env.get(token_env, "").strip() if token_env else ""
+            if token_env and token:
+                source_tokens[token_env] = token
         published = env.get("ELT_PUBLISHED_DUCKDB_PATH", "").strip()
         return cls(
             warehouse=warehouse,  # type: ignore[arg-type]
@@ -229,6 +243,7 @@ class Settings:
             sources=sources,
             sources_file=sources_file,
             source_urls=source_urls,
+            source_tokens=source_tokens,
             max_workers=_positive_int(env, "ELT_MAX_WORKERS", 2),
             block_bytes=_positive_int(env, "ELT_BLOCK_BYTES", 1 << 20),
             duckdb_memory_limit=env.get("ELT_DUCKDB_MEMORY_LIMIT", "").strip() or "192MB",

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from .catalog import CatalogColumn, CatalogTable
-from .errors import ConfigError
+from .errors import ConfigError, SourceError
 from .postgres_source import (
     PostgresRead,
     TableInfo,
@@ -217,6 +217,57 @@ class _Files(SourceKind):
         )
 
 
+# Declared types an incremental cursor can be (compared in order).
+_ORDERABLE = ("integer", "bigint", "date", "timestamp", "timestamptz")
+
+
+class _Http(SourceKind):
+    """An HTTP JSON API (http_source.py): each endpoint is loaded batch after batch, each
+    published with its cursor (http_load.py), so there is no one read of a whole table."""
+
+    def check(self, source: SourceSpec, url: str) -> None:
+        import httpx
+
+        try:
+            httpx.get(url, timeout=10.0)
+        except httpx.HTTPError as error:
+            demo = (
+                f" (leave it unset for the demo {source.demo!r} under `elt`/Dagster)"
+                if source.demo
+                else ""
+            )
+            raise SourceError(
+                f"source {source.name!r}: the API at {source.url_env} cannot be reached "
+                f"({type(error).__name__}: {error}); check the URL{demo}"
+            ) from None
+
+    def catalog(self, source: SourceSpec, url: str) -> list[CatalogTable]:
+        """The endpoints sources.yml declares, with their declared columns."""
+        return [
+            CatalogTable(
+                name=endpoint.name,
+                columns=tuple(
+                    CatalogColumn(
+                        name,
+                        declared,
+                        orderable=declared in _ORDERABLE,
+                        temporal=declared.startswith(("date", "timestamp")),
+                    )
+                    for name, declared in endpoint.columns
+                ),
+                comment=endpoint.description,
+            )
+            for endpoint in source.endpoints
+        ]
+
+    def table(self, source: SourceSpec, name: str, url: str) -> SourceTable:
+        raise ConfigError(
+            f"source {source.name!r} is an HTTP source: its endpoints are loaded page by page "
+            f"(`elt load --source {source.name}`), and `elt compare` compares database "
+            "sources only"
+        )
+
+
 def source_kind(source: SourceSpec, psql: str | None = None) -> SourceKind:
     """The reader of `source`'s kind; `psql` (ELT_PSQL) runs PostgreSQL's COPY."""
     if source.kind == "postgres":
@@ -225,4 +276,6 @@ def source_kind(source: SourceSpec, psql: str | None = None) -> SourceKind:
         return _MySQL()
     if source.kind == "files":
         return _Files()
+    if source.kind == "http":
+        return _Http()
     raise ConfigError(f"source {source.name!r}: kind {source.kind!r} cannot be read yet")

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Literal
 
 from .errors import ConfigError
+from .http_spec import HttpEndpoint, HttpOptions
 from .schemas import raw_schema
 
 __all__ = [
@@ -29,7 +30,7 @@ LoadMode = Literal["full", "incremental"]
 # What a load does with rows gone from an incremental table's source (deletes.py).
 DeletePolicy = Literal["soft", "hard", "ignore"]
 DELETE_POLICIES: tuple[DeletePolicy, ...] = ("soft", "hard", "ignore")
-SourceKind = Literal["postgres", "mysql", "files"]
+SourceKind = Literal["postgres", "mysql", "files", "http"]
 FileFormat = Literal["csv", "parquet", "jsonl"]
 # Where a files source's landing location is when its entry names none.
 DEFAULT_LANDING_URL = "./landing"
@@ -143,6 +144,9 @@ class SourceSpec:
     # or any fsspec URL) unless `url_env` is set, and its datasets.
     landing_url: str = DEFAULT_LANDING_URL
     datasets: tuple[FileDataset, ...] = ()
+    # An HTTP source: its endpoints (one table each) and how it is asked.
+    endpoints: tuple[HttpEndpoint, ...] = ()
+    http: HttpOptions | None = None
 
     def __post_init__(self) -> None:
         if self.source_schema is not None:
@@ -162,6 +166,12 @@ class SourceSpec:
 
     def override(self, table: str) -> TableOverride | None:
         return next((o for o in self.overrides if o.name == table), None)
+
+    def endpoint(self, name: str) -> HttpEndpoint:
+        found = next((e for e in self.endpoints if e.name == name), None)
+        if found is None:
+            raise ConfigError(f"source {self.name!r} has no endpoint {name!r}")
+        return found
 
     def dataset(self, name: str) -> FileDataset:
         found = next((d for d in self.datasets if d.name == name), None)

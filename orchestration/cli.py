@@ -98,8 +98,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     settings = with_demo_sources(Settings.from_env(), args.source)
     pairs = plan_tables(settings, args.source, args.table)
-    if not args.source:  # files reconcile file by file, in elt.loaded_files and elt.quarantine
-        pairs = [(source, table) for source, table in pairs if source.kind != "files"]
+    if not args.source:  # files reconcile file by file, in elt.loaded_files and elt.quarantine;
+        # an API has no table to compare with
+        pairs = [(source, table) for source, table in pairs if source.kind not in ("files", "http")]
     comparisons = compare_sources(settings, pairs)
     rows = [
         (

@@ -81,8 +81,9 @@ def dbt_sources_yaml(source: SourceSpec, tables: Sequence[TableSpec]) -> str:
                 "name": source.name,
                 "schema": source.raw_schema,
                 "description": (
-                    f"{source.description or source.name}: a {source.kind} source, copied as it is "
-                    f"into {source.raw_schema} by extract_load."
+                    f"{source.description or source.name}: "
+                    f"{'an' if source.kind == 'http' else 'a'} {source.kind} source, copied as "
+                    f"it is into {source.raw_schema} by extract_load."
                 ),
                 # Table names are the source's own (mixed case, spaces, reserved words).
                 "quoting": {"identifier": True},

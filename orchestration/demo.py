@@ -18,6 +18,7 @@ __all__ = ["DEMO_DATABASES", "with_demo_sources"]
 
 DEMO_DATABASES = ("pagila", "courses")  # the order demo_sources.ensure_demo() returns them in
 DEMO_LAKE = "lake"  # monthly files written into a files source's landing folder
+DEMO_API = "api"  # a Hacker-News-shaped JSON API served from a thread of this process
 
 
 def with_demo_sources(settings: Settings, only: Iterable[str] | None = None) -> Settings:
@@ -31,7 +32,14 @@ def with_demo_sources(settings: Settings, only: Iterable[str] | None = None) -> 
     ]
     for source in [s for s in waiting if s.kind == "files"]:
         _ensure_lake(settings, source)
-    waiting = [source for source in waiting if source.kind != "files"]
+    served = {
+        source.url_env: _demo_api_url(settings, source)
+        for source in waiting
+        if source.kind == "http"
+    }
+    if served:
+        settings = dataclasses.replace(settings, source_urls={**settings.source_urls, **served})
+    waiting = [source for source in waiting if source.kind not in ("files", "http")]
     if not waiting:
         return settings
     for source in waiting:
@@ -61,3 +69,17 @@ def _ensure_lake(settings: Settings, source: SourceSpec) -> None:
 
     if ensure_lake(Path(source.landing_url)):
         log.info("demo files written into %s", source.landing_url)
+
+
+def _demo_api_url(settings: Settings, source: SourceSpec) -> str:
+    """The URL of the demo API, started in this process the first time."""
+    if source.demo != DEMO_API:
+        raise ConfigError(
+            f"{settings.sources_file}: source {source.name!r}: demo {source.demo!r} is not a "
+            f"demo API (it is {DEMO_API!r}); set {source.url_env} or fix demo:"
+        )
+    from demo_sources.hn_api import demo_api
+
+    url = demo_api()
+    log.info("demo API %r serving at %s", source.name, url)
+    return url

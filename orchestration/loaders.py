@@ -167,9 +167,9 @@ def _source_comparison_check(
 
 
 def source_comparison_checks() -> list[dg.AssetChecksDefinition]:
-    # Files have no source to compare with: each file reconciles in elt.loaded_files.
+    # Files and APIs have no table to compare with: each file reconciles in elt.loaded_files.
     return [
         _source_comparison_check(source, tables)
         for source, tables in _raw_tables()
-        if tables and source.kind != "files"
+        if tables and source.kind not in ("files", "http")
     ]

@@ -45,8 +45,16 @@ def demo_lake() -> str:
 
 
 def source_urls(pagila_url: str, courses_url: str) -> dict[str, str]:
-    """The variables of every source of sources.yml: the two demo databases and the lake."""
-    return {"PAGILA_URL": pagila_url, "COURSES_URL": courses_url, "LAKE_URL": demo_lake()}
+    """The variables of every source of sources.yml: the two demo databases, the lake and
+    the demo API (served from a thread of the test process)."""
+    from demo_sources.hn_api import demo_api
+
+    return {
+        "PAGILA_URL": pagila_url,
+        "COURSES_URL": courses_url,
+        "LAKE_URL": demo_lake(),
+        "API_URL": demo_api(),
+    }
 
 
 def declared_tables(env: dict[str, str]) -> list:

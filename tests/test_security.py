@@ -233,7 +233,7 @@ def test_schema_list_is_the_sources_and_dbt_schemas():
     """One list: the sources' raw schemas, the loaders' `elt`, dbt's schemas (that these are
     exactly the schemas dbt builds in is checked on the manifest below)."""
     raw = [source.raw_schema for source in Settings.from_env({}).sources.values()]
-    assert raw == ["raw_pagila", "raw_courses", "raw_lake"]
+    assert raw == ["raw_pagila", "raw_courses", "raw_lake", "raw_api"]
     schemas = [access.schema for access in schema_access(raw)]
     assert schemas == [
         *raw,

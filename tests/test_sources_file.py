@@ -35,9 +35,13 @@ def _crm(tmp_path: Path, tables: str = "      orders: {}") -> Path:
     return _file(tmp_path, CRM.format(tables=tables))
 
 
-def test_the_repository_file_declares_pagila_courses_and_the_lake():
+def test_the_repository_file_declares_pagila_courses_the_lake_and_the_api():
     sources = load_sources_file(REPOSITORY / "sources.yml")
-    assert list(sources) == ["pagila", "courses", "lake"]
+    assert list(sources) == ["pagila", "courses", "lake", "api"]
+    api = sources["api"]
+    assert (api.kind, api.demo, api.url_env) == ("http", "api", "API_URL")
+    (items,) = api.endpoints
+    assert (items.paging.style, items.commit_every) == ("max_id", 100)
     lake = sources["lake"]
     assert (lake.kind, lake.demo, lake.url_env) == ("files", "lake", "LAKE_URL")
     assert lake.landing_url == str(REPOSITORY / "landing")

@@ -36,6 +36,7 @@
         ('fct_ratings', 'rated_at', 'rated_date_key'),
         ('fct_ratings', 'updated_at', 'updated_date_key'),
         ('fct_trips', 'picked_up_at', 'pickup_date_key'),
+        ('fct_stories', 'posted_at', 'posted_date_key'),
     ]) }}
 {%- endmacro %}
 
@@ -83,4 +84,12 @@
 
 {% macro duckdb__day_name(date_expression) -%}
     dayname({{ date_expression }})
+{%- endmacro %}
+
+{#
+    epoch_instant: seconds since 1970-01-01 UTC (an API's Unix time) as an instant.
+    to_timestamp(double) means exactly this on DuckDB and PostgreSQL alike.
+#}
+{% macro epoch_instant(seconds) -%}
+    cast(to_timestamp(cast({{ seconds }} as {{ type_double() }})) as {{ type_timestamptz() }})
 {%- endmacro %}
