@@ -11,13 +11,14 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: help install install-dev run load test lint bench clean dbt-build
+.PHONY: help install install-dev run load test lint bench bench-files clean dbt-build
 
 help:
 	@echo "make run      install and run the whole pipeline on the embedded demo sources"
 	@echo "make test     install the dev tools and run every test (DuckDB and PostgreSQL)"
 	@echo "make lint     ruff, mypy, and sqlfluff on the dbt project"
 	@echo "make bench    bench/load.py at 1M rows (ROWS=5000000 for more)"
+	@echo "make bench-files  bench/files.py: 5M trips as monthly Parquet and CSV files (FILE_ROWS=...)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required; set PYTHON=/path/to/python3.11"'
@@ -71,6 +72,10 @@ dbt-build: install
 ROWS ?= 1000000
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/load.py --rows $(ROWS)
+
+FILE_ROWS ?= 5000000
+bench-files: $(VENV)/.installed
+	$(BIN)/python bench/files.py --rows $(FILE_ROWS)
 
 clean:
 	rm -rf $(VENV) .local warehouse.duckdb dbt_project/target dbt_project/logs

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -166,9 +167,28 @@ def typed_texts(
             for done, text, column in zip(cast, texts, columns, strict=True)
         ]
     arrays: list[pa.Array] = [array for array in cast if array is not None]
-    arrays += [pa.array([path] * len(lines), pa.string()), pa.array(lines, pa.int64())]
+    arrays += [file_column(path, len(lines)), pa.array(lines, pa.int64())]
     names = [c.name for c in columns] + ["_file", "_line"]
     return pa.record_batch(arrays, names=names)
+
+
+def file_column(path: str, rows: int) -> pa.Array:
+    """`_file`: the path on every row, built from buffers. A Python list of it cost about a
+    second per few million rows, and any conversion of Python or numpy values by pyarrow
+    imports pandas, another second of every load."""
+    data = path.encode()
+    if len(data) * rows >= 1 << 31:  # past string's 32-bit offsets (not at BATCH_ROWS rows)
+        return pa.repeat(pa.scalar(path, pa.string()), rows)
+    offsets = np.arange(rows + 1, dtype=np.int32) * len(data)
+    return pa.Array.from_buffers(
+        pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(data * rows)]
+    )
+
+
+def line_numbers(first: int, rows: int) -> pa.Array:
+    """`_line`: first, first + 1, ... as int64, built from buffers (see file_column)."""
+    numbers = np.arange(first, first + rows, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), rows, [None, pa.py_buffer(numbers)])
 
 
 def text_value(text: str | None, column: LandingColumn) -> str | None:
@@ -232,7 +252,6 @@ def parquet_batches(
                     f"read as declared ({column.arrow_type}): {error}. Fix its type in "
                     "sources.yml"
                 ) from None
-        lines = pa.array(range(first, first + batch.num_rows), pa.int64())
-        arrays += [pa.array([path] * batch.num_rows, pa.string()), lines]
+        arrays += [file_column(path, batch.num_rows), line_numbers(first, batch.num_rows)]
         first += batch.num_rows
         yield pa.record_batch(arrays, names=[c.name for c in columns] + ["_file", "_line"])

@@ -126,3 +126,49 @@ def test_declared_types_are_a_closed_set(declared, normalised):
 def test_other_types_are_refused_with_the_list(declared):
     with pytest.raises(ValueError, match="numeric"):
         check_declared_type(declared)
+
+
+def _parquet(path, rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": list(range(rows))}), path)
+
+
+def test_parquet_rows_carry_their_file_and_row_number_across_batches(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from extract_load import files_read
+
+    monkeypatch.setattr(files_read, "BATCH_ROWS", 4)
+    _parquet(tmp_path / "t.parquet", 10)
+    label = "trips/2026-01/zürich trips.parquet"
+    columns = [landing_column_of("id", "bigint")]
+    batches = list(
+        files_read.parquet_batches(pq.ParquetFile(tmp_path / "t.parquet"), columns, label)
+    )
+    assert [b.num_rows for b in batches] == [4, 4, 2]
+    rows = [r for b in batches for r in b.to_pylist()]
+    assert [(r["id"], r["_line"], r["_file"]) for r in rows] == [
+        (i, i + 1, label) for i in range(10)
+    ]
+
+
+def test_reading_parquet_does_not_import_pandas(tmp_path):
+    """pyarrow imports pandas (about a second) when it converts Python values: `_file` and
+    `_line` are built from buffers instead."""
+    import subprocess
+    import sys
+
+    _parquet(tmp_path / "t.parquet", 3)
+    script = (
+        "import sys, pyarrow.parquet as pq\n"
+        "from extract_load.file_columns import landing_column_of\n"
+        "from extract_load.files_read import parquet_batches\n"
+        f"f = pq.ParquetFile({str(tmp_path / 't.parquet')!r})\n"
+        "columns = [landing_column_of('id', 'bigint')]\n"
+        "rows = [b.num_rows for b in parquet_batches(f, columns, 'p')]\n"
+        "assert rows == [3], rows\n"
+        "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
