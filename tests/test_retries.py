@@ -49,7 +49,7 @@ def _terminate_first_copy(
     with psycopg.connect(url, autocommit=True) as connection:
         while not done.is_set() and not killed:
             rows = connection.execute(
-                "select pid from pg_stat_activity where application_name = 'elt-loader' "
+                "select pid from pg_stat_activity where application_name like 'elt-%%' "
                 "and datname = %s and query like 'COPY%%' and state = 'active'",
                 (database,),
             ).fetchall()
