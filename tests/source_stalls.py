@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -49,6 +51,32 @@ def source_readers(url: str, table: str) -> list[int]:
             (f"%copy%{table}%",),
         ).fetchall()
     return [row[0] for row in rows]
+
+
+@contextmanager
+def streaming_load(env: Mapping[str, str], url: str) -> Iterator[subprocess.Popen[str]]:
+    """`elt load` on `env`, once the rows of `events` stream through the database `url` (the
+    source's COPY out, or the warehouse's COPY into the stage), and some are on their way;
+    killed on the way out if it still runs."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "elt"), "load"],
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not source_readers(url, "events"):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the load never started streaming"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 def signal_all(pids: list[int], signum: int) -> None:

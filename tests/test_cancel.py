@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import warehouse_env
-from source_stalls import big_source, held, source_readers
+from source_stalls import big_source, held, streaming_load
 from table_contents import warehouse_query
 
 BIN = Path(sys.executable).parent
@@ -70,32 +70,17 @@ def test_sigterm_stops_a_stalled_load_at_once_publishing_nothing(
     kind, source, tmp_path, new_database
 ):
     env = {**warehouse_env(kind, tmp_path, new_database), **source}
-    process = subprocess.Popen(
-        [str(BIN / "elt"), "load"],
-        cwd=REPOSITORY,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not source_readers(source["BIG_URL"], "events"):
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the load never started reading"
-            time.sleep(0.05)
-        time.sleep(0.3)  # some rows on their way
-        with held(source["BIG_URL"], "events", throttle=kind == "duckdb"):
-            children = _children(process.pid)
-            time.sleep(1)
-            assert process.poll() is None, "the load ended before it was told to stop"
-            signalled = time.monotonic()
-            process.send_signal(signal.SIGTERM)
-            _, stderr = process.communicate(timeout=30)
-            took = time.monotonic() - signalled
-    finally:
-        if process.poll() is None:
-            process.kill()
+    with (
+        streaming_load(env, source["BIG_URL"]) as process,
+        held(source["BIG_URL"], "events", throttle=kind == "duckdb"),
+    ):
+        children = _children(process.pid)
+        time.sleep(1)
+        assert process.poll() is None, "the load ended before it was told to stop"
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - signalled
     assert process.returncode == 143, stderr
     assert "elt: terminated" in stderr
     assert took < 10, f"{took:.1f} s from SIGTERM to exit"
