@@ -118,3 +118,39 @@ def test_two_loads_of_one_table_never_interleave(tmp_path, new_database, demo_so
     with psycopg.connect(env["PAGILA_URL"]) as source:
         source_rows = source.execute("select count(*) from rental").fetchall()
     assert warehouse_query(env, "select count(*) from raw_pagila.rental") == source_rows
+
+
+def test_loads_starting_together_on_a_new_warehouse_all_make_its_schemas(new_database):
+    """Processes that start at once on a new warehouse each create its schemas and the ledger:
+    PostgreSQL's CREATE ... IF NOT EXISTS races with itself (a unique violation in the catalog),
+    so the warehouse's DDL is serialised (CI found two `elt load`s failing on it)."""
+    import threading
+
+    url = new_database("warehouse")
+    starters = 8
+    barrier = threading.Barrier(starters)
+    failures: list[BaseException] = []
+
+    def start(warehouse: PostgresWarehouse) -> None:
+        try:
+            barrier.wait()
+            warehouse.ensure_metadata()
+            for n in range(5):
+                warehouse.ensure_schema(f"raw_together_{n}")
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    # one warehouse per starter: one connection each, as separate processes would have
+    threads = [
+        threading.Thread(target=start, args=(PostgresWarehouse(url),)) for _ in range(starters)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with psycopg.connect(url) as connection:
+        (schemas,) = connection.execute(
+            "select count(*) from pg_namespace where nspname like 'raw_together_%'"
+        ).fetchone()
+    assert schemas == 5

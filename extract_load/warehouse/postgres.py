@@ -232,13 +232,27 @@ class PostgresWarehouse(Warehouse):
             f"SELECT {column_list} FROM {qualified(schema, stage)}"
         )
 
+    @contextmanager
+    def _ddl(self) -> Iterator[None]:
+        """A transaction that holds the warehouse's DDL lock: CREATE ... IF NOT EXISTS races
+        with itself on PostgreSQL (two sessions both see no schema, and the second fails on the
+        catalog's unique index), so processes starting together make the schemas one by one."""
+        with self.transaction():
+            self.execute("SELECT pg_advisory_xact_lock(hashtextextended('elt-ddl', 0))")
+            yield
+
+    def ensure_metadata(self) -> None:
+        with self._ddl():
+            super().ensure_metadata()
+
     def ensure_schema(self, schema: str) -> None:
         # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
         # exists, which a loader does not have: its schemas are made by `elt warehouse init`.
         if self.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)):
             return
         try:
-            super().ensure_schema(schema)
+            with self._ddl():
+                super().ensure_schema(schema)
         except psycopg.errors.InsufficientPrivilege:
             user = self.execute("SELECT current_user::text")[0][0]
             raise WarehouseError(
