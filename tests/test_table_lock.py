@@ -137,7 +137,7 @@ def test_loads_starting_together_on_a_new_warehouse_all_make_its_schemas(new_dat
             warehouse.ensure_metadata()
             for n in range(5):
                 warehouse.ensure_schema(f"raw_together_{n}")
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             failures.append(error)
 
     # one warehouse per starter: one connection each, as separate processes would have
