@@ -199,6 +199,9 @@ def load_sources(
         for name, source in sources.items():
             source_kind(source).check(source, urls[name])
             warehouse.ensure_schema(source.raw_schema)
+        # Each load holds one connection to the warehouse, on its own thread: so that there
+        # are never more than max_workers, this thread's goes.
+        warehouse.release_connection()
         # Incremental (usually the largest) tables first, so the pool ends evenly.
         ordered = sorted(pairs, key=lambda pair: pair[1].mode != "incremental")
 

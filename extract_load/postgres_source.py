@@ -308,7 +308,7 @@ def copy_out(psql: str, url: str, query: sql.Composable) -> PsqlCopy:
     The query is built by `copy_query` from catalog names and literals, so it is complete SQL
     without a connection to quote it.
     """
-    return PsqlCopy(psql, url, query.as_string(None), "out", [f"{s};" for s in _SESSION])
+    return PsqlCopy(psql, url, query.as_string(None), [f"{s};" for s in _SESSION])
 
 
 def copy_query(

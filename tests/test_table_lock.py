@@ -69,7 +69,7 @@ def test_a_load_waits_for_another_load_of_the_table_or_says_who_holds_it(
     ):
         holder = _lock_holders(watcher)
         waiting = _start_load(env)
-        # the load comes to the lock and waits there, on a lock connection of its own
+        # the load comes to the lock and waits there, on its session, named after the table
         deadline = time.monotonic() + 120
         while _lock_connections(watcher) - holder == set():
             assert waiting.poll() is None, waiting.communicate()
@@ -94,7 +94,7 @@ def _lock_holders(watcher: psycopg.Connection) -> set[int]:
 
 
 def _lock_connections(watcher: psycopg.Connection) -> set[int]:
-    """The backends of loads' lock connections for raw_pagila.rental."""
+    """The backends of loads of raw_pagila.rental (their sessions are named after it)."""
     rows = watcher.execute(
         "select pid from pg_stat_activity where application_name = 'elt-loader raw_pagila.rental'"
     ).fetchall()

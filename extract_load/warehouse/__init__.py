@@ -17,7 +17,6 @@ def open_warehouse(settings: Settings) -> Warehouse:
         assert settings.loader, "Settings.from_env() checks this"
         warehouse = PostgresWarehouse(
             settings.loader.url,
-            settings.psql,
             settings.table_lock_wait_seconds,
             settings.loader.variable,
         )

@@ -142,6 +142,11 @@ class Warehouse(ABC):
     def reset_connection(self) -> None:
         """Forget this thread's connection if it broke, so that the next use reconnects."""
 
+    @abstractmethod
+    def release_connection(self) -> None:
+        """Close this thread's connection, if the warehouse has one per thread: the calling
+        thread's, once it hands the loads to threads that have their own."""
+
     def table_lock(self, schema: str, table: str) -> AbstractContextManager[None]:
         """Held by a load of `schema.table` from reading its cursor to publishing, so that a
         load of the same table by another process waits for it instead of interleaving.

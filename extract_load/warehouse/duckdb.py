@@ -453,6 +453,9 @@ class DuckDBWarehouse(Warehouse):
     def reset_connection(self) -> None:
         """Nothing to do: the database runs in this process, there is no connection to lose."""
 
+    def release_connection(self) -> None:
+        """Nothing to do: the threads' cursors share the one connection to the file."""
+
     def interrupt(self) -> None:
         for cursor in list(self._cursors):
             cursor.interrupt()

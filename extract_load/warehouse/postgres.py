@@ -1,7 +1,9 @@
-"""The PostgreSQL warehouse: rows written by psql's COPY.
+"""The PostgreSQL warehouse: rows written by COPY on the load's own session.
 
 A PostgreSQL source's table is piped in as binary COPY, never parsed (the fast path); Arrow
-batches from any other source are written as CSV (extract_load/arrow_csv.py).
+batches from any other source are written as CSV (extract_load/arrow_csv.py). A load holds one
+connection to the warehouse, its session: its table's lock, its stage, its COPY and its
+publishing transaction are all on it.
 """
 
 from __future__ import annotations
@@ -10,18 +12,19 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from ..cancel import pause
 from ..columns import fallback_warnings, postgres_compares_as_text, to_postgres
 from ..errors import WarehouseError, connection_error_reason
 from ..identifiers import qualified, quote_ident
-from ..psql_copy import CopyFailed, PsqlCopy, find_psql, relay
+from ..psql_copy import CopyFailed
 from ..reads import ArrowRead, CopyRead
 from ..settings import redact_url
 from ..streams import Progress
@@ -30,6 +33,10 @@ from .base import StagePlan, Warehouse
 __all__ = ["PostgresWarehouse"]
 
 log = logging.getLogger(__name__)
+
+# Bytes of COPY data written at a time: the most psycopg sends without copying them into
+# smaller pieces first.
+_PIECE = 128 << 10
 
 
 class PostgresWarehouse(Warehouse):
@@ -40,14 +47,12 @@ class PostgresWarehouse(Warehouse):
     def __init__(
         self,
         url: str,
-        psql: str | None = None,
         table_lock_wait_seconds: float = 3600,
         variable: str = "ELT_POSTGRES_URL",  # where `url` came from, for messages
     ) -> None:
         super().__init__()
         self.url = url
         self.variable = variable
-        self.psql = psql or find_psql()
         self.table_lock_wait_seconds = table_lock_wait_seconds
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
@@ -69,7 +74,7 @@ class PostgresWarehouse(Warehouse):
     def _connection(self) -> psycopg.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = self._connect("elt-loader")
+            connection = self._connect(_app())
             connection.execute("SET TimeZone = 'UTC'")
             self._local.connection = connection
             with self._lock:
@@ -94,13 +99,15 @@ class PostgresWarehouse(Warehouse):
 
     @contextmanager
     def table_lock(self, schema: str, table: str) -> Iterator[None]:
-        """A session advisory lock on the table's name, on a connection of its own: released
-        when the load ends, and by the server if the process dies."""
+        """A session advisory lock on the table's name, taken on the load's own session (a load
+        holds one connection to the warehouse), which is named after the table meanwhile.
+        Released when the load ends, and by the server if the session or the process dies:
+        then the load cannot publish either, as it publishes on that session."""
         name = f"{schema}.{table}"
-        connection = self._connect(f"elt-loader {name}"[:63])
+        connection = self._connection()
+        key = _fetch_one(connection, "SELECT hashtextextended(%s, 0)", (f"elt-load {name}",))
+        connection.execute("SELECT set_config('application_name', %s, false)", (_app(name),))
         try:
-            connection.execute("SET TimeZone = 'UTC'")
-            key = _fetch_one(connection, "SELECT hashtextextended(%s, 0)", (f"elt-load {name}",))
             deadline = time.monotonic() + self.table_lock_wait_seconds
             told = False
             while not _fetch_one(connection, "SELECT pg_try_advisory_lock(%s)", (key,)):
@@ -121,9 +128,12 @@ class PostgresWarehouse(Warehouse):
                     )
                     told = True
                 pause(0.5)  # or less, if the load is cancelled meanwhile
-            yield
+            try:
+                yield
+            finally:
+                _release(connection, "SELECT pg_advisory_unlock(%s)", (key,))
         finally:
-            connection.close()  # ends the session, and with it the lock
+            _release(connection, "SELECT set_config('application_name', %s, false)", (_app(),))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -177,16 +187,13 @@ class PostgresWarehouse(Warehouse):
         stage = self._create_stage(plan, [(c.name, c.pg_type) for c in columns])
         column_list = ", ".join(quote_ident(c.name) for c in columns)
         copy_in = f"COPY {stage} ({column_list}) FROM STDIN (FORMAT binary)"
-        # Binary COPY out of the source, piped into binary COPY into the stage: two psql
-        # processes, the rows never parsed. Leaving the block early kills both, and the stage
-        # (private until published) is dropped by the caller.
-        with (
-            read.copy([c.source_expr for c in columns], "FORMAT binary") as source,
-            PsqlCopy(self.psql, self.url, copy_in, "in") as target,
-        ):
-            relay(source, target, lambda size: progress(-1, size))
+        # Binary COPY out of the source (psql), written as it comes into binary COPY into the
+        # stage on the load's own session: the rows are never parsed. Leaving the block early
+        # kills psql and fails the COPY, and the stage (private until published) is dropped by
+        # the caller.
+        with read.copy([c.source_expr for c in columns], "FORMAT binary") as source:
+            rows = self._copy_in(copy_in, _pieces(source.data), lambda size: progress(-1, size))
             rows_out = source.finish()
-            rows = target.finish()
         if rows != rows_out:
             raise CopyFailed(f"{stage}: the source sent {rows_out:,} rows, {rows:,} arrived")
         self._drop_defaults(stage)
@@ -197,20 +204,17 @@ class PostgresWarehouse(Warehouse):
 
         stage = self._create_stage(plan, [(c.name, c.postgres_type) for c in read.columns])
         column_list = ", ".join(quote_ident(c.name) for c in read.columns)
-        # psql reads a line of only `\.` on its stdin as the end of the data, even inside a
-        # quoted CSV value ("a\n\\.\nb"), and the COPY then fails; from a file (/dev/stdin
-        # opened by name) it reads every line as data.
-        copy_in = f"\\copy {stage} ({column_list}) FROM '/dev/stdin' (FORMAT csv)"
+        copy_in = f"COPY {stage} ({column_list}) FROM STDIN (FORMAT csv)"
         rows_in = 0
-        with PsqlCopy(self.psql, self.url, copy_in, "in") as target:
-            try:
-                for batch in read.batches():
-                    target.data.write(arrow_csv(batch))
-                    rows_in += batch.num_rows
-                    progress(rows_in, read.bytes_read)
-            except BrokenPipeError as error:  # psql ended: say why, not "broken pipe"
-                raise (target.failure(wait_seconds=10) or error) from error
-            rows = target.finish()
+
+        def pieces() -> Iterator[bytes]:
+            nonlocal rows_in
+            for batch in read.batches():
+                yield arrow_csv(batch)
+                rows_in += batch.num_rows
+                progress(rows_in, read.bytes_read)
+
+        rows = self._copy_in(copy_in, pieces())
         rows_out = read.finish()
         if not rows == rows_in == rows_out:
             raise CopyFailed(
@@ -218,6 +222,24 @@ class PostgresWarehouse(Warehouse):
             )
         self._drop_defaults(stage)
         return rows
+
+    def _copy_in(
+        self,
+        copy_in: str,
+        pieces: Iterable[bytes],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """`COPY ... FROM STDIN` on the load's own session, fed `pieces`; the rows it took."""
+        moved = 0
+        with self._connection().cursor() as cursor:
+            # The socket is written by a thread of psycopg's while this one reads the source.
+            with cursor.copy(copy_in, writer=QueuedLibpqWriter(cursor)) as copy:
+                for piece in pieces:
+                    copy.write(piece)
+                    moved += len(piece)
+                    if progress is not None:
+                        progress(moved)
+            return cursor.rowcount
 
     def _rename(self, schema: str, stage: str, target: str) -> None:
         self.execute(f"ALTER TABLE {qualified(schema, stage)} RENAME TO {quote_ident(target)}")
@@ -274,6 +296,9 @@ class PostgresWarehouse(Warehouse):
         if connection is not None and (connection.closed or connection.broken):
             self._discard_connection()
 
+    def release_connection(self) -> None:
+        self._discard_connection()
+
     def _discard_connection(self) -> None:
         """Close and forget this thread's connection; the next use opens a new one."""
         connection = getattr(self._local, "connection", None)
@@ -291,6 +316,24 @@ class PostgresWarehouse(Warehouse):
                 connection.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+def _pieces(stream: IO[bytes]) -> Iterator[bytes]:
+    """A byte stream in large pieces, as they come."""
+    while piece := stream.read1(_PIECE) if hasattr(stream, "read1") else stream.read(_PIECE):
+        yield piece
+
+
+def _app(table: str | None = None) -> str:
+    """The application name of the loader's sessions, with the table a session is loading."""
+    return f"elt-loader {table}"[:63] if table else "elt-loader"
+
+
+def _release(connection: psycopg.Connection, statement: str, params: Sequence[Any]) -> None:
+    """Undo what a load set on its session, unless the session broke (and took it along)."""
+    if not (connection.closed or connection.broken):
+        with contextlib.suppress(psycopg.Error):
+            connection.execute(statement, params)
 
 
 def _fetch_one(connection: psycopg.Connection, statement: str, params: Sequence[Any]) -> Any:

@@ -1,0 +1,54 @@
+"""A load holds one connection to a PostgreSQL warehouse, its session: its table's lock and its
+COPY are on it (tests/test_many_tables.py counts the connections of a whole run)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from extract_load.warehouse.postgres import PostgresWarehouse
+
+
+def _backend(warehouse: PostgresWarehouse) -> int:
+    ((pid,),) = warehouse.execute("select pg_backend_pid()")
+    return pid
+
+
+def test_a_tables_lock_is_held_by_the_loads_own_session_named_after_the_table(new_database):
+    url = new_database("warehouse")
+    warehouse = PostgresWarehouse(url)
+    session = _backend(warehouse)
+    with psycopg.connect(url, autocommit=True) as watcher:
+
+        def advisory_holders() -> list[tuple[int, str]]:
+            return watcher.execute(
+                "select locks.pid, activity.application_name from pg_locks as locks "
+                "join pg_stat_activity as activity using (pid) "
+                "where locks.locktype = 'advisory' and locks.granted"
+            ).fetchall()
+
+        with warehouse.table_lock("raw_shop", "orders"):
+            assert advisory_holders() == [(session, "elt-loader raw_shop.orders")]
+            assert _backend(warehouse) == session
+        assert advisory_holders() == []
+        ((name,),) = warehouse.execute("select current_setting('application_name')")
+        assert name == "elt-loader"
+    warehouse.close()
+
+
+def test_a_copy_left_early_commits_nothing_and_the_session_goes_on(new_database):
+    url = new_database("warehouse")
+    warehouse = PostgresWarehouse(url)
+    warehouse.execute("create table copied (n integer)")
+
+    def pieces() -> Iterator[bytes]:
+        yield b"".join(b"%d\n" % n for n in range(100_000))
+        raise RuntimeError("the source gave up")
+
+    with pytest.raises(RuntimeError, match="gave up"):
+        warehouse._copy_in("COPY copied (n) FROM STDIN", pieces())
+    assert warehouse.execute("select count(*) from copied") == [(0,)]
+    assert warehouse._copy_in("COPY copied (n) FROM STDIN", iter([b"1\n2\n"])) == 2
+    warehouse.close()
