@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -130,13 +131,21 @@ class PsqlCopy:
 
     def __enter__(self) -> PsqlCopy:
         self._on_cancel.__enter__()
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(*sys.exc_info())  # the cancel hook, the files, a psql started
+            raise
+        return self
+
+    def _start(self) -> None:
         conninfo, extra_env = self._argv_env
         env = {**os.environ, **extra_env}
         argv = [self._psql, "-X", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose"]
         argv += ["-d", conninfo]
         # Small outputs go to files: a pipe nobody reads could fill and stall psql.
-        self._stdout = tempfile.TemporaryFile()
-        self._stderr = tempfile.TemporaryFile()
+        self._stdout = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
         # COPY TO STDOUT would mix its rows with psql's own output on stdout; `\g` sends them
         # to a pipe of their own (psql gets its write end under the same descriptor number),
         # and the script comes on stdin.
@@ -164,7 +173,6 @@ class PsqlCopy:
             self._process.stdin.close()
         except BrokenPipeError:
             pass  # psql ended at once (it could not connect): finish() says why
-        return self
 
     def finish(self) -> int:
         """Wait for psql; the rows the COPY moved, or the error psql reported."""
@@ -205,7 +213,7 @@ class PsqlCopy:
         if process is not None:
             if exc_type is not None and process.poll() is None:
                 process.kill()  # the COPY must not complete after this process gave up
-            for stream in (self.data, process.stdin):
+            for stream in (getattr(self, "data", None), process.stdin):
                 if stream is not None and not stream.closed:
                     with contextlib.suppress(BrokenPipeError):
                         stream.close()

@@ -3,7 +3,9 @@ demo sources built small, and a fresh warehouse of each kind."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -19,6 +21,9 @@ pytest_plugins = ["mysql_server"]  # the MySQL source's server fixtures
 # The tests' embedded server and demo databases live in a temporary folder, never in the
 # repository's .local/ that `make run` uses. Set before demo_sources is first used.
 _TEST_DEMO_DIR = Path(tempfile.mkdtemp(prefix="elt-tests-"))
+# Removed at exit, after the embedded server in it has stopped: the wheel registers its stop
+# when the server starts, later than this, and exit handlers run last in, first out.
+atexit.register(shutil.rmtree, _TEST_DEMO_DIR, ignore_errors=True)
 os.environ["ELT_DEMO_DIR"] = str(_TEST_DEMO_DIR)
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")

@@ -109,3 +109,18 @@ def test_a_failing_copy_raises_the_servers_error(new_database):
         assert copy.data.read() == b""
         with pytest.raises(psycopg.errors.UndefinedTable, match="nope"):
             copy.finish()
+
+
+def test_a_psql_that_cannot_start_leaves_no_cancel_hook_behind(new_database):
+    """A cancelled load kills its psql processes through hooks; one that never started must
+    not leave its hook (with its files) on the load for the rest of the run."""
+    from extract_load.cancel import Cancellation
+
+    cancellation = Cancellation()
+    with cancellation.watching():
+        with (
+            pytest.raises(OSError),
+            PsqlCopy("/nowhere/psql", new_database("x"), "COPY x TO STDOUT"),
+        ):
+            pass
+        assert cancellation._hooks == []
