@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from report import Row
+from rows import Row
 
 # The contenders a loader is set against: the ways to the same result (the floors and the
 # reference are not; the main table gives each contender's % of floor).

@@ -5,47 +5,18 @@ memory flatness across sizes, and Markdown."""
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contenders import Contender
 from datasets import BenchTable
 from ratios import heading, render_ratios_markdown, render_ratios_text
-from runs import Measurement
+from rows import Row
 
 FAILED = "—"
 # A loader within this share of its baseline's rows/s costs nothing that can be told apart
 # from noise on a shared machine.
 SEAM_TOLERANCE = 0.05
 WAREHOUSE_NAMES = {"duckdb": "DuckDB", "postgres": "PostgreSQL"}
-
-
-@dataclass(frozen=True)
-class Row:
-    contender: Contender
-    rows: int
-    runs: tuple[Measurement, ...]
-    error: str | None = None  # the contender failed (pandas or a peer: a type it cannot take)
-    table: str = ""  # e.g. ratings_1M
-
-    def median(self, field: str) -> float | None:
-        values = [getattr(m, field) for m in self.runs]
-        if any(v is None for v in values):
-            return None
-        return float(statistics.median(values))
-
-    @property
-    def seconds(self) -> float:
-        return statistics.median(m.seconds for m in self.runs)
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows / self.seconds
-
-    @property
-    def peak_mb(self) -> float:
-        return statistics.median(m.peak_mb for m in self.runs)
 
 
 def failure_summary(message: str, width: int = 160) -> str:
