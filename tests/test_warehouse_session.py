@@ -1,5 +1,6 @@
-"""A load holds one connection to a PostgreSQL warehouse, its session: its table's lock and its
-COPY are on it (tests/test_many_tables.py counts the connections of a whole run)."""
+"""A load's session on the warehouse: on PostgreSQL one connection holds its table's lock and
+its COPY (tests/test_many_tables.py counts the connections of a whole run); on DuckDB a
+statement under way stops when the load is cancelled."""
 
 from __future__ import annotations
 
@@ -51,4 +52,36 @@ def test_a_copy_left_early_commits_nothing_and_the_session_goes_on(new_database)
         warehouse._copy_in("COPY copied (n) FROM STDIN", pieces())
     assert warehouse.execute("select count(*) from copied") == [(0,)]
     assert warehouse._copy_in("COPY copied (n) FROM STDIN", iter([b"1\n2\n"])) == 2
+    warehouse.close()
+
+
+def test_a_duckdb_statement_under_way_is_interrupted(tmp_path):
+    """A cancelled load interrupts the warehouse's statements (publishing a large table, a
+    long merge), not only its reads: DuckDB's are interrupted through their cursors."""
+    import threading
+    import time
+
+    import duckdb
+
+    from extract_load.warehouse.duckdb import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            warehouse.execute("select count(*) from range(1000000000000) as a")
+            outcome.append(None)
+        except BaseException as error:  # reported below
+            outcome.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    warehouse.interrupt()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the statement went on"
+    assert time.monotonic() - started < 5
+    assert len(outcome) == 1 and isinstance(outcome[0], duckdb.InterruptException), outcome
     warehouse.close()
