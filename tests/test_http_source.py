@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -310,7 +311,10 @@ def test_an_http_url_must_be_a_base_url(tmp_path):
 
 class _PagedApi(BaseHTTPRequestHandler):
     """A generic paged API: GET /contacts?page=N&updated_since=T answers {"data": [...]}, 7
-    records a page, oldest change first, with a Link header to the next page (as GitHub's)."""
+    records a page, oldest change first, with a Link header to the next page (as GitHub's).
+    The same records, paged the other ways: /by-cursor?after=TOKEN (the next token in
+    meta.next, null on the last page), /by-offset?offset=N&limit=M and
+    /by-page?p=N&per_page=M."""
 
     records: ClassVar[list[dict]] = []
     requests: ClassVar[list[str]] = []
@@ -329,6 +333,9 @@ class _PagedApi(BaseHTTPRequestHandler):
             if since is None
             or datetime.fromisoformat(r["updated_at"]) >= datetime.fromisoformat(since)
         ]
+        if url.path in ("/by-cursor", "/by-offset", "/by-page"):
+            self._other_paging(url.path, query, chosen)
+            return
         page = int(query.get("page", ["1"])[0])
         body = json.dumps({"data": chosen[(page - 1) * 7 : page * 7]}).encode()
         self.send_response(200)
@@ -336,6 +343,24 @@ class _PagedApi(BaseHTTPRequestHandler):
             following = urlencode({**{k: v[0] for k, v in query.items()}, "page": page + 1})
             host, port = self.server.server_address[:2]
             self.send_header("Link", f'<http://{host!s}:{port}/contacts?{following}>; rel="next"')
+        self._send(body)
+
+    def _other_paging(self, path: str, query: dict[str, list[str]], chosen: list[dict]) -> None:
+        if path == "/by-cursor":
+            start = int(query.get("after", ["o0"])[0].removeprefix("o"))
+            end = start + 7
+            following = f"o{end}" if end < len(chosen) else None
+            body = {"data": chosen[start:end], "meta": {"next": following}}
+        elif path == "/by-offset":
+            start, size = int(query["offset"][0]), int(query["limit"][0])
+            body = {"data": chosen[start : start + size]}
+        else:  # /by-page
+            page, size = int(query["p"][0]), int(query["per_page"][0])
+            body = {"data": chosen[(page - 1) * size : page * size]}
+        self.send_response(200)
+        self._send(json.dumps(body).encode())
+
+    def _send(self, body: bytes) -> None:
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -369,21 +394,66 @@ def _contact(i: int, minute: int) -> dict:
     }
 
 
-def test_a_link_paged_api_loads_its_records_then_only_those_changed_since(
-    fresh_warehouse_env, tmp_path
-):
+@contextmanager
+def _paged_api(env: dict[str, str], tmp_path: Path, sources: str) -> Iterator[dict[str, str]]:
+    """_PagedApi serving 20 contacts on a loopback port; `env` with `sources` pointed at it."""
     _PagedApi.records = [_contact(i, i) for i in range(1, 21)]
     _PagedApi.requests = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _PagedApi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        (tmp_path / "sources.yml").write_text(PAGED, encoding="utf-8")
+        (tmp_path / "sources.yml").write_text(sources, encoding="utf-8")
         host, port = server.server_address[:2]
-        env = {
-            **fresh_warehouse_env,
+        yield {
+            **env,
             "ELT_SOURCES_FILE": str(tmp_path / "sources.yml"),
             "CRM_URL": f"http://{host!s}:{port}",
         }
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("path", "paging", "requests"),
+    [
+        # the server's pages of 7: 7, 7, 6, the last with no next token
+        ("/by-cursor", "{style: cursor, next_cursor: meta.next, cursor_param: after}", 3),
+        # pages of 6 asked for: 6, 6, 6, then a short one ends it
+        ("/by-offset", "{style: offset, page_size: 6}", 4),
+        ("/by-page", "{style: page, page_param: p, size_param: per_page, page_size: 6}", 4),
+    ],
+)
+def test_a_cursor_offset_or_page_paged_api_loads_every_record_once_then_only_changes(
+    fresh_warehouse_env, tmp_path, path, paging, requests
+):
+    sources = PAGED.replace("path: /contacts", f"path: {path}").replace(
+        "paging: {style: link}", f"paging: {paging}"
+    )
+    with _paged_api(fresh_warehouse_env, tmp_path, sources) as env:
+        first = _load(env)
+        assert (first.status, first.rows_loaded) == ("succeeded", 20), first.error
+        pages = [r for r in _PagedApi.requests if r.startswith(path)]
+        assert len(pages) == requests, pages
+        assert warehouse_query(
+            env, "select count(*), count(distinct id), min(id), max(id) from raw_crm.contacts"
+        ) == [(20, 20, 1, 20)]
+        _PagedApi.records[2] = {**_contact(3, 30), "email": "new@example.com"}
+        _PagedApi.records.append(_contact(21, 31))
+        second = _load(env)
+        assert (second.status, second.rows_read) == ("succeeded", 3), second.error
+        assert warehouse_query(
+            env, "select count(*), count(distinct id) from raw_crm.contacts"
+        ) == [(21, 21)]
+        assert warehouse_query(env, "select email from raw_crm.contacts where id = 3") == [
+            ("new@example.com",)
+        ]
+
+
+def test_a_link_paged_api_loads_its_records_then_only_those_changed_since(
+    fresh_warehouse_env, tmp_path
+):
+    with _paged_api(fresh_warehouse_env, tmp_path, PAGED) as env:
         first = _load(env)
         assert (first.status, first.rows_loaded) == ("succeeded", 20)
         assert len(_PagedApi.requests) == 3 + 1  # three pages of 7, 7, 6; and the check
@@ -409,9 +479,6 @@ def test_a_link_paged_api_loads_its_records_then_only_those_changed_since(
         assert warehouse_query(
             env, "select count(*), count(distinct id) from raw_crm.contacts"
         ) == [(21, 21)]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_rate_limit_spaces_an_apis_requests(api):
