@@ -50,6 +50,31 @@ mutation Terminate($id: String!) {
 }
 """
 ENDED = ("SUCCESS", "FAILURE", "CANCELED")
+# The UI's "add partition" of a dynamic partitions set.
+ADD_PARTITION = """
+mutation Add($repo: RepositorySelector!, $name: String!, $key: String!) {
+  addDynamicPartition(repositorySelector: $repo, partitionsDefName: $name, partitionKey: $key) {
+    __typename
+    ... on PythonError { message }
+  }
+}
+"""
+# What the UI's "Materialize" dialog sends for a range of partitions of some assets.
+BACKFILL = """
+mutation Backfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}
+"""
+BACKFILL_STATUS = """
+query Backfill($id: String!) {
+  partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } }
+}
+"""
+CODE_LOCATION = {"repositoryLocationName": "elt_warehouse", "repositoryName": "__repository__"}
 
 
 def _free_port() -> int:
@@ -71,11 +96,7 @@ def post(port: int, query: str, variables: Mapping[str, object] | None = None) -
 
 def launch(port: int, job: str = "everything", assets: list[list[str]] | None = None) -> str:
     """Launch `job` (only `assets`, if given) as the UI does; the run's id."""
-    selector: dict[str, object] = {
-        "repositoryLocationName": "elt_warehouse",
-        "repositoryName": "__repository__",
-        "jobName": job,
-    }
+    selector: dict[str, object] = {**CODE_LOCATION, "jobName": job}
     if assets is not None:
         selector["assetSelection"] = [{"path": path} for path in assets]
     launched = post(port, LAUNCH, {"params": {"selector": selector, "runConfigData": {}}})
@@ -85,6 +106,28 @@ def launch(port: int, job: str = "everything", assets: list[list[str]] | None = 
 
 def status(port: int, run_id: str) -> str:
     return post(port, STATUS, {"id": run_id})["runOrError"]["status"]
+
+
+def add_partition(port: int, partitions: str, key: str) -> str:
+    """Add `key` to the dynamic partitions `partitions` as the UI does; the answer's type."""
+    variables = {"repo": CODE_LOCATION, "name": partitions, "key": key}
+    return post(port, ADD_PARTITION, variables)["addDynamicPartition"]["__typename"]
+
+
+def backfill(port: int, assets: list[list[str]], partitions: list[str]) -> str:
+    """Launch a backfill of `partitions` of `assets` as the UI does; the backfill's id."""
+    params = {
+        "assetSelection": [{"path": path} for path in assets],
+        "partitionNames": partitions,
+        "fromFailure": False,
+    }
+    launched = post(port, BACKFILL, {"params": params})["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    return launched["backfillId"]
+
+
+def backfill_status(port: int, backfill_id: str) -> str:
+    return post(port, BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
 
 
 @contextmanager

@@ -11,35 +11,11 @@ import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
 from conftest import source_urls
-from dagster_server import dagster_dev, post
+from dagster_server import add_partition, backfill, backfill_status, dagster_dev
 from demo_sources.lake import DEMO_MONTHS, write_lake
 from table_contents import warehouse_query
 
 LAKE = ("trips", "trips_csv", "zones")
-REPOSITORY = {"repositoryLocationName": "elt_warehouse", "repositoryName": "__repository__"}
-ADD_PARTITION = """
-mutation Add($repo: RepositorySelector!, $name: String!, $key: String!) {
-  addDynamicPartition(repositorySelector: $repo, partitionsDefName: $name, partitionKey: $key) {
-    __typename
-    ... on PythonError { message }
-  }
-}
-"""
-# What the UI's "Materialize" dialog sends for a range of partitions of some assets.
-BACKFILL = """
-mutation Backfill($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on PythonError { message }
-  }
-}
-"""
-BACKFILL_STATUS = """
-query Backfill($id: String!) {
-  partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } }
-}
-"""
 WANTED = ["2026-02", "2026-03", "2026-04"]
 
 
@@ -54,33 +30,14 @@ def test_a_backfill_launched_from_the_ui_materialises_exactly_its_months(
     with dagster_dev(home, env) as served:
         port = served["_port"]
         for month in DEMO_MONTHS:
-            added = post(
-                port, ADD_PARTITION, {"repo": REPOSITORY, "name": "landing_months", "key": month}
-            )["addDynamicPartition"]
             # or the landing's sensor found the month first
-            assert added["__typename"] in (
+            assert add_partition(port, "landing_months", month) in (
                 "AddDynamicPartitionSuccess",
                 "DuplicateDynamicPartitionError",
-            ), added
-        launched = post(
-            port,
-            BACKFILL,
-            {
-                "params": {
-                    "assetSelection": [{"path": ["raw_lake", table]} for table in LAKE],
-                    "partitionNames": WANTED,
-                    "fromFailure": False,
-                }
-            },
-        )["launchPartitionBackfill"]
-        assert launched["__typename"] == "LaunchBackfillSuccess", launched
-        backfill = launched["backfillId"]
+            )
+        backfill_id = backfill(port, [["raw_lake", table] for table in LAKE], WANTED)
         deadline = time.monotonic() + 300
-        while (
-            now := post(port, BACKFILL_STATUS, {"id": backfill})["partitionBackfillOrError"][
-                "status"
-            ]
-        ) in ("REQUESTED", "CANCELING", "FAILING"):
+        while (now := backfill_status(port, backfill_id)) in ("REQUESTED", "CANCELING", "FAILING"):
             assert time.monotonic() < deadline, f"the backfill is still {now} after 300 s"
             time.sleep(2)
         assert now in ("COMPLETED", "COMPLETED_SUCCESS"), (
