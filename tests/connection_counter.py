@@ -2,9 +2,10 @@
 hold open at once: the loader's own count, without the lag of pg_stat_activity (which lists a
 backend until it has exited, a while after its client closed it).
 
-One thread moves the bytes of every connection. In each round it handles the connections'
-data and ends first and new connections last, so a connection a client closed before opening
-the next one is never counted with it.
+One thread moves the bytes of every connection. A connection ends when its client says
+goodbye (PostgreSQL's Terminate message, which libpq sends as it closes) or its socket closes.
+In each round the thread handles the connections' data and ends first and new connections
+last, so a connection a client closed before opening the next one is never counted with it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg.conninfo
+
+TERMINATE = b"X\x00\x00\x00\x04"  # the client's last message
 
 
 class ConnectionCounter:
@@ -44,6 +47,7 @@ class ConnectionCounter:
         self.open = 0
         self.peak = 0
         self.opened = 0
+        self._ended: set[socket.socket] = set()  # clients that said goodbye
         self._selector = selectors.DefaultSelector()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -87,13 +91,20 @@ class ConnectionCounter:
         except OSError:
             data = b""
         if data:
+            if from_client and data.endswith(TERMINATE) and source not in self._ended:
+                self._ended.add(source)  # closing: its socket's end may come a round later
+                self.open -= 1
             try:
                 target.sendall(data)
                 return
             except OSError:
                 pass
         # one side ended: the connection is over
+        client = source if from_client else target
         for end in (source, target):
             self._selector.unregister(end)
             end.close()
-        self.open -= 1
+        if client in self._ended:
+            self._ended.discard(client)
+        else:
+            self.open -= 1

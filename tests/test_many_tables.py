@@ -90,7 +90,4 @@ def test_500_tables_load_within_the_workers_connections(kind, many_source, tmp_p
     ) == [(TABLES, TABLES * (TABLES + 1) // 2)]
     peaks = {name: counter.peak for name, counter in counters.items()}
     assert all(counter.opened >= 1 for counter in counters.values()), peaks  # it saw the load
-    # DuckDB's extension (no pool: each read connects, then disconnects) binds a query on one
-    # connection and runs it on another, which it opens before it closes the first: one more.
-    bound = WORKERS + 1 if kind == "duckdb" else WORKERS
-    assert all(peak <= bound for peak in peaks.values()), peaks
+    assert all(peak <= WORKERS for peak in peaks.values()), peaks
