@@ -4,6 +4,7 @@ statement under way stops when the load is cancelled."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -45,7 +46,11 @@ def test_a_copy_left_early_commits_nothing_and_the_session_goes_on(new_database)
     warehouse.execute("create table copied (n integer)")
 
     def pieces() -> Iterator[bytes]:
-        yield b"".join(b"%d\n" % n for n in range(100_000))
+        block = b"".join(b"%d\n" % n for n in range(400_000))  # over psycopg's 1 MiB flush
+        for start in range(0, len(block), 1 << 16):
+            yield block[start : start + (1 << 16)]
+        # most of them are in the server's transaction, uncommitted, when the source fails
+        assert _copied_by_server(url, 50_000), "the rows never reached the server"
         raise RuntimeError("the source gave up")
 
     with pytest.raises(RuntimeError, match="gave up"):
@@ -59,7 +64,6 @@ def test_a_duckdb_statement_under_way_is_interrupted(tmp_path):
     """A cancelled load interrupts the warehouse's statements (publishing a large table, a
     long merge), not only its reads: DuckDB's are interrupted through their cursors."""
     import threading
-    import time
 
     import duckdb
 
@@ -85,3 +89,20 @@ def test_a_duckdb_statement_under_way_is_interrupted(tmp_path):
     assert time.monotonic() - started < 5
     assert len(outcome) == 1 and isinstance(outcome[0], duckdb.InterruptException), outcome
     warehouse.close()
+
+
+def _copied_by_server(url: str, rows: int, timeout: float = 30) -> bool:
+    """Whether the server's running COPY has taken in at least `rows` rows within `timeout`
+    seconds (pg_stat_progress_copy, which counts in steps of 1000), seen from another
+    connection."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            row = watcher.execute(
+                "select max(tuples_processed) from pg_stat_progress_copy "
+                "where datname = current_database()"
+            ).fetchone()
+            if row is not None and row[0] is not None and row[0] >= rows:
+                return True
+            time.sleep(0.05)
+    return False
