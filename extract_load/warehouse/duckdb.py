@@ -337,6 +337,10 @@ class DuckDBWarehouse(Warehouse):
         record: Callable[[], None],
     ) -> None:
         direct = qualified(plan.schema, plan.stage) in self._direct
+        if direct:
+            # Raw's row order is no contract (`_line` says where a row was): without it DuckDB
+            # writes the file's row groups in parallel (measured: 20 % of a Parquet load).
+            self.execute("SET preserve_insertion_order = false")
         try:
             super().publish_file(plan, path, bad_lines, record)
         except duckdb.InterruptException:
@@ -345,6 +349,9 @@ class DuckDBWarehouse(Warehouse):
             if not direct:
                 raise
             raise SourceError(f"{path}: cannot be read ({error})") from error
+        finally:
+            if direct:
+                self.execute("RESET preserve_insertion_order")
 
     def _extension_missing(self) -> str | None:
         """Why DuckDB's PostgreSQL extension cannot read PostgreSQL here; None if it can."""
