@@ -249,7 +249,7 @@ def parquet_batches(
             try:
                 arrays.append(_cast(array, column))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as error:
-                if not pa.types.is_string(array.type) or column.duckdb_type == "JSON":
+                if not pa.types.is_string(array.type):
                     raise ConfigError(
                         f"{path}: column {column.name!r} is {array.type} in the file and "
                         f"cannot be read as declared ({column.arrow_type}): {error}. Fix its "

@@ -31,6 +31,9 @@ sources:
       typed:
         format: parquet
         columns: {id: integer, amount: "numeric(8,2)", day: date, note: text}
+      events:
+        format: parquet
+        columns: {id: bigint, payload: json}
 """
 BAD = {57: ("id", "abc"), 120: ("day", "2026-02-30")}
 
@@ -115,6 +118,24 @@ def test_a_parquet_file_over_the_bad_rows_threshold_lands_nothing(fresh_warehous
     assert warehouse_query(env, "select path, status from elt.loaded_files order by path") == [
         ("typed/2026-01/good.parquet", "succeeded"),
         ("typed/2026-02/bad.parquet", "refused"),
+    ]
+
+
+def test_json_text_that_is_not_json_is_quarantined_too(fresh_warehouse_env, tmp_path):
+    """DuckDB leaves a JSON column to the Arrow way, which checks every value."""
+    env = _env(fresh_warehouse_env, tmp_path)
+    payloads = ['{"a": 1}'] * 150
+    payloads[99] = "{not json"
+    table = pa.table({"id": pa.array(range(1, 151), pa.int64()), "payload": payloads})
+    _write(tmp_path, "events", "2026-01", "events.parquet", table)
+
+    result = _load(env, "events")
+    assert (result.status, result.rows_read, result.rows_loaded) == ("succeeded", 150, 149)
+    assert warehouse_query(env, "select line, reason from elt.quarantine") == [
+        (100, "column 'payload': '{not json' is not a valid json")
+    ]
+    assert warehouse_query(env, "select count(*), sum(id) from raw_lake.events") == [
+        (149, sum(range(1, 151)) - 100)
     ]
 
 
