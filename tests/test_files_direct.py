@@ -225,3 +225,32 @@ def test_a_name_duckdb_would_read_as_a_pattern_is_not_read_directly(name):
     assert file_function(FileScan("parquet", f"/landing/t/2026-01/{name}", name)) is None
     assert file_function(FileScan("parquet", "/landing/t/2026-01/t.parquet", "t")) is not None
     assert file_function(FileScan("csv", "/landing/t/2026-01/t.csv", "t")) is None
+
+
+def test_a_load_told_to_stop_before_a_file_is_published_lands_nothing_of_it(
+    fresh_warehouse_env, tmp_path, monkeypatch
+):
+    from extract_load import attempts
+    from extract_load.cancel import LoadCancelled
+
+    seen: list[int] = []
+
+    def stop(self: attempts.ProgressLog, rows: int, bytes_read: int) -> None:
+        seen.append(rows)
+        raise LoadCancelled("cancelled (test); nothing of this batch was published")
+
+    monkeypatch.setattr(attempts.ProgressLog, "__call__", stop)
+    env = _env(fresh_warehouse_env, tmp_path)
+    _write(tmp_path, "trips", "2026-01", "trips.parquet", _trips(300))
+
+    result = _load(env, "trips")
+    assert result.status == "failed" and "cancelled (test)" in (result.error or "")
+    assert seen  # the file's read reported its progress, where a cancelled load stops
+    assert warehouse_query(
+        env,
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw_lake' and table_name = 'trips'",
+    ) == [(0,)]
+    assert warehouse_query(env, "select path, status, rows_loaded from elt.loaded_files") == [
+        ("trips/2026-01/trips.parquet", "failed", 0)
+    ]
