@@ -301,7 +301,7 @@ class DuckDBWarehouse(Warehouse):
 
     def _stage_file(self, plan: StagePlan, read: ArrowRead, progress: Progress) -> int | None:
         """A file DuckDB can read itself (duckdb_files.py): an empty staging table, the file's
-        counts and bad lines told to `read`, its rows left to publishing; None otherwise."""
+        row count told to `read`, its rows left to publishing; None otherwise."""
         scan = read.file_scan()
         if scan is None:
             return None
@@ -320,8 +320,8 @@ class DuckDBWarehouse(Warehouse):
             log.debug("%s: read through Arrow", read.label)
             return None
         _warn_negative_zeros(read.label, direct.negative_zeros)
-        rows = direct.rows_read - len(direct.bad)
-        read.scanned(rows, direct.bad)
+        rows = direct.rows_read
+        read.scanned(rows, [])  # nothing is cast, so no value can fail
         self._direct[qualified(plan.schema, plan.stage)] = f"({direct.rows}) AS direct"
         progress(rows, read.bytes_read)
         return rows

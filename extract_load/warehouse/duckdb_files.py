@@ -7,10 +7,9 @@ file once, when the file is published, straight into the raw table; the staging 
 created empty, for its column types (what drift is checked against).
 
 It is used where it keeps every value as the Arrow way lands it: each column of the file has
-its landing type already, or is text cast to the declared type (a value that does not fit is a
-bad line, quarantined with its row number, 1 for the first). Any other file (another type to
-convert, a name DuckDB would read as a pattern, columns whose names differ only in case) goes
-the Arrow way: `plan_direct` says None.
+its landing type already (or is declared and absent: NULL). Any other file (a column to convert,
+text to cast, which is where bad values are found and quarantined; a name DuckDB would read as a
+pattern; columns whose names differ only in case) goes the Arrow way: `plan_direct` says None.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import duckdb
 
 from ..catalog_types import sql_text
 from ..duckdb_limits import zero_signs
-from ..files_read import RAW_CHARS
 from ..identifiers import quote_ident
 from ..reads import FileScan, LandingColumn
 
@@ -39,11 +37,10 @@ _META = ("_file", "_line")
 @dataclass(frozen=True)
 class DirectFile:
     """What DuckDB will land of one file, found by reading only what it must (the footer; the
-    columns to check)."""
+    float columns, for their -0.0)."""
 
     rows: str  # SQL: the rows that land, named and typed as the staging table's columns
     rows_read: int
-    bad: list[tuple[int, str, str]]  # (line, reason, raw text) of each value that does not fit
     negative_zeros: dict[str, int]  # float column -> how many -0.0 land as 0.0
 
 
@@ -79,30 +76,15 @@ def file_function(scan: FileScan) -> str | None:
     )
 
 
-@dataclass(frozen=True)
-class _Column:
-    name: str
-    kind: str  # the landing type, as DuckDB spells it
-    value: str  # SQL over `src`
-    check: str | None  # SQL: true where the file's value does not fit `kind`
-    reason: str | None  # SQL: why, for the quarantine
-
-
-def _column(column: LandingColumn, kind: str, found: str | None) -> _Column | None:
-    source = f"src.{quote_ident(column.name)}"
+def _value(column: LandingColumn, kind: str, found: str | None) -> str | None:
+    """SQL over `src`: the column as it lands, or None if DuckDB would have to convert it."""
     if found is None:  # a declared column the file lacks is NULL, as the Arrow way has it
-        return _Column(column.name, kind, f"CAST(NULL AS {kind})", None, None)
+        return f"CAST(NULL AS {kind})"
     if found == kind:
-        return _Column(column.name, kind, source, None, None)
-    if found == "VARCHAR" and column.duckdb_type != "JSON":
-        value = f"TRY_CAST({source} AS {kind})"
-        reason = (
-            f"{sql_text(f'column {column.name!r}: ')} || '''' || {source} || '''' || "
-            f"{sql_text(f' is not a valid {column.postgres_type}')}"
-        )
-        return _Column(
-            column.name, kind, value, f"({source} IS NOT NULL AND {value} IS NULL)", reason
-        )
+        return f"src.{quote_ident(column.name)}"
+    # Any conversion goes the Arrow way. DuckDB's casts from text are laxer than Arrow's and
+    # change values silently ('1.5' as integer is 2, '12.345' as numeric(8,2) is 12.35, a
+    # timestamp without its offset is taken as UTC), where the Arrow way sets the row aside.
     return None
 
 
@@ -122,46 +104,22 @@ def plan_direct(
     found.pop(_ROW_NUMBER, None)
     if len({name.lower() for name in found}) != len(found):
         return None  # DuckDB binds names regardless of case
-    planned = []
+    planned: list[tuple[str, str, str]] = []
     for column in columns:
         if column.name in _META:
             continue
-        if column.name == _ROW_NUMBER:
+        kind = landing[column.name]
+        value = _value(column, kind, found.get(column.name))
+        if column.name == _ROW_NUMBER or value is None:
             return None
-        planned_column = _column(column, landing[column.name], found.get(column.name))
-        if planned_column is None:
-            return None
-        planned.append(planned_column)
-    signs = zero_signs([(c.name, c.kind, c.value) for c in planned])
+        planned.append((column.name, kind, value))
+    signs = zero_signs(planned)
     values, marker_values = signs.loads[: len(planned)], signs.loads[len(planned) :]
-    checks = [c for c in planned if c.check is not None]
-    any_bad = " OR ".join(c.check for c in checks if c.check is not None)
-
-    counts = ["count(*)"]
-    if checks:
-        counts.append(f"count(*) FILTER (WHERE {any_bad})")
-    counts += [f"coalesce(sum({value}), 0)" for value in marker_values]
-    totals = [
-        int(value) for value in execute(f"SELECT {', '.join(counts)} FROM {function} AS src")[0]
-    ]
-    rows_read = totals[0]
-    bad_count = totals[1] if checks else 0
-    zeros = dict(zip(signs.markers, totals[len(totals) - len(marker_values) :], strict=True))
-
-    bad: list[tuple[int, str, str]] = []
-    if bad_count:
-        reasons = " ".join(f"WHEN {c.check} THEN {c.reason}" for c in checks)
-        raw = "{" + ", ".join(f"{sql_text(n)}: src.{quote_ident(n)}" for n in found) + "}"
-        bad = [
-            (int(line), str(reason), str(text))
-            for line, reason, text in execute(
-                f"SELECT src.{_ROW_NUMBER} + 1, CASE {reasons} END, "
-                f"left(CAST(to_json({raw}) AS VARCHAR), {RAW_CHARS}) "
-                f"FROM {function} AS src WHERE {any_bad} ORDER BY 1"
-            )
-        ]
+    counts = ["count(*)", *(f"coalesce(sum({value}), 0)" for value in marker_values)]
+    totals = [int(v) for v in execute(f"SELECT {', '.join(counts)} FROM {function} AS src")[0]]
     selects = [
-        f"{value} AS {quote_ident(c.name)}" for c, value in zip(planned, values, strict=True)
+        f"{value} AS {quote_ident(name)}"
+        for (name, _, _), value in zip(planned, values, strict=True)
     ]
     selects += [
         f"{sql_text(path)} AS _file",
@@ -169,6 +127,5 @@ def plan_direct(
         f"{loaded_at} AS _loaded_at",
         f"{batch_id} AS _batch_id",
     ]
-    where = f" WHERE NOT ({any_bad})" if checks else ""
-    rows = f"SELECT {', '.join(selects)} FROM {function} AS src{where}"
-    return DirectFile(rows, rows_read, bad, zeros)
+    rows = f"SELECT {', '.join(selects)} FROM {function} AS src"
+    return DirectFile(rows, totals[0], dict(zip(signs.markers, totals[1:], strict=True)))
