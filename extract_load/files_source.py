@@ -236,10 +236,14 @@ class FileRead(ArrowRead):
             raise SourceError(f"{self.label}: cannot be read ({error})") from error
 
     def file_scan(self) -> FileScan | None:
-        """Parquet on a local landing: a warehouse may read it itself (DuckDB does)."""
-        if self.dataset.format != "parquet" or not _is_local(self.landing.fs):
+        """Parquet: a warehouse may read it itself (DuckDB does), through the landing's fsspec
+        filesystem unless it is a local folder."""
+        if self.dataset.format != "parquet":
             return None
-        return FileScan("parquet", self.file.location, self.file.path)
+        fs = self.landing.fs
+        if _is_local(fs):
+            return FileScan("parquet", self.file.location, self.file.path)
+        return FileScan("parquet", fs.unstrip_protocol(self.file.location), self.file.path, fs)
 
     def scanned(self, rows: int, bad_lines: Sequence[tuple[int, str, str]]) -> None:
         self._rows = rows

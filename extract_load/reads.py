@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pyarrow is imported where Arrow is used: a PostgreSQL-only load needs none
     import pyarrow as pa
@@ -227,12 +227,14 @@ class SourceScan:
 
 @dataclass(frozen=True)
 class FileScan:
-    """A landed file as a warehouse may read it by itself: its format and where it is (a
-    local path), and its path under the landing (its `_file`)."""
+    """A landed file as a warehouse may read it by itself: its format, where it is (a local
+    path, or a URL of `filesystem`, the fsspec filesystem to read it through), and its path
+    under the landing (its `_file`)."""
 
     format: str  # parquet
     location: str
     path: str
+    filesystem: Any = None  # an fsspec filesystem; None for a local path
 
 
 SourceRead = ArrowRead | CopyRead
