@@ -25,11 +25,11 @@ from ..duckdb_limits import ZeroSigns, count_sql, numeric_text_warnings, zero_si
 from ..errors import SourceError, WarehouseError
 from ..identifiers import qualified, quote_ident
 from ..psql_copy import CopyFailed, PsqlCopy
-from ..reads import ArrowRead, CopyRead, FileScan
+from ..reads import ArrowRead, CopyRead
 from ..streams import CountingReader, Progress, ReadAhead, iter_with_progress, slices
 from ..types_duckdb import to_duckdb_scanned
 from .base import StagePlan, Warehouse
-from .duckdb_files import direct_file
+from .duckdb_files import Filesystems, direct_file
 from .duckdb_scan import Attachments, load_postgres_extension, run_scan
 
 if TYPE_CHECKING:  # imported where Arrow is used: DuckDB's PostgreSQL extension needs none
@@ -162,7 +162,7 @@ class DuckDBWarehouse(Warehouse):
         self._attachments = Attachments(self._connection, streams)
         # Staging table -> the rows of the file DuckDB reads itself when publishing it.
         self._direct: dict[str, str] = {}
-        self._filesystems: dict[str, Any] = {}  # protocol -> the fsspec filesystem registered
+        self._filesystems = Filesystems(self._connection)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = getattr(self._local, "cursor", None)
@@ -304,7 +304,7 @@ class DuckDBWarehouse(Warehouse):
         """A file DuckDB can read itself (duckdb_files.py): an empty staging table, the file's
         row count told to `read`, its rows left to publishing; None otherwise."""
         scan = read.file_scan()
-        if scan is None or not self._can_read(scan):
+        if scan is None or not self._filesystems.can_read(scan):
             return None
         self._create_stage(plan, [(c.name, c.duckdb_type) for c in read.columns])
         landing = self.table_columns(plan.schema, plan.stage) or {}
@@ -326,25 +326,6 @@ class DuckDBWarehouse(Warehouse):
         self._direct[qualified(plan.schema, plan.stage)] = f"({direct.rows}) AS direct"
         progress(rows, read.bytes_read)
         return rows
-
-    def _can_read(self, scan: FileScan) -> bool:
-        """A local file, or one of an fsspec filesystem DuckDB reads through (registered once
-        per protocol: a second filesystem of the same protocol, with other credentials, say,
-        is left to the Arrow way)."""
-        fs = scan.filesystem
-        if fs is None:
-            return True
-        protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-        with self._publish_lock:
-            known = self._filesystems.get(protocol)
-            if known is None:
-                try:
-                    self._connection.register_filesystem(fs)
-                except duckdb.Error as error:
-                    log.info("DuckDB cannot read %s:// through fsspec (%s)", protocol, error)
-                    return False
-                self._filesystems[protocol] = known = fs
-        return known is fs
 
     def _file_rows(self, plan: StagePlan) -> str | None:
         return self._direct.pop(qualified(plan.schema, plan.stage), None)

@@ -14,6 +14,8 @@ pattern; columns whose names differ only in case) goes the Arrow way: `plan_dire
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +27,9 @@ from ..duckdb_limits import zero_signs
 from ..identifiers import quote_ident
 from ..reads import FileScan, LandingColumn
 
-__all__ = ["DirectFile", "direct_file", "file_function", "plan_direct"]
+__all__ = ["DirectFile", "Filesystems", "direct_file", "file_function", "plan_direct"]
+
+log = logging.getLogger(__name__)
 
 Execute = Callable[[str], list[tuple[Any, ...]]]
 
@@ -42,6 +46,35 @@ class DirectFile:
     rows: str  # SQL: the rows that land, named and typed as the staging table's columns
     rows_read: int
     negative_zeros: dict[str, int]  # float column -> how many -0.0 land as 0.0
+
+
+class Filesystems:
+    """The fsspec filesystems DuckDB reads landings through, registered with its connection
+    once per protocol."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self._connection = connection
+        self._lock = threading.Lock()
+        self._registered: dict[str, Any] = {}  # protocol -> its filesystem
+
+    def can_read(self, scan: FileScan) -> bool:
+        """Whether DuckDB can read the file of `scan`: a local one, or one of a filesystem
+        registered now or before. A second filesystem of a protocol (other credentials, say)
+        is not: its files go the Arrow way rather than through the first one."""
+        fs = scan.filesystem
+        if fs is None:
+            return True
+        protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+        with self._lock:
+            known = self._registered.get(protocol)
+            if known is None:
+                try:
+                    self._connection.register_filesystem(fs)
+                except duckdb.Error as error:
+                    log.info("DuckDB cannot read %s:// through fsspec (%s)", protocol, error)
+                    return False
+                self._registered[protocol] = known = fs
+        return known is fs
 
 
 def direct_file(
