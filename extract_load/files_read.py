@@ -228,15 +228,17 @@ def _cast_failures(array: pa.Array, column: LandingColumn) -> Iterator[tuple[int
 
 
 def parquet_batches(
-    file: pq.ParquetFile, columns: Sequence[LandingColumn], path: str
+    file: pq.ParquetFile, columns: Sequence[LandingColumn], path: str, bad: list[BadLine]
 ) -> Iterator[pa.RecordBatch]:
     """The file's rows as `columns` (a declared column the file lacks is NULL) plus `_file`
-    and `_line` (the row's number in the file, from 1)."""
+    and `_line` (the row's number in the file, from 1). A text value that is not of its
+    column's declared type makes its row a bad line in `bad` (raw text: the row as JSON)."""
     present = set(file.schema_arrow.names)
     wanted = [c.name for c in columns if c.name in present]
     first = 1
     for batch in file.iter_batches(batch_size=BATCH_ROWS, columns=wanted):
-        arrays = []
+        arrays: list[pa.Array | None] = []
+        failures: dict[int, str] = {}
         for column in columns:
             if column.name not in present:
                 arrays.append(pa.nulls(batch.num_rows, column.arrow_type))
@@ -245,13 +247,35 @@ def parquet_batches(
             if pa.types.is_dictionary(array.type):
                 array = array.dictionary_decode()
             try:
-                arrays.append(pc.cast(array, column.arrow_type))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-                raise ConfigError(
-                    f"{path}: column {column.name!r} is {array.type} in the file and cannot be "
-                    f"read as declared ({column.arrow_type}): {error}. Fix its type in "
-                    "sources.yml"
-                ) from None
-        arrays += [file_column(path, batch.num_rows), line_numbers(first, batch.num_rows)]
+                arrays.append(_cast(array, column))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as error:
+                if not pa.types.is_string(array.type):
+                    raise ConfigError(
+                        f"{path}: column {column.name!r} is {array.type} in the file and "
+                        f"cannot be read as declared ({column.arrow_type}): {error}. Fix its "
+                        "type in sources.yml"
+                    ) from None
+                arrays.append(None)
+                for index, reason in _cast_failures(array, column):
+                    failures.setdefault(index, reason)
+        lines = line_numbers(first, batch.num_rows)
+        if failures:
+            bad.extend(
+                BadLine(first + i, failures[i], _row_json(batch, i)) for i in sorted(failures)
+            )
+            keep = pa.array([i not in failures for i in range(batch.num_rows)])
+            texts = {c.name: batch.column(c.name) for c in columns if c.name in present}
+            arrays = [
+                _cast(texts[c.name].filter(keep), c) if a is None else a.filter(keep)
+                for a, c in zip(arrays, columns, strict=True)
+            ]
+            lines = lines.filter(keep)
+        kept = len(lines)
         first += batch.num_rows
-        yield pa.record_batch(arrays, names=[c.name for c in columns] + ["_file", "_line"])
+        names = [c.name for c in columns] + ["_file", "_line"]
+        yield pa.record_batch([*arrays, file_column(path, kept), lines], names=names)
+
+
+def _row_json(batch: pa.RecordBatch, index: int) -> str:
+    row = batch.slice(index, 1).to_pylist()[0]
+    return json.dumps(row, default=str, ensure_ascii=False, separators=(",", ":"))[:RAW_CHARS]

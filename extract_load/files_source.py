@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, cast
 
@@ -22,7 +22,7 @@ from .errors import ConfigError, SourceError
 from .file_columns import landing_column_of
 from .files_csv import csv_batches
 from .files_read import BadLine, jsonl_rows, parquet_batches, typed_batches
-from .reads import ArrowRead, LandingColumn, landing_column
+from .reads import ArrowRead, FileScan, LandingColumn, landing_column
 from .tables import FileDataset
 
 __all__ = ["FileRead", "LandedFile", "Landing", "Months", "file_version", "parse_months"]
@@ -166,6 +166,13 @@ def _parquet_column(field: pa.Field) -> LandingColumn:
         ) from None
 
 
+def _is_local(fs: Any) -> bool:
+    protocol = fs.protocol
+    return bool(
+        {"file", "local"}.intersection((protocol,) if isinstance(protocol, str) else protocol)
+    )
+
+
 class FileRead(ArrowRead):
     """One landed file as typed record batches with `_file` and `_line`; its bad lines are in
     `bad_lines` once the batches are read."""
@@ -204,7 +211,7 @@ class FileRead(ArrowRead):
         path = self.file.path
         try:
             if self.dataset.format == "parquet":
-                batches = parquet_batches(pq.ParquetFile(raw), self.declared, path)
+                batches = parquet_batches(pq.ParquetFile(raw), self.declared, path, self.bad_lines)
             else:
                 stream: IO[bytes] = raw
                 if path.lower().endswith(".gz"):
@@ -227,6 +234,20 @@ class FileRead(ArrowRead):
                 yield batch
         except (OSError, EOFError, pa.ArrowException) as error:
             raise SourceError(f"{self.label}: cannot be read ({error})") from error
+
+    def file_scan(self) -> FileScan | None:
+        """Parquet: a warehouse may read it itself (DuckDB does), through the landing's fsspec
+        filesystem unless it is a local folder."""
+        if self.dataset.format != "parquet":
+            return None
+        fs = self.landing.fs
+        if _is_local(fs):
+            return FileScan("parquet", self.file.location, self.file.path)
+        return FileScan("parquet", fs.unstrip_protocol(self.file.location), self.file.path, fs)
+
+    def scanned(self, rows: int, bad_lines: Sequence[tuple[int, str, str]]) -> None:
+        self._rows = rows
+        self.bad_lines[:] = [BadLine(line, reason, raw) for line, reason, raw in bad_lines]
 
     def finish(self) -> int:
         return self._rows

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pyarrow is imported where Arrow is used: a PostgreSQL-only load needs none
     import pyarrow as pa
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pyarrow is imported where Arrow is used: a PostgreSQL-only 
 __all__ = [
     "ArrowRead",
     "CopyRead",
+    "FileScan",
     "LandingColumn",
     "SourceRead",
     "SourceScan",
@@ -166,6 +167,16 @@ class ArrowRead(ABC):
     def close(self) -> None:
         """Stop reading and free the source's connection; safe to call twice."""
 
+    def file_scan(self) -> FileScan | None:
+        """The file these rows are read from, for a warehouse that can read it itself (then it
+        calls `scanned` instead of `batches`); None if they do not come from one file."""
+        return None
+
+    def scanned(self, rows: int, bad_lines: Sequence[tuple[int, str, str]]) -> None:
+        """What a warehouse that read `file_scan()` itself found: `rows` that land, and the
+        bad lines (line, reason, raw text) that do not."""
+        raise NotImplementedError(f"{self.label} is not read from a file")
+
     def __enter__(self) -> ArrowRead:
         return self
 
@@ -212,6 +223,18 @@ class SourceScan:
     setup: tuple[str, ...]
     queries: tuple[str, ...]
     label: str
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """A landed file as a warehouse may read it by itself: its format, where it is (a local
+    path, or a URL of `filesystem`, the fsspec filesystem to read it through), and its path
+    under the landing (its `_file`)."""
+
+    format: str  # parquet
+    location: str
+    path: str
+    filesystem: Any = None  # an fsspec filesystem; None for a local path
 
 
 SourceRead = ArrowRead | CopyRead

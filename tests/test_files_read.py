@@ -145,7 +145,7 @@ def test_parquet_rows_carry_their_file_and_row_number_across_batches(tmp_path, m
     label = "trips/2026-01/zürich trips.parquet"
     columns = [landing_column_of("id", "bigint")]
     batches = list(
-        files_read.parquet_batches(pq.ParquetFile(tmp_path / "t.parquet"), columns, label)
+        files_read.parquet_batches(pq.ParquetFile(tmp_path / "t.parquet"), columns, label, [])
     )
     assert [b.num_rows for b in batches] == [4, 4, 2]
     rows = [r for b in batches for r in b.to_pylist()]
@@ -167,7 +167,7 @@ def test_reading_parquet_does_not_import_pandas(tmp_path):
         "from extract_load.files_read import parquet_batches\n"
         f"f = pq.ParquetFile({str(tmp_path / 't.parquet')!r})\n"
         "columns = [landing_column_of('id', 'bigint')]\n"
-        "rows = [b.num_rows for b in parquet_batches(f, columns, 'p')]\n"
+        "rows = [b.num_rows for b in parquet_batches(f, columns, 'p', [])]\n"
         "assert rows == [3], rows\n"
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
     )

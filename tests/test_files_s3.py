@@ -115,6 +115,47 @@ def test_files_on_s3_load_once_replace_alone_and_quarantine_by_line(
     ]
 
 
+def test_parquet_on_s3_is_read_by_duckdb_through_fsspec(
+    s3, fresh_warehouse_env, tmp_path, monkeypatch
+):
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from extract_load.files_source import FileRead
+
+    if fresh_warehouse_env["ELT_WAREHOUSE"] == "duckdb":  # PostgreSQL: the Arrow way
+
+        def no_arrow(self: FileRead):
+            raise AssertionError(f"{self.label} was read through Arrow")
+
+        monkeypatch.setattr(FileRead, "batches", no_arrow)
+    sources = SOURCES.replace("      fares:", "      trips:\n        format: parquet\n      fares:")
+    (tmp_path / "sources.yml").write_text(sources, encoding="utf-8")
+    env = {
+        **fresh_warehouse_env,
+        "ELT_SOURCES_FILE": str(tmp_path / "sources.yml"),
+        "LAKE_URL": f"s3://{BUCKET}/drops",
+    }
+    for month, rows in (("2026-01", 120), ("2026-02", 80)):
+        buffer = io.BytesIO()
+        ids = pa.array(range(rows), pa.int32())
+        pq.write_table(pa.table({"id": ids, "fare": pa.array([1.25] * rows)}), buffer)
+        s3.pipe(f"{BUCKET}/drops/trips/{month}/trips.parquet", buffer.getvalue())
+
+    settings = Settings.from_env(env)
+    (result,) = load_sources(settings, plan_tables(settings, ["lake"], ["lake.trips"]))
+    assert (result.status, result.rows_read, result.rows_loaded) == ("succeeded", 200, 200)
+    assert warehouse_query(
+        env,
+        "select _file, count(*), max(_line), sum(fare) from raw_lake.trips group by 1 order by 1",
+    ) == [
+        ("trips/2026-01/trips.parquet", 120, 120, 150.0),
+        ("trips/2026-02/trips.parquet", 80, 80, 100.0),
+    ]
+
+
 def test_the_landing_sensor_sees_a_months_files_change_on_s3(s3, tmp_path, monkeypatch):
     """The lake's sensor on an S3 landing: a listing only; a file rewritten with the same size
     is a change (its entity tag changed), a month dropped is a new run."""

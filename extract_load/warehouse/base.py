@@ -351,6 +351,7 @@ class Warehouse(ABC):
                 )
         batch = plan.batch
         columns = ", ".join(quote_ident(name) for name in staged)
+        rows = self._file_rows(plan)
         with self.transaction():
             self.execute(
                 f"DELETE FROM {QUARANTINE} WHERE source = %s AND table_name = %s AND file = %s",
@@ -374,13 +375,20 @@ class Warehouse(ABC):
                 self._rename(schema, stage, target)
             else:
                 self.execute(f"DELETE FROM {qualified(schema, target)} WHERE _file = %s", (path,))
+            if existing is not None or rows is not None:
                 self.execute(
                     f"INSERT INTO {qualified(schema, target)} ({columns}) "
-                    f"SELECT {columns} FROM {qualified(schema, stage)}"
+                    f"SELECT {columns} FROM {rows or qualified(schema, stage)}"
                 )
             record()
         if existing is not None:
             self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
+
+    def _file_rows(self, plan: StagePlan) -> str | None:
+        """Where a staged file's rows are, if not in its staging table (SQL: a subquery, its
+        columns named as the staging table's): a warehouse that reads the file itself while
+        publishing it leaves the staging table empty."""
+        return None
 
     def _count_bad_keys(self, schema: str, stage: str, primary_key: Sequence[str]) -> int:
         if not primary_key:

@@ -1,0 +1,271 @@
+"""Parquet read by DuckDB itself (extract_load/warehouse/duckdb_files.py): the rows land once,
+straight into raw, with the same types, lines, quarantine and ledger as the Arrow way; a file
+it cannot land exactly goes the Arrow way."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from extract_load import Settings, load_sources, plan_tables
+from extract_load.file_columns import landing_column_of
+from extract_load.files_source import FileRead
+from extract_load.reads import FileScan, landing_column
+from extract_load.warehouse.duckdb_files import file_function, plan_direct
+from table_contents import warehouse_query
+
+SOURCES = """
+sources:
+  lake:
+    kind: files
+    landing_url: landing
+    tables:
+      trips:
+        format: parquet
+      typed:
+        format: parquet
+        columns: {id: integer, amount: "numeric(8,2)", day: date, note: text}
+      events:
+        format: parquet
+        columns: {id: bigint, payload: json}
+"""
+# 12.345 would be 12.35 and 2026-01-15 10:00 the day by a lax cast: they are bad lines.
+BAD = {
+    57: ("id", "abc"),
+    120: ("day", "2026-02-30"),
+    200: ("amount", "12.345"),
+    250: ("day", "2026-01-15 10:00"),
+}
+
+
+def _env(fresh_warehouse_env: dict[str, str], tmp_path: Path, **extra: str) -> dict[str, str]:
+    (tmp_path / "sources.yml").write_text(SOURCES, encoding="utf-8")
+    return {**fresh_warehouse_env, "ELT_SOURCES_FILE": str(tmp_path / "sources.yml"), **extra}
+
+
+def _write(tmp_path: Path, dataset: str, month: str, name: str, table: pa.Table) -> None:
+    folder = tmp_path / "landing" / dataset / month
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / name, row_group_size=100)
+
+
+def _texts(rows: int, bad: dict[int, tuple[str, str]]) -> pa.Table:
+    """Rows of text columns (as a CSV converted to Parquet has them); line n holds id n."""
+    columns: dict[str, list[str | None]] = {"id": [], "amount": [], "day": [], "note": []}
+    for line in range(1, rows + 1):
+        values = {"id": str(line), "amount": f"{line}.25", "day": "2026-01-15", "note": ""}
+        if line in bad:
+            values[bad[line][0]] = bad[line][1]
+        for name, value in values.items():
+            columns[name].append(value)
+    return pa.table(columns)
+
+
+def _load(env: dict[str, str], table: str):
+    settings = Settings.from_env(env)
+    (result,) = load_sources(
+        settings, plan_tables(settings, ["lake"], [f"lake.{table}"]), raise_on_failure=False
+    )
+    return result
+
+
+def test_text_that_does_not_fit_its_declared_type_is_quarantined_with_its_row_number(
+    fresh_warehouse_env, tmp_path
+):
+    env = _env(fresh_warehouse_env, tmp_path)
+    _write(tmp_path, "typed", "2026-01", "typed.parquet", _texts(500, BAD))
+
+    result = _load(env, "typed")
+    assert (result.status, result.rows_read, result.rows_loaded) == ("succeeded", 500, 496)
+    assert result.rows_quarantined == 4
+    quarantined = warehouse_query(
+        env, "select file, line, reason, row_data from elt.quarantine order by line"
+    )
+    assert [row[:3] for row in quarantined] == [
+        ("typed/2026-01/typed.parquet", 57, "column 'id': 'abc' is not a valid integer"),
+        ("typed/2026-01/typed.parquet", 120, "column 'day': '2026-02-30' is not a valid date"),
+        (
+            "typed/2026-01/typed.parquet",
+            200,
+            "column 'amount': '12.345' is not a valid numeric(8,2)",
+        ),
+        (
+            "typed/2026-01/typed.parquet",
+            250,
+            "column 'day': '2026-01-15 10:00' is not a valid date",
+        ),
+    ]
+    assert '"abc"' in quarantined[0][3] and '"2026-02-30"' in quarantined[1][3]
+    loaded = warehouse_query(
+        env,
+        "select count(*), sum(id), sum(amount), min(day), count(*) filter (where note = ''), "
+        "sum(_line), max(_line) from raw_lake.typed",
+    )
+    total = sum(range(1, 501)) - 57 - 120 - 200 - 250
+    assert [tuple(str(v) for v in row) for row in loaded] == [
+        ("496", str(total), f"{total + 496 * 0.25:.2f}", "2026-01-15", "496", str(total), "500")
+    ]
+    assert warehouse_query(
+        env, "select rows_read, rows_loaded, rows_quarantined, status from elt.loaded_files"
+    ) == [(500, 496, 4, "succeeded")]
+
+
+def test_a_parquet_file_over_the_bad_rows_threshold_lands_nothing(fresh_warehouse_env, tmp_path):
+    env = _env(fresh_warehouse_env, tmp_path, ELT_MAX_BAD_ROWS_FRACTION="0.01")
+    _write(tmp_path, "typed", "2026-01", "good.parquet", _texts(100, {}))
+    _write(
+        tmp_path, "typed", "2026-02", "bad.parquet", _texts(100, {57: BAD[57], 80: BAD[120]})
+    )  # 2 %
+
+    result = _load(env, "typed")
+    assert result.status == "failed"
+    assert "typed/2026-02/bad.parquet: 2 of 100 line(s) cannot be loaded" in (result.error or "")
+    assert "line 57: column 'id': 'abc' is not a valid integer" in (result.error or "")
+    assert warehouse_query(env, "select distinct _file from raw_lake.typed") == [
+        ("typed/2026-01/good.parquet",)
+    ]
+    assert warehouse_query(env, "select count(*) from elt.quarantine") == [(0,)]
+    assert warehouse_query(env, "select path, status from elt.loaded_files order by path") == [
+        ("typed/2026-01/good.parquet", "succeeded"),
+        ("typed/2026-02/bad.parquet", "refused"),
+    ]
+
+
+def test_json_text_that_is_not_json_is_quarantined_too(fresh_warehouse_env, tmp_path):
+    """DuckDB leaves a JSON column to the Arrow way, which checks every value."""
+    env = _env(fresh_warehouse_env, tmp_path)
+    payloads = ['{"a": 1}'] * 150
+    payloads[99] = "{not json"
+    table = pa.table({"id": pa.array(range(1, 151), pa.int64()), "payload": payloads})
+    _write(tmp_path, "events", "2026-01", "events.parquet", table)
+
+    result = _load(env, "events")
+    assert (result.status, result.rows_read, result.rows_loaded) == ("succeeded", 150, 149)
+    assert warehouse_query(env, "select line, reason from elt.quarantine") == [
+        (100, "column 'payload': '{not json' is not a valid json")
+    ]
+    assert warehouse_query(env, "select count(*), sum(id) from raw_lake.events") == [
+        (149, sum(range(1, 151)) - 100)
+    ]
+
+
+def _trips(rows: int) -> pa.Table:
+    return pa.table(
+        {
+            "VendorID": pa.array([1 + i % 2 for i in range(rows)], pa.int32()),
+            "fare": pa.array([f"{i}.50" for i in range(rows)]).cast(pa.decimal128(8, 2)),
+            "tip": pa.array([0.0, -0.0, 1.5] * (rows // 3), pa.float64()),
+        }
+    )
+
+
+@pytest.mark.parametrize("warehouse_kind", ["duckdb"])
+def test_duckdb_reads_a_local_parquet_file_itself(
+    fresh_warehouse_env, tmp_path, monkeypatch, caplog
+):
+    def no_arrow(self: FileRead):
+        raise AssertionError(f"{self.label} was read through Arrow")
+
+    monkeypatch.setattr(FileRead, "batches", no_arrow)
+    env = _env(fresh_warehouse_env, tmp_path)
+    _write(tmp_path, "trips", "2026-01", "trips.parquet", _trips(300))
+    _write(tmp_path, "trips", "2026-02", "trips.parquet", _trips(150))
+
+    with caplog.at_level(logging.WARNING, logger="extract_load"):
+        result = _load(env, "trips")
+    assert (result.status, result.rows_read, result.rows_loaded) == ("succeeded", 450, 450)
+    assert warehouse_query(
+        env,
+        'select _file, count(*), min(_line), max(_line), sum("VendorID"), sum(fare), '
+        "min(_batch_id) = max(_batch_id), count(_loaded_at) "
+        "from raw_lake.trips group by _file order by _file",
+    ) == [
+        ("trips/2026-01/trips.parquet", 300, 1, 300, 450, Decimal("45000.00"), True, 300),
+        ("trips/2026-02/trips.parquet", 150, 1, 150, 225, Decimal("11250.00"), True, 150),
+    ]
+    types = dict(
+        warehouse_query(env, "select column_name, column_type from (describe raw_lake.trips)")
+    )
+    assert (types["VendorID"], types["fare"], types["tip"]) == ("INTEGER", "DECIMAL(8,2)", "DOUBLE")
+    assert "column 'tip' held 100 value(s) of -0.0" in caplog.text
+    assert warehouse_query(
+        env, "select count(*) from raw_lake.trips where tip = 0 and not signbit(tip)"
+    ) == [(300,)]
+
+
+def _plan(connection: duckdb.DuckDBPyConnection, path: Path, declared: dict[str, str]):
+    columns = [landing_column_of(name, kind) for name, kind in declared.items()]
+    columns += [landing_column("_file", pa.string()), landing_column("_line", pa.int64())]
+    definitions = ", ".join(f'"{c.name}" {c.duckdb_type}' for c in columns)
+    connection.execute(f"create or replace table stage ({definitions})")
+    landing = {row[0]: row[1] for row in connection.execute("describe stage").fetchall()}
+    function = file_function(FileScan("parquet", str(path), "t/2026-01/t.parquet"))
+    assert function is not None
+
+    def execute(sql: str) -> list[tuple[object, ...]]:
+        return connection.execute(sql).fetchall()
+
+    return plan_direct(execute, function, columns, landing, "p", "now()", "'b'")
+
+
+def test_only_files_duckdb_lands_exactly_are_read_directly(tmp_path):
+    path = tmp_path / "t.parquet"
+    pq.write_table(
+        pa.table({"n": pa.array([1.5, 2.0]), "s": ["1", "x"], "i": pa.array([1, 2], pa.int32())}),
+        path,
+    )
+    connection = duckdb.connect()
+    # 1.5 as an integer: DuckDB would round it, Arrow refuses it; so the Arrow way decides.
+    assert _plan(connection, path, {"n": "integer"}) is None
+    assert _plan(connection, path, {"i": "bigint"}) is None  # a conversion, not the same type
+    same = _plan(connection, path, {"n": "double", "i": "integer", "missing": "date"})
+    assert same is not None and same.rows_read == 2
+    assert [row[:5] for row in connection.execute(same.rows).fetchall()] == [
+        (1.5, 1, None, "p", 1),
+        (2.0, 2, None, "p", 2),
+    ]
+    # Text to cast goes the Arrow way too: DuckDB's casts are laxer ('1.5' would be 2).
+    assert _plan(connection, path, {"s": "integer"}) is None
+    assert _plan(connection, path, {"s": "text"}) is not None
+
+
+@pytest.mark.parametrize("name", ["t[1].parquet", "t*.parquet", "t?.parquet", "t{a}.parquet"])
+def test_a_name_duckdb_would_read_as_a_pattern_is_not_read_directly(name):
+    assert file_function(FileScan("parquet", f"/landing/t/2026-01/{name}", name)) is None
+    assert file_function(FileScan("parquet", "/landing/t/2026-01/t.parquet", "t")) is not None
+    assert file_function(FileScan("csv", "/landing/t/2026-01/t.csv", "t")) is None
+
+
+def test_a_load_told_to_stop_before_a_file_is_published_lands_nothing_of_it(
+    fresh_warehouse_env, tmp_path, monkeypatch
+):
+    from extract_load import attempts
+    from extract_load.cancel import LoadCancelled
+
+    seen: list[int] = []
+
+    def stop(self: attempts.ProgressLog, rows: int, bytes_read: int) -> None:
+        seen.append(rows)
+        raise LoadCancelled("cancelled (test); nothing of this batch was published")
+
+    monkeypatch.setattr(attempts.ProgressLog, "__call__", stop)
+    env = _env(fresh_warehouse_env, tmp_path)
+    _write(tmp_path, "trips", "2026-01", "trips.parquet", _trips(300))
+
+    result = _load(env, "trips")
+    assert result.status == "failed" and "cancelled (test)" in (result.error or "")
+    assert seen  # the file's read reported its progress, where a cancelled load stops
+    assert warehouse_query(
+        env,
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw_lake' and table_name = 'trips'",
+    ) == [(0,)]
+    assert warehouse_query(env, "select path, status, rows_loaded from elt.loaded_files") == [
+        ("trips/2026-01/trips.parquet", "failed", 0)
+    ]
