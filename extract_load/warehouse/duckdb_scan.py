@@ -146,9 +146,10 @@ class Attachments:
                     )
                     options += f", SECRET {alias}"
                 try:
-                    # No idle connections kept: each part's read connects and disconnects, so
-                    # that a load holds one connection to its source at a time, as psql's do.
-                    self._connection.execute("SET pg_pool_max_connections = 0")
+                    # The extension's pool keeps up to pg_pool_max_connections (4) idle
+                    # connections for the next reads. Without it (0) the process was measured
+                    # aborting (an exception out of a destructor, "ROLLBACK" on a dead
+                    # connection) when the source's server restarted mid-read.
                     self._connection.execute(f"ATTACH {sql_text(conninfo)} AS {alias} ({options})")
                 except duckdb.Error as error:
                     # libpq's reason only: the extension's message repeats the conninfo.
