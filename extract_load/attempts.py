@@ -117,7 +117,9 @@ def load_once(
     keys: StagePlan | None = None
     with ExitStack() as held:
         try:
-            table = source_kind(source, psql).table(source, spec.name, url)
+            table = source_kind(source, psql, warehouse.source_queries).table(
+                source, spec.name, url
+            )
             _check_config(spec, table)
             # From the cursor read to the publish (or the failure's cleanup): a load of the
             # same table by another process waits.

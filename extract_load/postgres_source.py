@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import psycopg
 import psycopg.conninfo
@@ -30,6 +31,7 @@ __all__ = [
     "incremental_filter",
     "list_tables",
     "read_table_info",
+    "table_info",
 ]
 
 # Session settings that make the text form of every value unambiguous and zone-independent.
@@ -93,7 +95,7 @@ with recursive resolved as (
            a.atttypid as type_oid, a.atttypmod as typmod, a.attndims::int as dims,
            false as in_array, 0 as depth
     from pg_attribute as a
-    where a.attrelid = %(relid)s and a.attnum > 0 and not a.attisdropped
+    where a.attrelid = {relid} and a.attnum > 0 and not a.attisdropped
     union all
     select r.attnum, r.name, r.not_null, r.declared,
            case when t.typtype = 'd' then t.typbasetype else t.typelem end,
@@ -125,36 +127,52 @@ select a.attname::text
 from pg_index as i
 cross join lateral unnest(i.indkey) with ordinality as k(attnum, position)
 inner join pg_attribute as a on a.attrelid = i.indrelid and a.attnum = k.attnum
-where i.indrelid = %(relid)s and i.indisprimary
+where i.indrelid = {relid} and i.indisprimary
 order by k.position
 """
+
+
+# A query (its values written in) run on a source: its rows.
+Query = Callable[[str], list[tuple[Any, ...]]]
+
+
+def _filled(query: str, **values: object) -> str:
+    """`query` with each `{name}` the literal of its value."""
+    return sql.SQL(query).format(**{k: sql.Literal(v) for k, v in values.items()}).as_string(None)
 
 
 def read_table_info(
     connection: psycopg.Connection, schema: str, table: str, variable: str
 ) -> TableInfo:
     """Columns (types resolved through domains, enums and arrays) and key of one table."""
-    row = connection.execute(
-        "select c.oid, c.relkind, c.relispartition from pg_class as c "
-        "where c.oid = to_regclass(%s)",
-        (qualified(schema, table),),
-    ).fetchone()
-    if row is None:
-        database = connection.info.dbname
+    return table_info(lambda text: connection.execute(text).fetchall(), schema, table, variable)
+
+
+def table_info(query: Query, schema: str, table: str, variable: str) -> TableInfo:
+    """read_table_info's, by `query` on a connection to the source."""
+    rows = query(
+        _filled(
+            "select c.oid::bigint, c.relkind::text, c.relispartition from pg_class as c "
+            "where c.oid = to_regclass({name})",
+            name=qualified(schema, table),
+        )
+    )
+    if not rows:
+        ((database,),) = query("select current_database()")
         raise SourceError(
             f"{variable}: table {schema}.{table} not found in database {database!r}; check the "
             "URL, or the source's tables in sources.yml"
         )
-    relid, kind, is_partition = row
+    relid, kind, is_partition = rows[0]
     if is_partition:
         raise SourceError(
             f"{variable}: {schema}.{table} is a partition; load its partitioned parent instead, "
             "so that every row is read once"
         )
-    rows = connection.execute(_CATALOG_COLUMNS, {"relid": relid}).fetchall()
+    rows = query(_filled(_CATALOG_COLUMNS, relid=relid))
     money_scale = 2
     if any(row[3] == "money" for row in rows):
-        (money_scale,) = connection.execute(_MONEY_SCALE).fetchone() or (2,)
+        ((money_scale,),) = query(_MONEY_SCALE) or [(2,)]
     columns = tuple(
         SourceColumn(
             name=name,
@@ -171,7 +189,7 @@ def read_table_info(
         )
         for name, declared, not_null, base, base_sql, typmod, is_array, kind, builtin, dims in rows
     )
-    primary_key = tuple(name for (name,) in connection.execute(_PRIMARY_KEY, {"relid": relid}))
+    primary_key = tuple(name for (name,) in query(_filled(_PRIMARY_KEY, relid=relid)))
     return TableInfo(schema, table, kind, columns, primary_key)
 
 
@@ -195,10 +213,7 @@ class PostgresRead(CopyRead):
         )
         return copy_out(self.psql, self.url, query)
 
-    @contextmanager
-    def scan(
-        self, select_exprs: Sequence[str], streams: int, checks: Sequence[str] = ()
-    ) -> Iterator[SourceScan]:
+    def scan(self, select_exprs: Sequence[str], checks: Sequence[str] = ()) -> SourceScan:
         conninfo, password = scan_conninfo(self.url)
         table = qualified(self.info.schema, self.info.name)  # quoted: any name
         select = sql.SQL("SELECT {} FROM {}").format(
@@ -212,40 +227,43 @@ class PostgresRead(CopyRead):
         whole = select
         if conditions:
             whole += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
-        session = tuple(_SESSION)
-        if self.where is not None or self.info.kind != "r" or streams < 2:
-            # An incremental batch is the rows after a cursor, wherever they are in the table;
-            # a view or a partitioned table has no pages of its own.
-            yield SourceScan(conninfo, password, session, (whole.as_string(None),), self.label)
-            return
-        with connect_source(self.url, self.label) as connection:
-            pages, version = connection.execute(_PAGES, (table,)).fetchone() or (0, 0)
-            ranges = page_ranges(pages or 0, streams) if version >= 140000 else [(0, None)]
-            if len(ranges) > 1:
-                # The parts read one snapshot, exported by this transaction while it stays
-                # open: together they are the table as of one instant, like one COPY.
-                connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                (snapshot,) = connection.execute("SELECT pg_export_snapshot()").fetchone() or ("",)
-                setup = (f"SET TRANSACTION SNAPSHOT '{snapshot}'", *session)
-                queries = tuple(
-                    (
-                        select
-                        + sql.SQL(" WHERE ")
-                        + sql.SQL(" AND ").join([ctid_filter(first, end), *conditions])
-                    ).as_string(None)
-                    for first, end in ranges
-                )
-                yield SourceScan(conninfo, password, setup, queries, self.label)
-                return
-        # One range: the connection that measured the table is closed before the read, so that
-        # a load holds one connection to its source at a time.
-        yield SourceScan(conninfo, password, session, (whole.as_string(None),), self.label)
+        # An incremental batch is the rows after a cursor, wherever they are in the table; a
+        # view or a partitioned table has no pages of its own.
+        ranges = None
+        if self.where is None and self.info.kind == "r":
+            ranges = CtidRanges(table, select, tuple(conditions))
+        return SourceScan(conninfo, password, _SESSION, whole.as_string(None), self.label, ranges)
+
+
+@dataclass(frozen=True)
+class CtidRanges:
+    """A table split by ranges of its pages, one per stream."""
+
+    table: str  # quoted
+    select: sql.Composable
+    conditions: tuple[sql.Composable, ...]
+
+    @property
+    def pages_query(self) -> str:
+        return sql.SQL(_PAGES).format(sql.Literal(self.table)).as_string(None)
+
+    def split(self, pages: int, version: int, streams: int) -> tuple[str, ...]:
+        # Without TID range scans (before PostgreSQL 14) a ctid range reads the whole table.
+        ranges = page_ranges(pages, streams) if version >= 140000 else [(0, None)]
+        return tuple(
+            (
+                self.select
+                + sql.SQL(" WHERE ")
+                + sql.SQL(" AND ").join([ctid_filter(first, end), *self.conditions])
+            ).as_string(None)
+            for first, end in ranges
+        )
 
 
 # The table's size in pages now (relpages is only the last VACUUM's estimate), and whether the
 # server has TID range scans (PostgreSQL 14): without them a ctid range reads the whole table.
 _PAGES = """
-select pg_relation_size(to_regclass(%s)) / current_setting('block_size')::bigint,
+select pg_relation_size(to_regclass({})) / current_setting('block_size')::bigint,
        current_setting('server_version_num')::int
 """
 # Below this many pages (8 kB each) per stream, a table is read by one query: a second

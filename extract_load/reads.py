@@ -20,11 +20,10 @@ PostgreSQL).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pyarrow is imported where Arrow is used: a PostgreSQL-only load needs none
     import pyarrow as pa
@@ -37,6 +36,7 @@ __all__ = [
     "CopyRead",
     "FileScan",
     "LandingColumn",
+    "SourceQueries",
     "SourceRead",
     "SourceScan",
     "duckdb_type",
@@ -203,26 +203,43 @@ class CopyRead(ABC):
         `COPY (SELECT <select_exprs> FROM <table> [WHERE <filter>]) TO STDOUT (<options>)`."""
 
     @abstractmethod
-    def scan(
-        self, select_exprs: Sequence[str], streams: int, checks: Sequence[str] = ()
-    ) -> AbstractContextManager[SourceScan]:
-        """The same rows as queries for a warehouse that reads PostgreSQL itself with up to
-        `streams` connections at once: one query, or several over ranges of a large table in
-        one snapshot, held while the context is open. `checks` are conditions in the WHERE
-        clause that raise on a row the warehouse cannot take."""
+    def scan(self, select_exprs: Sequence[str], checks: Sequence[str] = ()) -> SourceScan:
+        """The same rows as a query for a warehouse that reads PostgreSQL itself, with the
+        ranges it may split into where the table can be read in parts. `checks` are
+        conditions in the WHERE clause that raise on a row the warehouse cannot take."""
+
+
+# A query run on a PostgreSQL source (libpq's conninfo without the password, the password,
+# the query with its values written in) by a warehouse's own connections to it: its rows.
+SourceQueries = Callable[[str, str | None, str], list[tuple[Any, ...]]]
+
+
+class Ranges(Protocol):
+    """How a large table splits into parts read at once in one snapshot."""
+
+    @property
+    def pages_query(self) -> str:
+        """Its size in pages and the server's version: (pages, version_num)."""
+        ...
+
+    def split(self, pages: int, version: int, streams: int) -> tuple[str, ...]:
+        """The queries reading it in up to `streams` parts; one where splitting does not pay."""
+        ...
 
 
 @dataclass(frozen=True)
 class SourceScan:
-    """A PostgreSQL table as the queries that read it: run each in a transaction of its own
-    that first runs `setup` (the snapshot they share, the session settings); together they
+    """A PostgreSQL table as the query that reads it, run in a transaction of its own after
+    `session` (the session settings); or, where `ranges` is given and the warehouse reads with
+    several connections, as several queries over ranges of it in one snapshot that together
     return every row once."""
 
     conninfo: str  # libpq's, without the password
     password: str | None  # kept out of `conninfo`: that string appears in error messages
-    setup: tuple[str, ...]
-    queries: tuple[str, ...]
+    session: tuple[str, ...]
+    query: str
     label: str
+    ranges: Ranges | None = None
 
 
 @dataclass(frozen=True)

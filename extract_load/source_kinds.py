@@ -8,7 +8,7 @@ that a new kind (files, HTTP) is one class here and a module of its own.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -23,9 +23,11 @@ from .postgres_source import (
     incremental_filter,
     list_tables,
     read_table_info,
+    scan_conninfo,
+    table_info,
 )
 from .psql_copy import find_psql
-from .reads import SourceRead
+from .reads import SourceQueries, SourceRead
 from .tables import SourceSpec
 
 if TYPE_CHECKING:
@@ -123,8 +125,9 @@ class _PostgresTable(SourceTable):
 
 
 class _Postgres(SourceKind):
-    def __init__(self, psql: str | None) -> None:
+    def __init__(self, psql: str | None, queries: Callable[[], SourceQueries | None]) -> None:
         self._psql = psql
+        self._queries = queries
 
     def check(self, source: SourceSpec, url: str) -> None:
         check_source(url, source.url_env)
@@ -136,8 +139,15 @@ class _Postgres(SourceKind):
 
     def table(self, source: SourceSpec, name: str, url: str) -> SourceTable:
         assert source.schema is not None, "PostgreSQL sources default to public"
-        with connect_source(url, source.url_env) as connection:
-            info = read_table_info(connection, source.schema, name, source.url_env)
+        run = self._queries()
+        if run is not None:
+            conninfo, password = scan_conninfo(url)
+            info = table_info(
+                lambda text: run(conninfo, password, text), source.schema, name, source.url_env
+            )
+        else:
+            with connect_source(url, source.url_env) as connection:
+                info = read_table_info(connection, source.schema, name, source.url_env)
         return _PostgresTable(info, url, find_psql(self._psql))
 
 
@@ -268,10 +278,16 @@ class _Http(SourceKind):
         )
 
 
-def source_kind(source: SourceSpec, psql: str | None = None) -> SourceKind:
-    """The reader of `source`'s kind; `psql` (ELT_PSQL) runs PostgreSQL's COPY."""
+def source_kind(
+    source: SourceSpec,
+    psql: str | None = None,
+    queries: Callable[[], SourceQueries | None] = lambda: None,
+) -> SourceKind:
+    """The reader of `source`'s kind; `psql` (ELT_PSQL) runs PostgreSQL's COPY; `queries`
+    (a warehouse's `source_queries`) says how to read a PostgreSQL source's catalog on the
+    warehouse's own connections to it, where it has them."""
     if source.kind == "postgres":
-        return _Postgres(psql)
+        return _Postgres(psql, queries)
     if source.kind == "mysql":
         return _MySQL()
     if source.kind == "files":

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from logins import PASSWORD, WRONG_PASSWORD, as_login, password_authentication, query
 
-import extract_load.warehouse.duckdb as duckdb_warehouse
+import extract_load.warehouse.duckdb_scan as duckdb_scan
 from extract_load import Settings, SourceSpec, TableSpec, load_table
 from extract_load.postgres_source import MIN_PART_PAGES, page_ranges
 from extract_load.warehouse import open_warehouse
@@ -68,36 +68,34 @@ def _duckdb_env(tmp_path: Path, **more: str) -> dict[str, str]:
 
 
 def test_ranges_read_by_two_connections_see_one_snapshot(new_database, tmp_path, monkeypatch):
-    """Rows changed in the source after the read began, between the ranges' reads, are not
-    seen by any range: the table lands as of one instant, like one COPY."""
+    """Rows changed in the source after the snapshot was exported, before the parts read, are
+    seen by no part (the first, in the exporting transaction, nor the second, which takes it):
+    the table lands as of one instant, like one COPY."""
     url = new_database("scan")
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(TABLE)
     before = source_rows(url, "events", ["id", "label", "amount"])
-    scans = []
-    real_run_scan = duckdb_warehouse.run_scan
+    split = []
+    real_exported = duckdb_scan._Parts.exported
 
-    def run_scan_after_changes(attachments, scan, insert, progress):
-        scans.append(scan)
-        # Committed before any range is read: rows leave the last pages and the first, and a
+    def exported_then_changed(parts, snapshot):
+        split.append(parts.count)
+        # Committed before any part is read: rows leave the last pages and the first, and a
         # row is updated (a new version, on another page).
         with psycopg.connect(url, autocommit=True) as source:
             source.execute(f"delete from events where id > {ROWS - 1000} or id <= 1000")
             source.execute("update events set label = 'changed' where id = 5000")
             source.execute(f"insert into events values ({ROWS + 1}, 'new', 1)")
-        return real_run_scan(attachments, scan, insert, progress)
+        real_exported(parts, snapshot)
 
-    monkeypatch.setattr(duckdb_warehouse, "run_scan", run_scan_after_changes)
+    monkeypatch.setattr(duckdb_scan._Parts, "exported", exported_then_changed)
     env = _duckdb_env(tmp_path, ELT_MAX_WORKERS="2")
     _load(env, url, "events")
 
-    (scan,) = scans
-    assert len(scan.queries) == 2  # the table was split: each range by its own connection
-    assert all("ctid" in part for part in scan.queries)
-    assert any("SET TRANSACTION SNAPSHOT" in statement for statement in scan.setup)
+    assert split == [2]  # the table was split: each range by its own connection
     assert warehouse_rows(env, "raw_fixture", "events") == before
     # ... and the next load sees the changes.
-    monkeypatch.setattr(duckdb_warehouse, "run_scan", real_run_scan)
+    monkeypatch.setattr(duckdb_scan._Parts, "exported", real_exported)
     _load(env, url, "events")
     after = source_rows(url, "events", ["id", "label", "amount"])
     assert after != before
@@ -109,30 +107,31 @@ def test_a_small_table_is_one_query_and_one_worker_never_splits(new_database, tm
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(TABLE)
         connection.execute("create table tiny as select * from events where id <= 10")
-    scans = []
-    real_run_scan = duckdb_warehouse.run_scan
+    split = []
+    real_run_parts = duckdb_scan._run_parts
 
-    def recording(attachments, scan, insert, progress):
-        scans.append(scan)
-        return real_run_scan(attachments, scan, insert, progress)
+    def recording(attachments, alias, session, queries, insert, progress):
+        split.append(len(queries))
+        return real_run_parts(attachments, alias, session, queries, insert, progress)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(duckdb_warehouse, "run_scan", recording)
+        patch.setattr(duckdb_scan, "_run_parts", recording)
         _load(_duckdb_env(tmp_path / "a", ELT_MAX_WORKERS="4"), url, "tiny")
         _load(_duckdb_env(tmp_path / "b", ELT_MAX_WORKERS="1"), url, "events")
-    assert [len(scan.queries) for scan in scans] == [1, 1]
-    assert [scan.setup for scan in scans] == [scans[0].setup] * 2
-    assert not any("SNAPSHOT" in statement for statement in scans[0].setup)
+        assert split == []
+        _load(_duckdb_env(tmp_path / "c", ELT_MAX_WORKERS="2"), url, "events")
+        assert split == [2]  # the same table, split where two may read it
 
 
 # -- the password -----------------------------------------------------------------------------
 def test_the_password_reaches_the_extension_and_nothing_else(
-    postgres_server, new_database, tmp_path, caplog, monkeypatch
+    postgres_server, new_database, tmp_path, caplog
 ):
     """With password authentication really on: the load through the extension succeeds, and
-    the password is in no log line and not in the warehouse file. When the extension's own
-    connection is refused (the password changed after the catalog was read), its error names
-    the failure without repeating the password, and nothing is retried."""
+    the password is in no log line and not in the warehouse file. When the extension's
+    connection is refused (the password changed; the load reads the catalog through the
+    extension too), its error names the failure without repeating the password, and nothing
+    is retried."""
     url = new_database("scan_secret")
     login = f"elt_scan_reader_{uuid.uuid4().hex[:8]}"
     query(url, f"create role {login} login password '{PASSWORD}'")
@@ -150,13 +149,7 @@ def test_the_password_reaches_the_extension_and_nothing_else(
         assert files and not [p for p in files if PASSWORD.encode() in p.read_bytes()]
 
         caplog.clear()
-        real_run_scan = duckdb_warehouse.run_scan
-
-        def run_scan_after_password_change(attachments, scan, insert, progress):
-            query(url, f"alter role {login} password '{WRONG_PASSWORD}'")
-            return real_run_scan(attachments, scan, insert, progress)
-
-        monkeypatch.setattr(duckdb_warehouse, "run_scan", run_scan_after_password_change)
+        query(url, f"alter role {login} password '{WRONG_PASSWORD}'")
         source = SourceSpec("fixture", "FIXTURE_URL")
         warehouse = open_warehouse(Settings.from_env(_duckdb_env(tmp_path / "changed")))
         try:

@@ -25,7 +25,7 @@ from ..drift import drift_verdict
 from ..errors import BadRowsError
 from ..identifiers import qualified, quote_ident
 from ..ledger import METADATA_DDL, QUARANTINE, Batch
-from ..reads import ArrowRead, CopyRead, SourceRead
+from ..reads import ArrowRead, CopyRead, SourceQueries, SourceRead
 from ..schemas import METADATA_SCHEMA
 from ..streams import Progress
 from ..tables import DeletePolicy
@@ -146,6 +146,12 @@ class Warehouse(ABC):
     def release_connection(self) -> None:
         """Close this thread's connection, if the warehouse has one per thread: the calling
         thread's, once it hands the loads to threads that have their own."""
+
+    def source_queries(self) -> SourceQueries | None:
+        """How this warehouse runs a query on a PostgreSQL source on its own connections to it,
+        so that a load reads the source's catalog there too and holds no other; None where the
+        source module connects itself."""
+        return None
 
     def table_lock(self, schema: str, table: str) -> AbstractContextManager[None]:
         """Held by a load of `schema.table` from reading its cursor to publishing, so that a

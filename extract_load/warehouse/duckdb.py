@@ -25,7 +25,7 @@ from ..duckdb_limits import ZeroSigns, count_sql, numeric_text_warnings, zero_si
 from ..errors import SourceError, WarehouseError
 from ..identifiers import qualified, quote_ident
 from ..psql_copy import CopyFailed, PsqlCopy
-from ..reads import ArrowRead, CopyRead
+from ..reads import ArrowRead, CopyRead, SourceQueries
 from ..streams import CountingReader, Progress, ReadAhead, iter_with_progress, slices
 from ..types_duckdb import to_duckdb_scanned
 from .base import StagePlan, Warehouse
@@ -373,6 +373,9 @@ class DuckDBWarehouse(Warehouse):
                     log.info("%s; PostgreSQL is read as CSV through psql", self._extension)
         return self._extension if isinstance(self._extension, str) else None
 
+    def source_queries(self) -> SourceQueries | None:
+        return self._attachments.query if self._extension_missing() is None else None
+
     def _write_copy(self, plan: StagePlan, read: CopyRead, progress: Progress) -> int:
         mapped = [to_duckdb(column, arrow=False) for column in read.columns]  # for the warnings
         fallback_warnings(read.label, read.columns, mapped)
@@ -414,8 +417,8 @@ class DuckDBWarehouse(Warehouse):
 
         selects = [f"{c.source_expr} AS {quote_ident(c.name)}" for c in columns]
         checks = [c.source_check for c in columns if c.source_check is not None]
-        with read.scan(selects, self.streams, checks) as scan:
-            rows_in = run_scan(self._attachments, scan, insert, lambda rows: progress(rows, -1))
+        scan = read.scan(selects, checks)
+        rows_in = run_scan(self._attachments, scan, insert, lambda rows: progress(rows, -1))
         self._store_zero_signs(plan, read.label, signs)
         rows = self.row_count(plan.schema, plan.stage)
         if rows != rows_in:

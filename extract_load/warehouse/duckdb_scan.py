@@ -5,9 +5,11 @@ The extension comes from the `duckdb-extension-postgres` wheel (PyPI has one per
 version up to 1.5.5; `INSTALL` would download it, which these machines cannot). Where it is
 missing, `load_postgres_extension` says why and the warehouse reads CSV through psql instead.
 
-The source says what to read (`SourceScan`: its queries, the snapshot they share, its session);
-this module only runs the queries. The casts that make every value exact are the type map's
-(`to_duckdb_scanned`), the same rules as the CSV path's.
+The source says what to read (`SourceScan`: its query, its session, how it splits into ranges of
+pages); this module measures the table, splits it where that pays, and runs the queries, each
+connection one of the extension's pool, which `Attachments` keeps within ELT_MAX_WORKERS. The
+casts that make every value exact are the type map's (`to_duckdb_scanned`), the same rules as
+the CSV path's.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 import duckdb
 import psycopg
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..catalog_types import sql_text
 from ..errors import connection_error_reason
@@ -73,36 +75,82 @@ def load_postgres_extension(connection: duckdb.DuckDBPyConnection) -> str | None
     return None
 
 
+class Budget:
+    """`size` permits, taken one or several at once, first come first served (so that a scan
+    waiting for several is not passed by ones taking one)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = size
+        self._next = 0  # the ticket the next to ask gets
+        self._serving = 0  # the ticket whose turn it is
+        self._turn = threading.Condition()
+
+    @contextmanager
+    def __call__(self, count: int = 1) -> Iterator[None]:
+        count = min(count, self.size)
+        with self._turn:
+            ticket = self._next
+            self._next += 1
+            self._turn.wait_for(lambda: self._serving == ticket and self._free >= count)
+            self._free -= count
+            self._serving += 1
+            self._turn.notify_all()
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._free += count
+                self._turn.notify_all()
+
+
 class Attachments:
-    """One attached database per source (the extension gives each DuckDB transaction a
-    connection of its own, so the streams of a table read in parallel); the permits that
-    bound how many parts are read at once, by all tables together (ELT_MAX_WORKERS); and the
-    cursors reading now, to interrupt them all."""
+    """One attached database per source; the extension gives each DuckDB transaction a
+    connection of its own from the attachment's pool, which keeps up to `streams` idle ones
+    for the next. Every transaction takes a permit of `budget` (ELT_MAX_WORKERS, all tables
+    together) first: at most `streams` in use, and so at most `streams` open, idle or not.
+
+    The pool's own limit ("wait" when all are in use) would bound them too, but it forgets
+    a connection that failed: after the source's server restarted, it was measured waiting for
+    two connections that no longer existed. The cursors reading now are kept to interrupt
+    them all."""
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, streams: int) -> None:
         self._connection = connection
         self.streams = streams
-        self.permits = threading.Semaphore(streams)
+        self.budget = Budget(streams)
         self._lock = threading.Lock()
         self._aliases: dict[tuple[str, str | None], str] = {}
         self._reading: list[duckdb.DuckDBPyConnection] = []
 
     @contextmanager
     def cursors(self, count: int) -> Iterator[list[duckdb.DuckDBPyConnection]]:
-        """`count` cursors of the warehouse's connection for one scan's streams."""
-        cursors = [self._connection.cursor() for _ in range(count)]
-        with self._lock:
-            self._reading += cursors
-        try:
-            for cursor in cursors:
-                cursor.execute("SET TimeZone = 'UTC'")
-            yield cursors
-        finally:
+        """`count` cursors of the warehouse's connection, with `count` permits."""
+        with self.budget(count):
+            cursors = [self._connection.cursor() for _ in range(count)]
             with self._lock:
+                self._reading += cursors
+            try:
                 for cursor in cursors:
-                    self._reading.remove(cursor)
-            for cursor in cursors:
-                cursor.close()
+                    cursor.execute("SET TimeZone = 'UTC'")
+                yield cursors
+            finally:
+                with self._lock:
+                    for cursor in cursors:
+                        self._reading.remove(cursor)
+                for cursor in cursors:
+                    cursor.close()
+
+    def query(self, conninfo: str, password: str | None, text: str) -> list[tuple[Any, ...]]:
+        """`text`'s rows, run on the source in a transaction of its own (SourceQueries)."""
+        params = conninfo_to_dict(conninfo)
+        where = f"database {params.get('dbname', '')!r} on {params.get('host', 'localhost')}"
+        alias = self._attach(conninfo, password, where)
+        with self.cursors(1) as (cursor,):
+            try:
+                return _run_part(cursor, alias, (), _select(alias, text))
+            except duckdb.Error as error:
+                raise ScanFailed(_message(error)) from error
 
     @staticmethod
     def _name(alias: str) -> str:
@@ -130,31 +178,34 @@ class Attachments:
                 log.warning("could not cancel the reads of %s: %s", alias, error)
 
     def alias(self, scan: SourceScan) -> str:
-        key = (scan.conninfo, scan.password)
+        return self._attach(scan.conninfo, scan.password, scan.label)
+
+    def _attach(self, conninfo: str, password: str | None, label: str) -> str:
+        key = (conninfo, password)
         with self._lock:
             if key not in self._aliases:
                 alias = f"__elt_pg_{len(self._aliases)}"
                 # Its sessions are found by this name when they must be cancelled.
-                conninfo = make_conninfo(scan.conninfo, application_name=self._name(alias))
+                named = make_conninfo(conninfo, application_name=self._name(alias))
                 options = "TYPE postgres, READ_ONLY"
-                if scan.password is not None:
+                if password is not None:
                     # The password in a secret of this process, never in the connection string,
                     # which the extension repeats in its error messages.
                     self._connection.execute(
                         f"CREATE OR REPLACE TEMPORARY SECRET {alias} "
-                        f"(TYPE postgres, PASSWORD {sql_text(scan.password)})"
+                        f"(TYPE postgres, PASSWORD {sql_text(password)})"
                     )
                     options += f", SECRET {alias}"
                 try:
-                    # The extension's pool keeps up to pg_pool_max_connections (4) idle
-                    # connections for the next reads. Without it (0) the process was measured
-                    # aborting (an exception out of a destructor, "ROLLBACK" on a dead
-                    # connection) when the source's server restarted mid-read.
-                    self._connection.execute(f"ATTACH {sql_text(conninfo)} AS {alias} ({options})")
+                    # Without a pool (0) the process was measured aborting (an exception out
+                    # of a destructor, "ROLLBACK" on a dead connection) when the source's
+                    # server restarted mid-read.
+                    self._connection.execute(f"SET pg_pool_max_connections = {self.streams}")
+                    self._connection.execute(f"ATTACH {sql_text(named)} AS {alias} ({options})")
                 except duckdb.Error as error:
                     # libpq's reason only: the extension's message repeats the conninfo.
                     reason = connection_error_reason(_message(error))
-                    raise ScanFailed(f"{scan.label}: cannot connect ({reason})") from None
+                    raise ScanFailed(f"{label}: cannot connect ({reason})") from None
                 self._aliases[key] = alias
             return self._aliases[key]
 
@@ -174,19 +225,32 @@ def _message(error: duckdb.Error) -> str:
     return text.split("\n\nCOPY (", 1)[0].strip()
 
 
+def _table_function(alias: str, query: str) -> str:
+    """The extension's table function reading `query`'s rows from the attached source."""
+    return f"postgres_query('{alias}', {sql_text(query)})"
+
+
+def _select(alias: str, query: str) -> str:
+    return f"SELECT * FROM {_table_function(alias, query)}"
+
+
 def _run_part(
     cursor: duckdb.DuckDBPyConnection,
     alias: str,
     setup: Sequence[str],
-    query: str,
-    insert: Callable[[str], str],
+    statement: str,
+    after_setup: Callable[[], None] = lambda: None,
+    before_commit: Callable[[], None] = lambda: None,
 ) -> list[tuple[Any, ...]]:
-    """One query in a transaction of its own (DuckDB's, and so the attached server's)."""
+    """`statement` in a transaction of its own (DuckDB's, and so the attached server's), after
+    `setup` on the source."""
     cursor.begin()
     try:
-        for statement in setup:
-            cursor.execute(f"CALL postgres_execute('{alias}', {sql_text(statement)})")
-        result = cursor.execute(insert(f"postgres_query('{alias}', {sql_text(query)})")).fetchall()
+        for command in setup:
+            cursor.execute(f"CALL postgres_execute('{alias}', {sql_text(command)})")
+        after_setup()
+        result = cursor.execute(statement).fetchall()
+        before_commit()
         cursor.commit()
     except BaseException:
         # The error that stopped the part is the one to judge; a rollback over a connection
@@ -197,60 +261,137 @@ def _run_part(
     return result
 
 
+def _inserted(result: list[tuple[Any, ...]]) -> int:
+    return int(result[0][0]) if result else 0
+
+
 def run_scan(
     attachments: Attachments,
     scan: SourceScan,
     insert: Callable[[str], str],
     progress: Callable[[int], None],
 ) -> int:
-    """Run the scan's queries, as many at once as there are streams, each into the stage by
-    `insert(<the extension's table function reading it>)` in a transaction of its own; the
-    rows inserted.
+    """Read the scan's rows into the stage, by `insert(<the extension's table function reading
+    them>)`: in one query, or, for a large table, in one part per stream over ranges of its
+    pages in one snapshot; the rows inserted.
 
     DuckDB holds a transaction's rows in memory until its commit, so a part is committed as
     soon as it is in: the staging table is private, publishing is what must be atomic.
     """
-    streams = max(1, min(attachments.streams, len(scan.queries)))
-    pending = list(scan.queries)
-    lock = threading.Lock()
-    done = [0]
-    failures: list[BaseException] = []  # in the order they happened: the first is the cause
-
     alias = attachments.alias(scan)
+    queries: tuple[str, ...] = (scan.query,)
+    if scan.ranges is not None and attachments.streams > 1:
+        ((pages, version),) = attachments.query(
+            scan.conninfo, scan.password, scan.ranges.pages_query
+        )
+        queries = scan.ranges.split(int(pages or 0), int(version), attachments.streams)
+    try:
+        if len(queries) == 1:
+            with attachments.cursors(1) as (cursor,):
+                statement = insert(_table_function(alias, queries[0]))
+                rows = _inserted(_run_part(cursor, alias, scan.session, statement))
+            progress(rows)
+            return rows
+        log.info("%s: reading in %d parts at once, in one snapshot", scan.label, len(queries))
+        return _run_parts(attachments, alias, scan.session, queries, insert, progress)
+    except duckdb.Error as error:
+        raise ScanFailed(_message(error)) from error
 
-    def stream_worker(cursor: duckdb.DuckDBPyConnection) -> None:
-        while True:
-            with lock:
-                if not pending or failures:
-                    return
-                query = pending.pop(0)
-            with attachments.permits:
-                result = _run_part(cursor, alias, scan.setup, query, insert)
-            with lock:
-                done[0] += int(result[0][0]) if result else 0
-                total = done[0]
-            progress(total)
 
-    with attachments.cursors(streams) as cursors:
+class _Parts:
+    """The parts of one table read at once in one snapshot, each on a connection of its own:
+    the first part's transaction exports the snapshot, reads its own part, and ends only once
+    every other part has taken the snapshot. So a table read in N parts holds N connections."""
 
-        def run(stream: int) -> None:
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.state = threading.Condition()
+        self.snapshot: str | None = None
+        self.taken = 0
+        self.rows = 0
+        self.failures: list[BaseException] = []  # as they happened: the first is the cause
+
+    def exported(self, snapshot: str) -> None:
+        with self.state:
+            self.snapshot = snapshot
+            self.state.notify_all()
+
+    def wait_for_snapshot(self) -> str | None:
+        """The snapshot, once exported; None if a part failed first."""
+        with self.state:
+            self.state.wait_for(lambda: self.snapshot is not None or self.failures)
+            return self.snapshot
+
+    def took(self) -> None:
+        with self.state:
+            self.taken += 1
+            self.state.notify_all()
+
+    def wait_until_all_took(self) -> None:
+        with self.state:
+            self.state.wait_for(lambda: self.taken == self.count - 1 or self.failures)
+            if self.failures:
+                raise _OtherPartFailed
+
+    def failed(self, error: BaseException) -> None:
+        with self.state:
+            self.failures.append(error)
+            self.state.notify_all()
+
+    def inserted(self, rows: int) -> int:
+        with self.state:
+            self.rows += rows
+            return self.rows
+
+
+class _OtherPartFailed(Exception):
+    """This part stopped because another failed (which is the error to report)."""
+
+
+def _run_parts(
+    attachments: Attachments,
+    alias: str,
+    session: Sequence[str],
+    queries: Sequence[str],
+    insert: Callable[[str], str],
+    progress: Callable[[int], None],
+) -> int:
+    parts = _Parts(len(queries))
+
+    def read(cursor: duckdb.DuckDBPyConnection, index: int) -> None:
+        statement = insert(_table_function(alias, queries[index]))
+        if index == 0:
+
+            def export() -> None:
+                ((snapshot,),) = cursor.execute(
+                    _select(alias, "SELECT pg_export_snapshot()")
+                ).fetchall()
+                parts.exported(str(snapshot))
+
+            result = _run_part(cursor, alias, session, statement, export, parts.wait_until_all_took)
+        else:
+            snapshot = parts.wait_for_snapshot()
+            if snapshot is None:
+                return
+            setup = (f"SET TRANSACTION SNAPSHOT {sql_text(snapshot)}", *session)
+            result = _run_part(cursor, alias, setup, statement, parts.took)
+        progress(parts.inserted(_inserted(result)))
+
+    with attachments.cursors(len(queries)) as cursors:
+
+        def run(index: int) -> None:
             try:
-                stream_worker(cursors[stream])
+                read(cursors[index], index)
+            except _OtherPartFailed:
+                pass
             except BaseException as error:
-                with lock:
-                    failures.append(error)
-                for other in cursors:  # the other streams' parts are of no use now
-                    if other is not cursors[stream]:
+                parts.failed(error)
+                for other in cursors:  # the other parts are of no use now
+                    if other is not cursors[index]:
                         other.interrupt()
 
-        if streams == 1:
-            run(0)
-        else:
-            with ThreadPoolExecutor(streams, thread_name_prefix="elt-pg-scan") as pool:
-                list(pool.map(run, range(streams)))
-    if failures:
-        first = failures[0]
-        if isinstance(first, duckdb.Error):
-            raise ScanFailed(_message(first)) from first
-        raise first
-    return done[0]
+        with ThreadPoolExecutor(len(queries), thread_name_prefix="elt-pg-scan") as pool:
+            list(pool.map(run, range(len(queries))))
+    if parts.failures:
+        raise parts.failures[0]
+    return parts.rows
