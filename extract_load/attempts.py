@@ -15,8 +15,6 @@ from .cancel import Cancellation, LoadCancelled
 from .deletes import key_check_due
 from .errors import EltError, SchemaDriftError
 from .faults import is_transient
-from .files_load import load_dataset
-from .http_load import load_endpoint
 from .ledger import CANCELLED, RUNNING, Batch, commit_batch
 from .reads import ArrowRead
 from .source_kinds import SourceTable, source_kind
@@ -235,6 +233,8 @@ def load_files_once(
     progress: ProgressLog,
 ) -> tuple[TableResult, Exception | None]:
     """One attempt at loading the new and changed files of one dataset, as one batch."""
+    from .files_load import load_dataset  # pyarrow and fsspec: only a files load needs them
+
     key = f"{source.name}.{spec.name}"
     batch = Batch(source=source.name, table=spec.name, mode="files")
     plan = StagePlan(source.raw_schema, spec.name, batch)
@@ -293,6 +293,8 @@ def load_http_once(
     progress: ProgressLog,
 ) -> tuple[TableResult, Exception | None]:
     """One attempt at loading an HTTP endpoint, as batches each published with its cursor."""
+    from .http_load import load_endpoint  # httpx: only an HTTP load needs it
+
     key = f"{source.name}.{spec.name}"
     batches: list[Batch] = []
     error: Exception | None = None

@@ -319,8 +319,9 @@ class PostgresWarehouse(Warehouse):
 
 
 def _pieces(stream: IO[bytes]) -> Iterator[bytes]:
-    """A byte stream in large pieces, as they come."""
-    while piece := stream.read1(_PIECE) if hasattr(stream, "read1") else stream.read(_PIECE):
+    """An unbuffered byte stream (PsqlCopy's pipe) in pieces of up to _PIECE bytes, as they come:
+    an unbuffered read returns what the pipe holds, without waiting to fill the piece."""
+    while piece := stream.read(_PIECE):
         yield piece
 
 
