@@ -20,7 +20,6 @@ from extract_load import (
     load_sources,
     plan_tables,
 )
-from extract_load.files_source import parse_months
 
 from .demo import with_demo_sources
 from .docs import DEFAULT_PORT
@@ -70,6 +69,8 @@ def load_summary(results: Sequence[TableResult]) -> str:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
+    from extract_load.files_source import parse_months  # pyarrow: only for --month
+
     months = parse_months(args.month) if args.month else None
     settings = Settings.from_env()
     chosen = [settings.source(name) for name in args.source or settings.sources]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from dagster_dbt import DbtProject
 
 from extract_load.settings import dbt_profile_environment
+from orchestration.locations import DBT_PROJECT_DIR, PROFILES_DIR, REPOSITORY
 
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
@@ -24,13 +25,8 @@ __all__ = [
     "prepare_dbt_environment",
 ]
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-
 # The target comes from ELT_WAREHOUSE inside profiles/profiles.yml, as for the loaders.
-dbt_project = DbtProject(
-    project_dir=REPOSITORY / "dbt_project",
-    profiles_dir=REPOSITORY / "profiles",
-)
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROFILES_DIR)
 # Under `dagster dev` the manifest is re-parsed at start, and dbt reads the warehouse from the
 # variables made from the project's own (profiles.yml); elsewhere `make` prepares it.
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from extract_load import EltError, Settings
 
-from .dbt_project import dbt_project, invoke_dbt
+from .locations import DBT_PROJECT_DIR
 
 __all__ = ["DEFAULT_PORT", "HOST", "bind_docs_server", "generate_docs", "serve_docs"]
 
@@ -28,6 +28,8 @@ DEFAULT_PORT = 8580
 
 def generate_docs(target_path: Path) -> None:
     """`dbt docs generate` with the catalogue, on the warehouse the environment names."""
+    from .dbt_project import invoke_dbt  # dbt and Dagster: only the docs command needs them
+
     settings = Settings.from_env()
     log.info("dbt docs generate on %s into %s", settings.warehouse_label(), target_path)
     result = invoke_dbt(
@@ -60,7 +62,7 @@ def bind_docs_server(directory: Path, port: int = DEFAULT_PORT) -> http.server.H
 
 def serve_docs(port: int = DEFAULT_PORT, target_path: Path | None = None) -> int:
     """Generate the docs, then serve them until interrupted; prints the address."""
-    target = (target_path or Path(dbt_project.project_dir) / "target").resolve()
+    target = (target_path or DBT_PROJECT_DIR / "target").resolve()
     # The port first: a port in use fails at once, not after dbt has run.
     server = bind_docs_server(target, port)
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from extract_load import ConfigError, EltError, Settings, SourceSpec
 from extract_load.config import check_source_name
@@ -14,13 +13,10 @@ from extract_load.discover import discovery_entry
 from extract_load.pipeline import read_catalog, resolve_source
 from extract_load.settings import validate_source_url
 
-from .dbt_project import dbt_project
-from .dbt_sources import dbt_sources_path, dbt_sources_yaml
 from .demo import with_demo_sources
+from .locations import DBT_PROJECT_DIR
 
 __all__ = ["add_source_option", "add_sources_parser"]
-
-DBT_PROJECT_DIR = Path(dbt_project.project_dir)
 
 
 def _discover(args: argparse.Namespace) -> int:
@@ -47,6 +43,8 @@ def _source_problems(settings: Settings, source: SourceSpec) -> list[str]:
         tables, problems = resolve_source(settings, source)
     except EltError as error:
         return [f"{settings.sources_file}: source {source.name!r}: {error}"]
+    from .dbt_sources import dbt_sources_path, dbt_sources_yaml  # Dagster: only here
+
     path = dbt_sources_path(DBT_PROJECT_DIR, source.name)
     expected = dbt_sources_yaml(source, tables)
     if not problems and (not path.exists() or path.read_text(encoding="utf-8") != expected):
@@ -76,6 +74,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _dbt(args: argparse.Namespace) -> int:
+    from .dbt_sources import dbt_sources_path, dbt_sources_yaml  # Dagster: only here
+
     settings, chosen = _chosen(args)
     for source in chosen:
         tables, problems = resolve_source(settings, source)
