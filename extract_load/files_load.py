@@ -15,11 +15,12 @@ from collections.abc import Container
 from dataclasses import dataclass
 
 from . import ledger
+from .cancel import LoadCancelled
 from .errors import EltError
 from .files_read import BadLine
 from .files_source import FileRead, LandedFile, Landing
 from .identifiers import qualified
-from .ledger import SUCCEEDED, FileRecord
+from .ledger import CANCELLED, SUCCEEDED, FileRecord
 from .streams import Progress
 from .tables import SourceSpec
 from .warehouse import StagePlan, Warehouse
@@ -81,6 +82,13 @@ def load_dataset(
         except _Refused as error:  # recorded as refused already
             problems.append(str(error))
             continue
+        except LoadCancelled as error:
+            # The files after it are left as they are: not loaded, nothing recorded.
+            try:
+                _record(warehouse, plan, file, sha256, CANCELLED, str(error), read)
+            except Exception:  # the cancellation is what to report; the next load retries it
+                log.exception("%s: could not record the file as cancelled", file.path)
+            raise
         except EltError as error:
             problems.append(str(error).splitlines()[0])
             _record(warehouse, plan, file, sha256, FAILED, str(error), read)

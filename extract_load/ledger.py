@@ -280,7 +280,7 @@ class FileRecord:
     rows_loaded: int
     rows_quarantined: int
     batch_id: str
-    status: str  # succeeded, refused (too many bad lines) or failed
+    status: str  # succeeded, refused (too many bad lines), failed or cancelled
     error: str | None = None
 
 

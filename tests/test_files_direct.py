@@ -259,7 +259,7 @@ def test_a_load_told_to_stop_before_a_file_is_published_lands_nothing_of_it(
     _write(tmp_path, "trips", "2026-01", "trips.parquet", _trips(300))
 
     result = _load(env, "trips")
-    assert result.status == "failed" and "cancelled (test)" in (result.error or "")
+    assert result.status == "cancelled" and "cancelled (test)" in (result.error or "")
     assert seen  # the file's read reported its progress, where a cancelled load stops
     assert warehouse_query(
         env,
@@ -267,5 +267,5 @@ def test_a_load_told_to_stop_before_a_file_is_published_lands_nothing_of_it(
         "where table_schema = 'raw_lake' and table_name = 'trips'",
     ) == [(0,)]
     assert warehouse_query(env, "select path, status, rows_loaded from elt.loaded_files") == [
-        ("trips/2026-01/trips.parquet", "failed", 0)
+        ("trips/2026-01/trips.parquet", "cancelled", 0)
     ]

@@ -423,3 +423,37 @@ def test_an_unreadable_file_fails_alone_and_is_named(fresh_warehouse_env, tmp_pa
         ("trips/2026-02/broken.parquet", "failed"),
         ("zones/2026-01/zones.csv.gz", "failed"),
     ]
+
+
+def test_a_cancelled_files_load_stops_at_its_file_and_records_it_cancelled(
+    fresh_warehouse_env, tmp_path, monkeypatch
+):
+    """Told to stop while its second file loads: the first stays published, the second is
+    recorded `cancelled` (not `failed`), and the ones after it are not touched; the next load
+    takes them up."""
+    from extract_load import files_load
+    from extract_load.cancel import LoadCancelled
+
+    env = _env(fresh_warehouse_env, tmp_path)
+    for month in MONTHS[:3]:
+        _trips(tmp_path, month, 10)
+    published = []
+    real_publish = files_load._publish
+
+    def publish_then_stop(warehouse, plan, read, sha256, max_bad_fraction):
+        if published:
+            raise LoadCancelled("SIGTERM")
+        published.append(read.file.path)
+        real_publish(warehouse, plan, read, sha256, max_bad_fraction)
+
+    monkeypatch.setattr(files_load, "_publish", publish_then_stop)
+    (result,) = _load(env, ["trips"]).values()
+    assert result.status == "cancelled"
+    statuses = warehouse_query(env, "select path, status from elt.loaded_files order by path")
+    assert statuses == [
+        (f"trips/{MONTHS[0]}/yellow_tripdata_{MONTHS[0]}.parquet", "succeeded"),
+        (f"trips/{MONTHS[1]}/yellow_tripdata_{MONTHS[1]}.parquet", "cancelled"),
+    ]
+    monkeypatch.setattr(files_load, "_publish", real_publish)
+    (again,) = _load(env, ["trips"]).values()
+    assert (again.status, again.rows_loaded) == ("succeeded", 20)

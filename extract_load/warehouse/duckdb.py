@@ -26,6 +26,7 @@ from ..errors import SourceError, WarehouseError
 from ..identifiers import qualified, quote_ident
 from ..psql_copy import CopyFailed, PsqlCopy
 from ..reads import ArrowRead, CopyRead, SourceQueries
+from ..settings import DUCKDB_MEMORY_LIMIT
 from ..streams import CountingReader, Progress, ReadAhead, iter_with_progress, slices
 from ..types_duckdb import to_duckdb_scanned
 from .base import StagePlan, Warehouse
@@ -126,7 +127,7 @@ class DuckDBWarehouse(Warehouse):
         self,
         path: Path,
         block_bytes: int = 1 << 20,
-        memory_limit: str = "192MB",
+        memory_limit: str = DUCKDB_MEMORY_LIMIT,
         lock_wait_seconds: float = 300,
         postgres_reader: str = "auto",
         streams: int = 2,
