@@ -13,6 +13,7 @@ import subprocess
 import sys
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -141,3 +142,51 @@ def test_large_tables_read_in_parts_stay_within_the_workers_connections(new_data
         env, "select sum(rows_loaded) from elt.load_batches where status = 'succeeded'"
     ) == [(120_001,)]
     assert 1 <= counter.peak <= 2, counter.peak
+
+
+TWO = """
+sources:
+  first:
+    kind: postgres
+    url_env: FIRST_URL
+    schema: public
+  second:
+    kind: postgres
+    url_env: SECOND_URL
+    schema: public
+"""
+
+
+def test_two_sources_on_one_server_share_the_workers_connections(new_database, tmp_path):
+    """Two databases of one server, loaded together through DuckDB's extension: each has its
+    own attachment and pool, and a transaction's start closes the other's idle connections,
+    so the server still sees at most ELT_MAX_WORKERS from the loader."""
+    urls = {name: new_database(name) for name in ("first", "second")}
+    for url in urls.values():
+        with psycopg.connect(url, autocommit=True) as connection:
+            for i in range(1, 41):
+                connection.execute(
+                    f"create table t_{i:02d} as select g as id from generate_series(1, {i}) g"
+                )
+    sources = tmp_path / "sources.yml"
+    sources.write_text(TWO)
+    env = {
+        **warehouse_env("duckdb", tmp_path, new_database),
+        "ELT_SOURCES_FILE": str(sources),
+        "ELT_MAX_WORKERS": str(WORKERS),
+    }
+    with ConnectionCounter(urls["first"]) as counter:
+        # one proxy for the server: the second database through the same port
+        database = urlsplit(urls["second"]).path
+        second = urlsplit(counter.url)._replace(path=database).geturl()
+        result = subprocess.run(
+            [str(BIN / "elt"), "load"],
+            cwd=REPOSITORY,
+            env={**os.environ, **env, "FIRST_URL": counter.url, "SECOND_URL": second},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "80 table(s) loaded" in result.stdout
+    assert 1 <= counter.peak <= WORKERS, counter.peak

@@ -45,12 +45,15 @@ def events_url(new_database) -> str:
 def _terminate_first_copy(
     url: str, database: str, done: threading.Event, killed: list[int]
 ) -> None:
-    """Like a network drop or a DBA: end the loader's connection to `database` mid-stream."""
+    """Like a network drop or a DBA: end the loader's connection to `database` mid-stream, in
+    a COPY of the table's rows (it names their columns), not in one of the catalog's queries,
+    which DuckDB's extension also reads through COPY, before the batch starts."""
     with psycopg.connect(url, autocommit=True) as connection:
         while not done.is_set() and not killed:
             rows = connection.execute(
                 "select pid from pg_stat_activity where application_name like 'elt-%%' "
-                "and datname = %s and query like 'COPY%%' and state = 'active'",
+                "and datname = %s and state = 'active' and query like 'COPY%%' "
+                "and query like '%%event_id%%'",
                 (database,),
             ).fetchall()
             for (pid,) in rows:

@@ -108,7 +108,9 @@ class Attachments:
     """One attached database per source; the extension gives each DuckDB transaction a
     connection of its own from the attachment's pool, which keeps up to `streams` idle ones
     for the next. Every transaction takes a permit of `budget` (ELT_MAX_WORKERS, all tables
-    together) first: at most `streams` in use, and so at most `streams` open, idle or not.
+    together) first: at most `streams` in use, and so at most `streams` open, idle or not;
+    where several attachments reach one server, each transaction's start closes the others'
+    idle connections (`_share_server`).
 
     The pool's own limit ("wait" when all are in use) would bound them too, but it forgets
     a connection that failed: after the source's server restarted, it was measured waiting for
@@ -121,32 +123,62 @@ class Attachments:
         self.budget = Budget(streams)
         self._lock = threading.Lock()
         self._aliases: dict[tuple[str, str | None], str] = {}
+        self._servers: dict[str, tuple[str, str]] = {}  # each attachment's server: host, port
+        self._in_use: dict[str, int] = {}  # connections each attachment's transactions hold
         self._reading: list[duckdb.DuckDBPyConnection] = []
 
     @contextmanager
-    def cursors(self, count: int) -> Iterator[list[duckdb.DuckDBPyConnection]]:
-        """`count` cursors of the warehouse's connection, with `count` permits."""
+    def cursors(self, alias: str, count: int) -> Iterator[list[duckdb.DuckDBPyConnection]]:
+        """`count` cursors of the warehouse's connection for transactions on `alias`, with
+        `count` permits."""
         with self.budget(count):
             cursors = [self._connection.cursor() for _ in range(count)]
             with self._lock:
                 self._reading += cursors
+                self._in_use[alias] += count
+                self._close_idle(self._servers[alias], alias)
             try:
                 for cursor in cursors:
                     cursor.execute("SET TimeZone = 'UTC'")
                 yield cursors
             finally:
+                for cursor in cursors:
+                    cursor.close()
                 with self._lock:
                     for cursor in cursors:
                         self._reading.remove(cursor)
-                for cursor in cursors:
-                    cursor.close()
+                    self._in_use[alias] -= count
+
+    def _close_idle(self, server: tuple[str, str], opening: str | None) -> None:
+        """Before `opening` (or a new attachment) opens a connection to `server`: the other
+        attachments to that server (other databases, or logins) close their idle connections,
+        which the permits do not count, and `opening`'s pool keeps idle ones again. A pool with
+        none in use is turned off (0) until its next transaction turns it on: a connection in
+        use always has its pool."""
+        others = [a for a in self._in_use if a != opening and self._servers[a] == server]
+        if not others:
+            return
+        if opening is not None:
+            self._configure_pool(opening, self.streams)
+        for other in others:
+            self._configure_pool(other, self._in_use[other])
+
+    def _configure_pool(self, alias: str, connections: int) -> None:
+        # Lowering it closes the idle connections above it at once (measured).
+        try:
+            self._connection.execute(
+                f"FROM postgres_configure_pool(catalog_name={sql_text(alias)}, "
+                f"max_connections={connections})"
+            ).fetchall()
+        except duckdb.Error as error:  # the bound is loosened, the load goes on
+            log.warning("could not set the connection pool of %s: %s", alias, _message(error))
 
     def query(self, conninfo: str, password: str | None, text: str) -> list[tuple[Any, ...]]:
         """`text`'s rows, run on the source in a transaction of its own (SourceQueries)."""
         params = conninfo_to_dict(conninfo)
         where = f"database {params.get('dbname', '')!r} on {params.get('host', 'localhost')}"
         alias = self._attach(conninfo, password, where)
-        with self.cursors(1) as (cursor,):
+        with self.cursors(alias, 1) as (cursor,):
             try:
                 return _run_part(cursor, alias, (), _select(alias, text))
             except duckdb.Error as error:
@@ -183,7 +215,16 @@ class Attachments:
     def _attach(self, conninfo: str, password: str | None, label: str) -> str:
         key = (conninfo, password)
         with self._lock:
+            if key in self._aliases:
+                return self._aliases[key]
+        with self.budget(1), self._lock:  # its first connection takes a permit as any other
             if key not in self._aliases:
+                params = conninfo_to_dict(conninfo)
+                server = (
+                    str(params.get("host") or params.get("hostaddr") or ""),
+                    str(params.get("port") or ""),
+                )
+                self._close_idle(server, None)
                 alias = f"__elt_pg_{len(self._aliases)}"
                 # Its sessions are found by this name when they must be cancelled.
                 named = make_conninfo(conninfo, application_name=self._name(alias))
@@ -207,6 +248,8 @@ class Attachments:
                     reason = connection_error_reason(_message(error))
                     raise ScanFailed(f"{label}: cannot connect ({reason})") from None
                 self._aliases[key] = alias
+                self._servers[alias] = server
+                self._in_use[alias] = 0
             return self._aliases[key]
 
     def close(self) -> None:
@@ -215,6 +258,8 @@ class Attachments:
                 with contextlib.suppress(duckdb.Error):  # the connection is closing anyway
                     self._connection.execute(f"DETACH {alias}")
             self._aliases.clear()
+            self._servers.clear()
+            self._in_use.clear()
 
 
 def _message(error: duckdb.Error) -> str:
@@ -287,7 +332,7 @@ def run_scan(
         queries = scan.ranges.split(int(pages or 0), int(version), attachments.streams)
     try:
         if len(queries) == 1:
-            with attachments.cursors(1) as (cursor,):
+            with attachments.cursors(alias, 1) as (cursor,):
                 statement = insert(_table_function(alias, queries[0]))
                 rows = _inserted(_run_part(cursor, alias, scan.session, statement))
             progress(rows)
@@ -309,7 +354,16 @@ class _Parts:
         self.snapshot: str | None = None
         self.taken = 0
         self.rows = 0
-        self.failures: list[BaseException] = []  # as they happened: the first is the cause
+        self.failures: list[BaseException] = []  # as they happened
+        # A part that could not take the snapshot failed because the part that exported it
+        # did (its transaction ended): that one's error is the cause, reported first.
+        self.consequences: list[BaseException] = []
+        self.holding: set[int] = {
+            0
+        }  # the parts in the snapshot: its exporter, and the parts that took it
+
+    def failed_any(self) -> bool:
+        return bool(self.failures or self.consequences)
 
     def exported(self, snapshot: str) -> None:
         with self.state:
@@ -319,24 +373,29 @@ class _Parts:
     def wait_for_snapshot(self) -> str | None:
         """The snapshot, once exported; None if a part failed first."""
         with self.state:
-            self.state.wait_for(lambda: self.snapshot is not None or self.failures)
+            self.state.wait_for(lambda: self.snapshot is not None or self.failed_any())
             return self.snapshot
 
-    def took(self) -> None:
+    def took(self, index: int) -> None:
         with self.state:
             self.taken += 1
+            self.holding.add(index)
             self.state.notify_all()
 
     def wait_until_all_took(self) -> None:
         with self.state:
-            self.state.wait_for(lambda: self.taken == self.count - 1 or self.failures)
-            if self.failures:
+            self.state.wait_for(lambda: self.taken == self.count - 1 or self.failed_any())
+            if self.failed_any():
                 raise _OtherPartFailed
 
-    def failed(self, error: BaseException) -> None:
+    def failed(self, index: int, error: BaseException) -> None:
         with self.state:
-            self.failures.append(error)
+            (self.failures if index in self.holding else self.consequences).append(error)
             self.state.notify_all()
+
+    def cause(self) -> BaseException | None:
+        with self.state:
+            return next(iter(self.failures + self.consequences), None)
 
     def inserted(self, rows: int) -> int:
         with self.state:
@@ -374,10 +433,10 @@ def _run_parts(
             if snapshot is None:
                 return
             setup = (f"SET TRANSACTION SNAPSHOT {sql_text(snapshot)}", *session)
-            result = _run_part(cursor, alias, setup, statement, parts.took)
+            result = _run_part(cursor, alias, setup, statement, lambda: parts.took(index))
         progress(parts.inserted(_inserted(result)))
 
-    with attachments.cursors(len(queries)) as cursors:
+    with attachments.cursors(alias, len(queries)) as cursors:
 
         def run(index: int) -> None:
             try:
@@ -385,13 +444,14 @@ def _run_parts(
             except _OtherPartFailed:
                 pass
             except BaseException as error:
-                parts.failed(error)
+                parts.failed(index, error)
                 for other in cursors:  # the other parts are of no use now
                     if other is not cursors[index]:
                         other.interrupt()
 
         with ThreadPoolExecutor(len(queries), thread_name_prefix="elt-pg-scan") as pool:
             list(pool.map(run, range(len(queries))))
-    if parts.failures:
-        raise parts.failures[0]
+    cause = parts.cause()
+    if cause is not None:
+        raise cause
     return parts.rows

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
 from psycopg.copy import QueuedLibpqWriter
 
 from ..cancel import pause
@@ -293,7 +293,13 @@ class PostgresWarehouse(Warehouse):
 
     def reset_connection(self) -> None:
         connection = getattr(self._local, "connection", None)
-        if connection is not None and (connection.closed or connection.broken):
+        # A COPY whose socket closed under it can leave the session in the COPY, not marked
+        # broken: its next command fails with "another command is already in progress".
+        if connection is not None and (
+            connection.closed
+            or connection.broken
+            or connection.info.transaction_status != pq.TransactionStatus.IDLE
+        ):
             self._discard_connection()
 
     def release_connection(self) -> None:
