@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING
 from dagster_dbt import DbtProject
 
 from extract_load.settings import dbt_profile_environment
-from orchestration.locations import DBT_PROJECT_DIR, PROFILES_DIR, REPOSITORY
+from orchestration.locations import DBT_PROJECT_DIR, PROFILES_DIR
 
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
 
 __all__ = [
-    "REPOSITORY",
     "dbt_executable",
     "dbt_project",
     "invoke_dbt",

@@ -26,13 +26,31 @@ BIN = Path(sys.executable).parent
 REPOSITORY = Path(__file__).resolve().parents[1]
 TABLES = 500
 WORKERS = 3
-SOURCES = """
-sources:
-  many:
-    kind: postgres
-    url_env: MANY_URL
-    schema: public
-"""
+
+
+def _sources_file(folder: Path, names: list[str]) -> dict[str, str]:
+    """A sources.yml of PostgreSQL sources, each `<name>`'s URL in `<NAME>_URL`."""
+    entries = "".join(
+        f"  {name}:\n    kind: postgres\n    url_env: {name.upper()}_URL\n    schema: public\n"
+        for name in names
+    )
+    path = folder / "sources.yml"
+    path.write_text(f"sources:\n{entries}")
+    return {"ELT_SOURCES_FILE": str(path)}
+
+
+def _elt_load(env: dict[str, str]) -> str:
+    """`elt load` in a process of its own; its output, once it succeeded."""
+    result = subprocess.run(
+        [str(BIN / "elt"), "load"],
+        cwd=REPOSITORY,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +75,7 @@ def many_source(new_database, tmp_path_factory) -> dict[str, str]:
             end $$
             """
         )
-    sources = tmp_path_factory.mktemp("many-sources") / "sources.yml"
-    sources.write_text(SOURCES)
-    return {"MANY_URL": url, "ELT_SOURCES_FILE": str(sources)}
+    return {"MANY_URL": url, **_sources_file(tmp_path_factory.mktemp("many-sources"), ["many"])}
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "duckdb-psql", "postgres"])
@@ -77,16 +93,8 @@ def test_500_tables_load_within_the_workers_connections(kind, many_source, tmp_p
         if kind == "postgres":
             counters["warehouse"] = stack.enter_context(ConnectionCounter(env["ELT_POSTGRES_URL"]))
             through["ELT_POSTGRES_URL"] = counters["warehouse"].url
-        result = subprocess.run(
-            [str(BIN / "elt"), "load"],
-            cwd=REPOSITORY,
-            env={**os.environ, **through},
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert f"{TABLES} table(s) loaded" in result.stdout
+        output = _elt_load(through)
+    assert f"{TABLES} table(s) loaded" in output
     assert warehouse_query(
         env, "select count(*), sum(rows_loaded) from elt.load_batches where status = 'succeeded'"
     ) == [(TABLES, TABLES * (TABLES + 1) // 2)]
@@ -94,15 +102,6 @@ def test_500_tables_load_within_the_workers_connections(kind, many_source, tmp_p
     assert all(counter.opened >= 1 for counter in counters.values()), peaks  # it saw the load
     bound = {"source": WORKERS, "warehouse": WORKERS}
     assert all(peak <= bound[name] for name, peak in peaks.items()), peaks
-
-
-LARGE = """
-sources:
-  large:
-    kind: postgres
-    url_env: LARGE_URL
-    schema: public
-"""
 
 
 def test_large_tables_read_in_parts_stay_within_the_workers_connections(new_database, tmp_path):
@@ -118,43 +117,19 @@ def test_large_tables_read_in_parts_stay_within_the_workers_connections(new_data
                 "from generate_series(1, 40000) as g"
             )
         connection.execute("create table small as select 1 as id")
-    sources = tmp_path / "sources.yml"
-    sources.write_text(LARGE)
     env = {
         **warehouse_env("duckdb", tmp_path, new_database),
-        "ELT_SOURCES_FILE": str(sources),
+        **_sources_file(tmp_path, ["large"]),
         "ELT_MAX_WORKERS": "2",
     }
     with ConnectionCounter(url) as counter:
-        result = subprocess.run(
-            [str(BIN / "elt"), "load"],
-            cwd=REPOSITORY,
-            env={**os.environ, **env, "LARGE_URL": counter.url},
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-    assert result.returncode == 0, result.stderr[-3000:]
-    output = result.stdout + result.stderr
+        output = _elt_load({**env, "LARGE_URL": counter.url})
     for name in ("big_a", "big_b", "big_c"):
         assert f"public.{name}: reading in 2 parts at once" in output, output[-3000:]
     assert warehouse_query(
         env, "select sum(rows_loaded) from elt.load_batches where status = 'succeeded'"
     ) == [(120_001,)]
     assert 1 <= counter.peak <= 2, counter.peak
-
-
-TWO = """
-sources:
-  first:
-    kind: postgres
-    url_env: FIRST_URL
-    schema: public
-  second:
-    kind: postgres
-    url_env: SECOND_URL
-    schema: public
-"""
 
 
 def test_two_sources_on_one_server_share_the_workers_connections(new_database, tmp_path):
@@ -168,25 +143,15 @@ def test_two_sources_on_one_server_share_the_workers_connections(new_database, t
                 connection.execute(
                     f"create table t_{i:02d} as select g as id from generate_series(1, {i}) g"
                 )
-    sources = tmp_path / "sources.yml"
-    sources.write_text(TWO)
     env = {
         **warehouse_env("duckdb", tmp_path, new_database),
-        "ELT_SOURCES_FILE": str(sources),
+        **_sources_file(tmp_path, ["first", "second"]),
         "ELT_MAX_WORKERS": str(WORKERS),
     }
     with ConnectionCounter(urls["first"]) as counter:
         # one proxy for the server: the second database through the same port
         database = urlsplit(urls["second"]).path
         second = urlsplit(counter.url)._replace(path=database).geturl()
-        result = subprocess.run(
-            [str(BIN / "elt"), "load"],
-            cwd=REPOSITORY,
-            env={**os.environ, **env, "FIRST_URL": counter.url, "SECOND_URL": second},
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "80 table(s) loaded" in result.stdout
+        output = _elt_load({**env, "FIRST_URL": counter.url, "SECOND_URL": second})
+    assert "80 table(s) loaded" in output
     assert 1 <= counter.peak <= WORKERS, counter.peak

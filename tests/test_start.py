@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 from logins import query
-from test_postgres_scan import _duckdb_env
+
+from conftest import warehouse_env
 
 
 def test_the_cli_imports_no_dbt_or_dagster_until_a_command_needs_them():
@@ -30,7 +31,7 @@ def test_a_load_through_the_extension_imports_no_arrow_http_or_pandas(new_databa
         "import sys\n"
         "from extract_load import Settings, SourceSpec, TableSpec, load_table\n"
         "from extract_load.warehouse import open_warehouse\n"
-        f"settings = Settings.from_env({_duckdb_env(tmp_path)!r})\n"
+        f"settings = Settings.from_env({warehouse_env('duckdb', tmp_path, new_database)!r})\n"
         "warehouse = open_warehouse(settings)\n"
         "source = SourceSpec('fixture', 'FIXTURE_URL')\n"
         "warehouse.ensure_schema(source.raw_schema)\n"

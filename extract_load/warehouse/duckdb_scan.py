@@ -110,7 +110,7 @@ class Attachments:
     for the next. Every transaction takes a permit of `budget` (ELT_MAX_WORKERS, all tables
     together) first: at most `streams` in use, and so at most `streams` open, idle or not;
     where several attachments reach one server, each transaction's start closes the others'
-    idle connections (`_share_server`).
+    idle connections (`_close_idle`).
 
     The pool's own limit ("wait" when all are in use) would bound them too, but it forgets
     a connection that failed: after the source's server restarted, it was measured waiting for
@@ -175,9 +175,7 @@ class Attachments:
 
     def query(self, conninfo: str, password: str | None, text: str) -> list[tuple[Any, ...]]:
         """`text`'s rows, run on the source in a transaction of its own (SourceQueries)."""
-        params = conninfo_to_dict(conninfo)
-        where = f"database {params.get('dbname', '')!r} on {params.get('host', 'localhost')}"
-        alias = self._attach(conninfo, password, where)
+        alias = self._attach(conninfo, password, None)
         with self.cursors(alias, 1) as (cursor,):
             try:
                 return _run_part(cursor, alias, (), _select(alias, text))
@@ -212,7 +210,9 @@ class Attachments:
     def alias(self, scan: SourceScan) -> str:
         return self._attach(scan.conninfo, scan.password, scan.label)
 
-    def _attach(self, conninfo: str, password: str | None, label: str) -> str:
+    def _attach(self, conninfo: str, password: str | None, label: str | None) -> str:
+        """The alias of the source's attachment, attached on first use; `label` names the
+        source in an error (by default its database and host)."""
         key = (conninfo, password)
         with self._lock:
             if key in self._aliases:
@@ -246,7 +246,11 @@ class Attachments:
                 except duckdb.Error as error:
                     # libpq's reason only: the extension's message repeats the conninfo.
                     reason = connection_error_reason(_message(error))
-                    raise ScanFailed(f"{label}: cannot connect ({reason})") from None
+                    where = label or (
+                        f"database {params.get('dbname', '')!r} on "
+                        f"{params.get('host', 'localhost')}"
+                    )
+                    raise ScanFailed(f"{where}: cannot connect ({reason})") from None
                 self._aliases[key] = alias
                 self._servers[alias] = server
                 self._in_use[alias] = 0
@@ -358,9 +362,8 @@ class _Parts:
         # A part that could not take the snapshot failed because the part that exported it
         # did (its transaction ended): that one's error is the cause, reported first.
         self.consequences: list[BaseException] = []
-        self.holding: set[int] = {
-            0
-        }  # the parts in the snapshot: its exporter, and the parts that took it
+        # The parts in the snapshot: its exporter, and the parts that took it.
+        self.holding: set[int] = {0}
 
     def failed_any(self) -> bool:
         return bool(self.failures or self.consequences)
