@@ -172,7 +172,7 @@ def loader_csv_commands(source_url: str, table: str) -> tuple[str, ...]:
     with connect_source(source_url, "bench") as connection:
         info = read_table_info(connection, "public", table, "bench")
     exprs = [to_duckdb(column).source_expr for column in info.columns]
-    query = copy_query("public", table, exprs, None, "FORMAT csv").as_string(None)
+    query = copy_query("public", table, exprs, None, "FORMAT csv")
     # `COPY (SELECT ...) TO STDOUT (FORMAT csv)` as `\copy (SELECT ...) to '/dev/null' ...`,
     # on one line: a backslash command ends with its line.
     select = query.removeprefix("COPY ").rsplit(" TO STDOUT ", 1)[0].replace("\n", " ")

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import sys
 
-import psycopg
+__all__ = ["ConnectionFault", "is_transient"]
 
-__all__ = ["is_transient"]
+
+class ConnectionFault(Exception):
+    """A failure that a client reports in libpq's words, with no SQLSTATE (psql killed, a read
+    through DuckDB's PostgreSQL extension cut): it passes when the words are a lost
+    connection's, as a psycopg OperationalError's do."""
+
 
 # SQLSTATE classes and codes of faults that pass: the connection, the server's state, load.
 _TRANSIENT_CLASSES = ("08",)  # connection exception
@@ -60,6 +65,11 @@ def _mysql_transient(error: BaseException) -> bool | None:
     return code in _MYSQL_TRANSIENT
 
 
+def _lost_connection(error: BaseException) -> bool:
+    text = str(error).lower()
+    return any(message in text for message in _TRANSIENT_MESSAGES)
+
+
 def is_transient(error: BaseException) -> bool:
     """True for a fault that a later attempt may not meet; follows the `__cause__` chain."""
     seen: BaseException | None = error
@@ -69,12 +79,14 @@ def is_transient(error: BaseException) -> bool:
         verdict = _mysql_transient(seen)
         if verdict is not None:
             return verdict
-        if isinstance(seen, psycopg.Error):
+        if isinstance(seen, ConnectionFault):
+            return _lost_connection(seen)
+        psycopg = sys.modules.get("psycopg")  # not imported: no psycopg error can exist
+        if psycopg is not None and isinstance(seen, psycopg.Error):
             code = seen.sqlstate
             if code is not None:
                 return code.startswith(_TRANSIENT_CLASSES) or code in _TRANSIENT_CODES
             if isinstance(seen, psycopg.OperationalError | psycopg.InterfaceError):
-                text = str(seen).lower()
-                return any(message in text for message in _TRANSIENT_MESSAGES)
+                return _lost_connection(seen)
         seen = seen.__cause__
     return False

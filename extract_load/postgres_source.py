@@ -6,19 +6,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-import psycopg.conninfo
-from psycopg import sql
-
+from . import conninfo
 from .catalog import CatalogColumn, CatalogTable
+from .catalog_types import sql_text
 from .columns import SourceColumn
 from .errors import ConfigError, SourceError, connection_error_reason
-from .identifiers import qualified
+from .identifiers import qualified, quote_ident
 from .psql_copy import PsqlCopy
 from .reads import CopyRead, SourceScan
 from .settings import redact_url
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = [
     "CURSOR_TYPES",
@@ -49,6 +50,8 @@ _SESSION = (
 @contextmanager
 def connect_source(url: str, variable: str) -> Iterator[psycopg.Connection]:
     """A read-only connection with the session settings the loaders rely on."""
+    import psycopg  # DuckDB's extension reads the source without it
+
     try:
         connection = psycopg.connect(
             url, connect_timeout=15, application_name="elt-loader", autocommit=True
@@ -136,9 +139,19 @@ order by k.position
 Query = Callable[[str], list[tuple[Any, ...]]]
 
 
-def _filled(query: str, **values: object) -> str:
+def _filled(query: str, **values: str | int) -> str:
     """`query` with each `{name}` the literal of its value."""
-    return sql.SQL(query).format(**{k: sql.Literal(v) for k, v in values.items()}).as_string(None)
+    return query.format(**{name: pg_literal(value) for name, value in values.items()})
+
+
+def pg_literal(value: str | int) -> str:
+    """`value` as a PostgreSQL literal, whatever the server's standard_conforming_strings
+    (an escape string where the text has a backslash), as psycopg writes it."""
+    if isinstance(value, int):
+        return str(value)
+    if "\\" in value:
+        return " E" + sql_text(value.replace("\\", "\\\\"))
+    return sql_text(value)
 
 
 def read_table_info(
@@ -201,7 +214,7 @@ class PostgresRead(CopyRead):
     url: str
     info: TableInfo
     columns: tuple[SourceColumn, ...]  # the columns to read (excluded ones removed)
-    where: sql.Composable | None = None  # the incremental filter, if any
+    where: str | None = None  # the incremental filter, if any
 
     @property
     def label(self) -> str:  # type: ignore[override]
@@ -214,25 +227,23 @@ class PostgresRead(CopyRead):
         return copy_out(self.psql, self.url, query)
 
     def scan(self, select_exprs: Sequence[str], checks: Sequence[str] = ()) -> SourceScan:
-        conninfo, password = scan_conninfo(self.url)
+        scan_info, password = scan_conninfo(self.url)
         table = qualified(self.info.schema, self.info.name)  # quoted: any name
-        select = sql.SQL("SELECT {} FROM {}").format(
-            sql.SQL(", ").join(sql.SQL(expr) for expr in select_exprs), sql.SQL(table)
-        )
+        select = f"SELECT {', '.join(select_exprs)} FROM {table}"
         # The server orders a WHERE clause's conditions by their cost: the cheap incremental
         # filter comes before the checks, which only rows of the batch then meet.
-        conditions: list[sql.Composable] = [sql.SQL(f"({check})") for check in checks]
+        conditions = [f"({check})" for check in checks]
         if self.where is not None:
             conditions.insert(0, self.where)
         whole = select
         if conditions:
-            whole += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
+            whole += " WHERE " + " AND ".join(conditions)
         # An incremental batch is the rows after a cursor, wherever they are in the table; a
         # view or a partitioned table has no pages of its own.
         ranges = None
         if self.where is None and self.info.kind == "r":
             ranges = CtidRanges(table, select, tuple(conditions))
-        return SourceScan(conninfo, password, _SESSION, whole.as_string(None), self.label, ranges)
+        return SourceScan(scan_info, password, _SESSION, whole, self.label, ranges)
 
 
 @dataclass(frozen=True)
@@ -240,22 +251,18 @@ class CtidRanges:
     """A table split by ranges of its pages, one per stream."""
 
     table: str  # quoted
-    select: sql.Composable
-    conditions: tuple[sql.Composable, ...]
+    select: str
+    conditions: tuple[str, ...]
 
     @property
     def pages_query(self) -> str:
-        return sql.SQL(_PAGES).format(sql.Literal(self.table)).as_string(None)
+        return _filled(_PAGES, table=self.table)
 
     def split(self, pages: int, version: int, streams: int) -> tuple[str, ...]:
         # Without TID range scans (before PostgreSQL 14) a ctid range reads the whole table.
         ranges = page_ranges(pages, streams) if version >= 140000 else [(0, None)]
         return tuple(
-            (
-                self.select
-                + sql.SQL(" WHERE ")
-                + sql.SQL(" AND ").join([ctid_filter(first, end), *self.conditions])
-            ).as_string(None)
+            f"{self.select} WHERE " + " AND ".join([ctid_filter(first, end), *self.conditions])
             for first, end in ranges
         )
 
@@ -263,7 +270,7 @@ class CtidRanges:
 # The table's size in pages now (relpages is only the last VACUUM's estimate), and whether the
 # server has TID range scans (PostgreSQL 14): without them a ctid range reads the whole table.
 _PAGES = """
-select pg_relation_size(to_regclass({})) / current_setting('block_size')::bigint,
+select pg_relation_size(to_regclass({table})) / current_setting('block_size')::bigint,
        current_setting('server_version_num')::int
 """
 # Below this many pages (8 kB each) per stream, a table is read by one query: a second
@@ -282,30 +289,28 @@ def page_ranges(pages: int, streams: int) -> list[tuple[int, int | None]]:
     return [(first, end) for first, end in zip(bounds, [*bounds[1:], None], strict=True)]
 
 
-def ctid_filter(first: int, end: int | None) -> sql.Composable:
+def ctid_filter(first: int, end: int | None) -> str:
     """Rows on pages [first, end): a TID range scan reads only those pages."""
-    lower = sql.SQL("ctid >= {}::tid").format(sql.Literal(f"({first},0)"))
+    lower = f"ctid >= '({first},0)'::tid"
     if end is None:
         return lower
-    return lower + sql.SQL(" AND ctid < {}::tid").format(sql.Literal(f"({end},0)"))
+    return f"{lower} AND ctid < '({end},0)'::tid"
 
 
 def scan_conninfo(url: str) -> tuple[str, str | None]:
     """libpq's connection string for `url` with the loaders' client settings, without the
     password (returned apart: a connection string ends up in error messages)."""
-    params = psycopg.conninfo.conninfo_to_dict(url)
+    params = conninfo.parse(url)
     password = params.pop("password", None)
     params.setdefault("application_name", "elt-loader")
     params.setdefault("connect_timeout", "15")
     params["client_encoding"] = "UTF8"
-    return psycopg.conninfo.make_conninfo(**params), (  # type: ignore[arg-type]
-        None if password is None else str(password)
-    )
+    return conninfo.make(params), password
 
 
 def incremental_filter(
     info: TableInfo, cursor_column: str, cursor_before: str, lookback: timedelta
-) -> sql.Composable:
+) -> str:
     """`cursor >= saved cursor - lookback`: rows committed late, or updated in the same second,
     are read again (and merged as unchanged)."""
     column = next(c for c in info.columns if c.name == cursor_column)
@@ -314,34 +319,35 @@ def incremental_filter(
             f"{info.schema}.{info.name}: cursor column {column.name!r} is {column.declared}; "
             "use a timestamp, date or integer column"
         )
-    window: sql.Composable = sql.Literal(lookback if column.base in _TEMPORAL else 0)
-    return sql.SQL("{} >= CAST({} AS {}) - {}").format(
-        sql.Identifier(column.name), sql.Literal(cursor_before), sql.SQL(column.base_sql), window
-    )
+    window = "0"
+    if column.base in _TEMPORAL:
+        days, seconds, micros = lookback.days, lookback.seconds, lookback.microseconds
+        window = f"CAST('{days} days {seconds} seconds {micros} microseconds' AS interval)"
+    cursor = f"CAST({pg_literal(cursor_before)} AS {column.base_sql})"
+    return f"{quote_ident(column.name)} >= {cursor} - {window}"
 
 
-def copy_out(psql: str, url: str, query: sql.Composable) -> PsqlCopy:
+def copy_out(psql: str, url: str, query: str) -> PsqlCopy:
     """A psql process running `query` (`COPY ... TO STDOUT`) with the loaders' session settings.
 
     The query is built by `copy_query` from catalog names and literals, so it is complete SQL
     without a connection to quote it.
     """
-    return PsqlCopy(psql, url, query.as_string(None), [f"{s};" for s in _SESSION])
+    return PsqlCopy(psql, url, query, [f"{s};" for s in _SESSION])
 
 
 def copy_query(
     schema: str,
     table: str,
     select_exprs: list[str],
-    where: sql.Composable | None,
+    where: str | None,
     options: str,
-) -> sql.Composed:
+) -> str:
     """`COPY (SELECT ... FROM schema.table [WHERE ...]) TO STDOUT (options)`."""
-    select = sql.SQL(", ").join(sql.SQL(expr) for expr in select_exprs)
-    query = sql.SQL("COPY (SELECT {} FROM {}").format(select, sql.SQL(qualified(schema, table)))
+    query = f"COPY (SELECT {', '.join(select_exprs)} FROM {qualified(schema, table)}"
     if where is not None:
-        query += sql.SQL(" WHERE ") + where
-    return query + sql.SQL(f") TO STDOUT ({options})")
+        query += f" WHERE {where}"
+    return query + f") TO STDOUT ({options})"
 
 
 # Base and partitioned tables (never partitions: their parent is read), views, materialized

@@ -26,12 +26,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-import psycopg
-import psycopg.conninfo
-import psycopg.errors
-
+from . import conninfo
 from .cancel import on_cancel
 from .errors import ConfigError
+from .faults import ConnectionFault
 
 __all__ = ["CopyFailed", "PsqlCopy", "error_from_psql", "find_psql"]
 
@@ -63,7 +61,7 @@ def find_psql(configured: str | None = None) -> str:
     return found
 
 
-class CopyFailed(psycopg.OperationalError):
+class CopyFailed(ConnectionFault):
     """psql ended without an error message from the server (killed, or its output was cut)."""
 
 
@@ -72,7 +70,7 @@ def _connection_args(url: str) -> tuple[str, dict[str, str]]:
 
     A command line can be read by every user of the machine (`ps`); the environment cannot.
     """
-    params = psycopg.conninfo.conninfo_to_dict(url)
+    params = conninfo.parse(url)
     env = {"PGAPPNAME": "elt-loader", "PGCONNECT_TIMEOUT": "15", "PGCLIENTENCODING": "UTF8"}
     # libpq's own messages ("server closed the connection unexpectedly") in English: the retry
     # policy recognises passing faults by them.
@@ -80,11 +78,13 @@ def _connection_args(url: str) -> tuple[str, dict[str, str]]:
     password = params.pop("password", None)
     if password is not None:
         env["PGPASSWORD"] = str(password)
-    return psycopg.conninfo.make_conninfo(**params), env  # type: ignore[arg-type]
+    return conninfo.make(params), env
 
 
-def error_from_psql(stderr: str, returncode: int) -> psycopg.Error:
+def error_from_psql(stderr: str, returncode: int) -> Exception:
     """The psycopg error a connection would have raised, from what psql printed."""
+    import psycopg  # only for psql's errors: DuckDB's extension path does not import it
+
     match = _ERROR.search(stderr)
     if match:
         try:
@@ -187,7 +187,7 @@ class PsqlCopy:
             raise CopyFailed(f"psql printed no COPY row count: {stdout[-300:]!r}")
         return int(tags[-1])
 
-    def failure(self, wait_seconds: float = 0) -> psycopg.Error | None:
+    def failure(self, wait_seconds: float = 0) -> Exception | None:
         """If psql ended badly (within `wait_seconds`), its error: the cause of an error seen
         downstream, such as a CSV cut short or a pipe that broke."""
         if self._process is None:
@@ -198,7 +198,7 @@ class PsqlCopy:
             return None
         return self._error(returncode) if returncode else None
 
-    def _error(self, returncode: int) -> psycopg.Error:
+    def _error(self, returncode: int) -> Exception:
         assert self._stderr is not None
         self._stderr.seek(0)
         return error_from_psql(self._stderr.read().decode(errors="replace"), returncode)

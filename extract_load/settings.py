@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import psycopg.conninfo
-
+from . import conninfo
 from .errors import ConfigError
 from .tables import SourceSpec
 
@@ -47,8 +46,8 @@ def validate_postgres_url(url: str, variable: str) -> str:
             f"postgresql://user:password@host:5432/dbname, got {redact_url(url)!r}"
         )
     try:
-        psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError as error:
+        conninfo.parse(url)
+    except conninfo.ConninfoError as error:
         reason = str(error).strip()
         raise ConfigError(f"{variable} is not a valid PostgreSQL URL ({reason})") from None
     return url
@@ -106,7 +105,7 @@ def dbt_profile_environment(environ: Mapping[str, str]) -> dict[str, str]:
     variables = {"ELT_DUCKDB_PATH": ":memory:" if memory else str(_duckdb_path(environ))}
     login = warehouse_login(environ, "transformer")
     if login is not None:
-        parts = psycopg.conninfo.conninfo_to_dict(login.url)
+        parts = conninfo.parse(login.url)
         user = str(parts.get("user") or "")
         variables |= {
             "ELT_DBT_POSTGRES_HOST": str(parts.get("host") or ""),

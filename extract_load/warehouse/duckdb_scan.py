@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from .. import conninfo
 from ..catalog_types import sql_text
 from ..errors import connection_error_reason
 from ..psql_copy import CopyFailed
@@ -42,8 +41,8 @@ log = logging.getLogger(__name__)
 
 
 class ScanFailed(CopyFailed):
-    """The extension's error (the server's message, or libpq's): a psycopg OperationalError,
-    so that the retry policy judges it by its text as it judges psql's."""
+    """The extension's error (the server's message, or libpq's): a ConnectionFault, which the
+    retry policy judges by its text as it judges psql's."""
 
 
 def load_postgres_extension(connection: duckdb.DuckDBPyConnection) -> str | None:
@@ -173,9 +172,9 @@ class Attachments:
         except duckdb.Error as error:  # the bound is loosened, the load goes on
             log.warning("could not set the connection pool of %s: %s", alias, _message(error))
 
-    def query(self, conninfo: str, password: str | None, text: str) -> list[tuple[Any, ...]]:
+    def query(self, scan_info: str, password: str | None, text: str) -> list[tuple[Any, ...]]:
         """`text`'s rows, run on the source in a transaction of its own (SourceQueries)."""
-        alias = self._attach(conninfo, password, None)
+        alias = self._attach(scan_info, password, None)
         with self.cursors(alias, 1) as (cursor,):
             try:
                 return _run_part(cursor, alias, (), _select(alias, text))
@@ -194,10 +193,14 @@ class Attachments:
             for cursor in self._reading:
                 cursor.interrupt()
             attached = list(self._aliases.items())
-        for (conninfo, password), alias in attached:
+        if not attached:
+            return
+        import psycopg  # only to cancel: a load's reads do not need it
+
+        for (scan_info, password), alias in attached:
             try:
                 with psycopg.connect(
-                    conninfo, password=password, autocommit=True, connect_timeout=5
+                    scan_info, password=password, autocommit=True, connect_timeout=5
                 ) as source:
                     source.execute(
                         "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
@@ -210,16 +213,16 @@ class Attachments:
     def alias(self, scan: SourceScan) -> str:
         return self._attach(scan.conninfo, scan.password, scan.label)
 
-    def _attach(self, conninfo: str, password: str | None, label: str | None) -> str:
+    def _attach(self, scan_info: str, password: str | None, label: str | None) -> str:
         """The alias of the source's attachment, attached on first use; `label` names the
         source in an error (by default its database and host)."""
-        key = (conninfo, password)
+        key = (scan_info, password)
         with self._lock:
             if key in self._aliases:
                 return self._aliases[key]
         with self.budget(1), self._lock:  # its first connection takes a permit as any other
             if key not in self._aliases:
-                params = conninfo_to_dict(conninfo)
+                params = conninfo.parse(scan_info)
                 server = (
                     str(params.get("host") or params.get("hostaddr") or ""),
                     str(params.get("port") or ""),
@@ -227,7 +230,7 @@ class Attachments:
                 self._close_idle(server, None)
                 alias = f"__elt_pg_{len(self._aliases)}"
                 # Its sessions are found by this name when they must be cancelled.
-                named = make_conninfo(conninfo, application_name=self._name(alias))
+                named = conninfo.make(params | {"application_name": self._name(alias)})
                 options = "TYPE postgres, READ_ONLY"
                 if password is not None:
                     # The password in a secret of this process, never in the connection string,
