@@ -209,9 +209,27 @@ def _cast(array: pa.Array, column: LandingColumn) -> pa.Array:
     return pc.cast(array, column.arrow_type)
 
 
+def _converts(array: pa.Array, column: LandingColumn) -> bool:
+    """Whether Arrow converts the array's type to the column's at all (some values may still
+    not fit: nanoseconds in a timestamp of microseconds, a bigint past an integer's range)."""
+    try:
+        pc.cast(array.slice(0, 0), column.arrow_type, safe=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+def _as_text(value: pa.Scalar) -> str:
+    try:
+        return str(pc.cast(value, pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return repr(value)
+
+
 def _cast_failures(array: pa.Array, column: LandingColumn) -> Iterator[tuple[int, str]]:
-    """(index, reason) of each value that cannot be cast to the column's type."""
+    """(index, reason) of each value that cannot be cast to the column's type exactly."""
     kind = "json" if column.duckdb_type == "JSON" else column.postgres_type
+    text = pa.types.is_string(array.type)
     for start in range(0, len(array), _CHUNK):
         chunk = array.slice(start, _CHUNK)
         try:
@@ -223,8 +241,12 @@ def _cast_failures(array: pa.Array, column: LandingColumn) -> Iterator[tuple[int
             try:
                 _cast(chunk.slice(offset, 1), column)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
-                value = chunk[offset].as_py()
-                yield start + offset, f"column {column.name!r}: {value!r} is not a valid {kind}"
+                if text:
+                    value = chunk[offset].as_py()
+                    yield start + offset, f"column {column.name!r}: {value!r} is not a valid {kind}"
+                else:  # a value the cast would change: nanoseconds, say
+                    found = f"{_as_text(chunk[offset])} ({array.type})"
+                    yield start + offset, f"column {column.name!r}: {found} is not exactly a {kind}"
 
 
 def parquet_batches(
@@ -232,7 +254,8 @@ def parquet_batches(
 ) -> Iterator[pa.RecordBatch]:
     """The file's rows as `columns` (a declared column the file lacks is NULL) plus `_file`
     and `_line` (the row's number in the file, from 1). A text value that is not of its
-    column's declared type makes its row a bad line in `bad` (raw text: the row as JSON)."""
+    column's declared type, or a value its type cannot hold exactly (a timestamp's nanoseconds),
+    makes its row a bad line in `bad` (raw text: the row as JSON)."""
     present = set(file.schema_arrow.names)
     wanted = [c.name for c in columns if c.name in present]
     first = 1
@@ -243,13 +266,11 @@ def parquet_batches(
             if column.name not in present:
                 arrays.append(pa.nulls(batch.num_rows, column.arrow_type))
                 continue
-            array = batch.column(column.name)
-            if pa.types.is_dictionary(array.type):
-                array = array.dictionary_decode()
+            array = _decoded(batch.column(column.name))
             try:
                 arrays.append(_cast(array, column))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as error:
-                if not pa.types.is_string(array.type):
+                if not pa.types.is_string(array.type) and not _converts(array, column):
                     raise ConfigError(
                         f"{path}: column {column.name!r} is {array.type} in the file and "
                         f"cannot be read as declared ({column.arrow_type}): {error}. Fix its "
@@ -264,9 +285,9 @@ def parquet_batches(
                 BadLine(first + i, failures[i], _row_json(batch, i)) for i in sorted(failures)
             )
             keep = pa.array([i not in failures for i in range(batch.num_rows)])
-            texts = {c.name: batch.column(c.name) for c in columns if c.name in present}
+            found = {c.name: _decoded(batch.column(c.name)) for c in columns if c.name in present}
             arrays = [
-                _cast(texts[c.name].filter(keep), c) if a is None else a.filter(keep)
+                _cast(found[c.name].filter(keep), c) if a is None else a.filter(keep)
                 for a, c in zip(arrays, columns, strict=True)
             ]
             lines = lines.filter(keep)
@@ -274,6 +295,10 @@ def parquet_batches(
         first += batch.num_rows
         names = [c.name for c in columns] + ["_file", "_line"]
         yield pa.record_batch([*arrays, file_column(path, kept), lines], names=names)
+
+
+def _decoded(array: pa.Array) -> pa.Array:
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
 
 
 def _row_json(batch: pa.RecordBatch, index: int) -> str:

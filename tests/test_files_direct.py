@@ -34,6 +34,9 @@ sources:
       events:
         format: parquet
         columns: {id: bigint, payload: json}
+      stamps:
+        format: parquet
+        columns: {id: bigint, picked_up: timestamp}
 """
 # 12.345 would be 12.35 and 2026-01-15 10:00 the day by a lax cast: they are bad lines.
 BAD = {
@@ -153,6 +156,39 @@ def test_json_text_that_is_not_json_is_quarantined_too(fresh_warehouse_env, tmp_
     assert warehouse_query(env, "select count(*), sum(id) from raw_lake.events") == [
         (149, sum(range(1, 151)) - 100)
     ]
+
+
+def test_a_timestamp_with_nanoseconds_is_quarantined_not_truncated(fresh_warehouse_env, tmp_path):
+    """Neither warehouse holds nanoseconds: the row of a value with some is set aside, with
+    its line, the others land exactly; the same for INT96 timestamps (nanoseconds too, which
+    DuckDB's own reader would truncate silently)."""
+    env = _env(fresh_warehouse_env, tmp_path)
+    start = 1_767_225_600 * 10**9  # 2026-01-01, in nanoseconds
+    stamps = [start + i * 10**9 for i in range(150)]
+    stamps[99] += 123  # line 100
+    table = pa.table(
+        {
+            "id": pa.array(range(1, 151), pa.int64()),
+            "picked_up": pa.array(stamps, pa.timestamp("ns")),
+        }
+    )
+    for month, int96 in (("2026-01", False), ("2026-02", True)):
+        folder = tmp_path / "landing" / "stamps" / month
+        folder.mkdir(parents=True)
+        pq.write_table(table, folder / "s.parquet", use_deprecated_int96_timestamps=int96)
+
+    result = _load(env, "stamps")
+    assert (result.status, result.rows_read, result.rows_loaded) == ("succeeded", 300, 298)
+    value = "2026-01-01 00:01:39.000000123 (timestamp[ns])"
+    reason = f"column 'picked_up': {value} is not exactly a timestamp"
+    assert warehouse_query(env, "select file, line, reason from elt.quarantine order by file") == [
+        ("stamps/2026-01/s.parquet", 100, reason),
+        ("stamps/2026-02/s.parquet", 100, reason),
+    ]
+    exact = "picked_up = timestamp '2026-01-01' + (_line - 1) * interval '1 second'"
+    assert warehouse_query(
+        env, f"select _file, count(*) from raw_lake.stamps where {exact} group by 1 order by 1"
+    ) == [("stamps/2026-01/s.parquet", 149), ("stamps/2026-02/s.parquet", 149)]
 
 
 def _trips(rows: int) -> pa.Table:
