@@ -246,7 +246,10 @@ def _cast_failures(array: pa.Array, column: LandingColumn) -> Iterator[tuple[int
                     yield start + offset, f"column {column.name!r}: {value!r} is not a valid {kind}"
                 else:  # a value the cast would change: nanoseconds, say
                     found = f"{_as_text(chunk[offset])} ({array.type})"
-                    yield start + offset, f"column {column.name!r}: {found} is not exactly a {kind}"
+                    yield (
+                        start + offset,
+                        f"column {column.name!r}: {found} does not fit {kind} exactly",
+                    )
 
 
 def parquet_batches(

@@ -156,8 +156,13 @@ def _parquet_column(field: pa.Field) -> LandingColumn:
         kind = kind.value_type
     if pa.types.is_large_string(kind):
         kind = pa.string()
+    # Both warehouses hold microseconds: a value with nanoseconds is then a bad line.
     if pa.types.is_timestamp(kind) and kind.unit != "us":
         kind = pa.timestamp("us", tz=kind.tz)
+    elif pa.types.is_time(kind) and kind.unit == "ns":
+        kind = pa.time64("us")
+    elif pa.types.is_duration(kind) and kind.unit == "ns":
+        kind = pa.duration("us")
     try:
         return landing_column(field.name, kind)
     except TypeError as error:

@@ -37,6 +37,8 @@ sources:
       stamps:
         format: parquet
         columns: {id: bigint, picked_up: timestamp}
+      clocks:
+        format: parquet
 """
 # 12.345 would be 12.35 and 2026-01-15 10:00 the day by a lax cast: they are bad lines.
 BAD = {
@@ -180,7 +182,7 @@ def test_a_timestamp_with_nanoseconds_is_quarantined_not_truncated(fresh_warehou
     result = _load(env, "stamps")
     assert (result.status, result.rows_read, result.rows_loaded) == ("succeeded", 300, 298)
     value = "2026-01-01 00:01:39.000000123 (timestamp[ns])"
-    reason = f"column 'picked_up': {value} is not exactly a timestamp"
+    reason = f"column 'picked_up': {value} does not fit timestamp exactly"
     assert warehouse_query(env, "select file, line, reason from elt.quarantine order by file") == [
         ("stamps/2026-01/s.parquet", 100, reason),
         ("stamps/2026-02/s.parquet", 100, reason),
@@ -189,6 +191,49 @@ def test_a_timestamp_with_nanoseconds_is_quarantined_not_truncated(fresh_warehou
     assert warehouse_query(
         env, f"select _file, count(*) from raw_lake.stamps where {exact} group by 1 order by 1"
     ) == [("stamps/2026-01/s.parquet", 149), ("stamps/2026-02/s.parquet", 149)]
+
+
+def test_times_and_durations_with_nanoseconds_are_quarantined_too(fresh_warehouse_env, tmp_path):
+    """Columns taken from the file's schema: a time or a duration in nanoseconds lands in
+    microseconds, and a value with nanoseconds is a bad line (DuckDB's reader would drop them
+    from a time, Arrow's conversion from either). A file each: DuckDB would read the time's
+    alone itself."""
+    env = _env(fresh_warehouse_env, tmp_path)
+    ids = pa.array(range(1, 301), pa.int64())
+    seconds = [i * 10**9 for i in range(300)]
+    clock, took = list(seconds), list(seconds)
+    clock[9] += 7  # line 10
+    took[19] += 9  # line 20
+    clocks = pa.table({"id": ids, "clock": pa.array(clock, pa.time64("ns"))})
+    _write(tmp_path, "clocks", "2026-01", "clock.parquet", clocks)
+    _write(
+        tmp_path,
+        "clocks",
+        "2026-02",
+        "took.parquet",
+        pa.table({"id": ids, "took": pa.array(took, pa.duration("ns"))}),
+    )
+
+    result = _load(env, "clocks")
+    assert (result.status, result.rows_read, result.rows_loaded) == ("succeeded", 600, 598)
+    assert warehouse_query(env, "select file, line, reason from elt.quarantine order by 1") == [
+        (
+            "clocks/2026-01/clock.parquet",
+            10,
+            "column 'clock': 00:00:09.000000007 (time64[ns]) does not fit time exactly",
+        ),
+        (
+            "clocks/2026-02/took.parquet",
+            20,
+            "column 'took': 19000000009 (duration[ns]) does not fit interval exactly",
+        ),
+    ]
+    second = "(_line - 1) * interval '1 second'"
+    assert warehouse_query(
+        env,
+        f"select count(*) from raw_lake.clocks where clock = time '00:00:00' + {second} "
+        f"or took = {second}",
+    ) == [(598,)]
 
 
 def _trips(rows: int) -> pa.Table:

@@ -8,9 +8,9 @@ created empty, for its column types (what drift is checked against).
 
 It is used where it keeps every value as the Arrow way lands it: each column of the file has
 its landing type already (or is declared and absent: NULL). Any other file (a column to convert,
-text to cast, which is where bad values are found and quarantined; INT96 timestamps, which
-DuckDB truncates to microseconds; a name DuckDB would read as a pattern; columns whose names
-differ only in case) goes the Arrow way: `direct_file` says None.
+text to cast, which is where bad values are found and quarantined; INT96 timestamps and
+nanosecond times, which DuckDB truncates to microseconds; a name DuckDB would read as a
+pattern; columns whose names differ only in case) goes the Arrow way: `direct_file` says None.
 """
 
 from __future__ import annotations
@@ -92,10 +92,11 @@ def direct_file(
     if function is None:
         return None
     try:
-        # DuckDB reads an INT96 timestamp (nanoseconds) as microseconds, dropping the rest
-        # silently; the Arrow way sets such a value's row aside.
+        # DuckDB reads nanoseconds (INT96 timestamps, TIME(NANOS)) as microseconds, dropping
+        # the rest silently; the Arrow way sets such a value's row aside.
         schema = f"parquet_schema({sql_text(scan.location)})"
-        if execute(f"SELECT count(*) FROM {schema} WHERE type = 'INT96'")[0][0]:
+        nanos = "type = 'INT96' OR logical_type LIKE '%NANOS=NanoSeconds%'"
+        if execute(f"SELECT count(*) FROM {schema} WHERE {nanos}")[0][0]:
             return None
         return plan_direct(execute, function, columns, landing, scan.path, loaded_at, batch_id)
     except duckdb.InterruptException:
