@@ -7,7 +7,9 @@ an unquoted empty field is NULL and a quoted one is the empty string, as Postgre
 
 from __future__ import annotations
 
+import datetime
 import io
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,9 +32,41 @@ def _postgres_text(array: pa.Array) -> pa.Array:
         # Arrow writes a bare count; interval input reads "<n> microseconds".
         micros = pc.cast(array, pa.duration("us")).cast(pa.int64())
         return pc.binary_join_element_wise(pc.cast(micros, pa.string()), " microseconds", "")
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind):
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return pa.array([_array_text(v) for v in array.to_pylist()], pa.string())
+    if pa.types.is_struct(kind):
         raise TypeError(f"{kind} cannot be written to PostgreSQL yet: land it as text or JSON")
     return array
+
+
+def _array_text(values: list[Any] | None) -> str | None:
+    """A list as PostgreSQL's array input: every element quoted (so that the text "NULL"
+    stays text), NULL bare; a list of lists is a multi-dimensional array."""
+    if values is None:
+        return None
+    return "{" + ",".join(_element_text(value) for value in values) + "}"
+
+
+def _element_text(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, list):
+        return _array_text(value) or "NULL"
+    if isinstance(value, dict):
+        raise TypeError("a list of structs cannot be written to PostgreSQL yet: land it as JSON")
+    if isinstance(value, bool):
+        text = "t" if value else "f"
+    elif isinstance(value, float):
+        text = repr(value)  # the shortest text that reads back as the same double; inf, nan
+    elif isinstance(value, bytes):
+        text = "\\x" + value.hex()
+    elif isinstance(value, datetime.timedelta):
+        text = f"{value // datetime.timedelta(microseconds=1)} microseconds"
+    elif isinstance(value, datetime.date | datetime.time):  # datetime is a date
+        text = value.isoformat()
+    else:  # int, Decimal, str
+        text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def arrow_csv(batch: pa.RecordBatch) -> bytes:

@@ -223,7 +223,7 @@ def _as_text(value: pa.Scalar) -> str:
     try:
         return str(pc.cast(value, pa.string()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return repr(value)
+        return str(value.as_py())
 
 
 def _cast_failures(array: pa.Array, column: LandingColumn) -> Iterator[tuple[int, str]]:
@@ -239,7 +239,8 @@ def _cast_failures(array: pa.Array, column: LandingColumn) -> Iterator[tuple[int
             pass
         for offset in range(len(chunk)):
             try:
-                _cast(chunk.slice(offset, 1), column)
+                # take, not slice: a cast of a sliced list checked other rows' elements
+                _cast(chunk.take([offset]), column)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
                 if text:
                     value = chunk[offset].as_py()

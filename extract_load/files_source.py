@@ -156,19 +156,28 @@ def _parquet_column(field: pa.Field) -> LandingColumn:
         kind = kind.value_type
     if pa.types.is_large_string(kind):
         kind = pa.string()
-    # Both warehouses hold microseconds: a value with nanoseconds is then a bad line.
-    if pa.types.is_timestamp(kind) and kind.unit != "us":
-        kind = pa.timestamp("us", tz=kind.tz)
-    elif pa.types.is_time(kind) and kind.unit == "ns":
-        kind = pa.time64("us")
-    elif pa.types.is_duration(kind) and kind.unit == "ns":
-        kind = pa.duration("us")
+    kind = _in_microseconds(kind)
     try:
         return landing_column(field.name, kind)
     except TypeError as error:
         raise ConfigError(
             f"column {field.name!r}: {error}; declare the dataset's columns in sources.yml"
         ) from None
+
+
+def _in_microseconds(kind: pa.DataType) -> pa.DataType:
+    """`kind` with its times in microseconds, as both warehouses hold them (a value with
+    nanoseconds is then a bad line), in a list too."""
+    if pa.types.is_timestamp(kind) and kind.unit != "us":
+        return pa.timestamp("us", tz=kind.tz)
+    if pa.types.is_time(kind) and kind.unit == "ns":
+        return pa.time64("us")
+    if pa.types.is_duration(kind) and kind.unit == "ns":
+        return pa.duration("us")
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        element = _in_microseconds(kind.value_type)
+        return kind if element == kind.value_type else pa.list_(element)
+    return kind
 
 
 def _is_local(fs: Any) -> bool:

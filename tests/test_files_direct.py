@@ -5,6 +5,7 @@ it cannot land exactly goes the Arrow way."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,6 +39,10 @@ sources:
         format: parquet
         columns: {id: bigint, picked_up: timestamp}
       clocks:
+        format: parquet
+      lists:
+        format: parquet
+      nested:
         format: parquet
 """
 # 12.345 would be 12.35 and 2026-01-15 10:00 the day by a lax cast: they are bad lines.
@@ -234,6 +239,51 @@ def test_times_and_durations_with_nanoseconds_are_quarantined_too(fresh_warehous
         f"select count(*) from raw_lake.clocks where clock = time '00:00:00' + {second} "
         f"or took = {second}",
     ) == [(598,)]
+
+
+def test_lists_land_element_for_element_in_both_warehouses(fresh_warehouse_env, tmp_path):
+    """Parquet lists land as arrays: PostgreSQL's from their array input, every element quoted
+    (the text 'NULL' is not NULL), a list of lists as a two-dimensional array."""
+    env = _env(fresh_warehouse_env, tmp_path)
+    moment = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    columns = {
+        "id": pa.array([1, 2, 3, 4], pa.int64()),
+        "counts": pa.array([[1, -2, 2**62], [], None, [None, 0]], pa.list_(pa.int64())),
+        "tags": pa.array(
+            [['a "quoted" b', "back\\slash", "NULL", ""], ["{,}", "é 😀", None], None, []]
+        ),
+        "ratios": pa.array([[1.5, float("inf"), -float("inf")], [1e-300], [], None]),
+        "amounts": pa.array(
+            [[Decimal("12.34"), Decimal("-0.01")], None, [], [Decimal("99999999.99")]],
+            pa.list_(pa.decimal128(10, 2)),
+        ),
+        "seen": pa.array([[moment], [], None, [moment, None]], pa.list_(pa.timestamp("us", "UTC"))),
+        "days": pa.array([[date(2026, 2, 28)], None, [], [date(1, 1, 1)]]),
+        "grid": pa.array([[[1, 2], [3, 4]], [], None, [[5]]], pa.list_(pa.list_(pa.int32()))),
+    }
+    _write(tmp_path, "lists", "2026-01", "l.parquet", pa.table(columns))
+
+    result = _load(env, "lists")
+    assert (result.status, result.rows_loaded) == ("succeeded", 4), result.error
+    names = [name for name in columns if name != "id"]
+    rows = warehouse_query(env, f"select {', '.join(names)} from raw_lake.lists order by id")
+    expected = [tuple(columns[name][i].as_py() for name in names) for i in range(4)]
+    assert rows == expected
+
+
+def test_a_list_of_timestamps_with_nanoseconds_is_a_bad_line_too(fresh_warehouse_env, tmp_path):
+    env = _env(fresh_warehouse_env, tmp_path)
+    start = 1_767_225_600 * 10**9  # 2026-01-01, in nanoseconds
+    stamps = [[start + i * 10**9, None] for i in range(200)]
+    stamps[49][0] += 1  # line 50
+    table = pa.table({"seen": pa.array(stamps, pa.list_(pa.timestamp("ns")))})
+    _write(tmp_path, "nested", "2026-01", "n.parquet", table)
+
+    result = _load(env, "nested")
+    assert (result.status, result.rows_loaded) == ("succeeded", 199), result.error
+    assert warehouse_query(env, "select line from elt.quarantine") == [(50,)]
+    landed = warehouse_query(env, "select seen from raw_lake.nested order by _line")
+    assert landed[49] == ([datetime(2026, 1, 1, 0, 0, 50), None],)
 
 
 def _trips(rows: int) -> pa.Table:
