@@ -200,13 +200,36 @@ def text_value(text: str | None, column: LandingColumn) -> str | None:
     return text
 
 
+# Texts that are a double's infinity; a number whose digits before its exponent are not all 0.
+_INFINITY = r"^\s*[+-]?inf(inity)?\s*$"
+_NONZERO_MANTISSA = r"^[^eE]*[1-9]"
+
+
 def _cast(array: pa.Array, column: LandingColumn) -> pa.Array:
     if column.duckdb_type == "JSON":
         for value in array.to_pylist():
             if value is not None:
                 json.loads(value)
         return array
-    return pc.cast(array, column.arrow_type)
+    cast = pc.cast(array, column.arrow_type)
+    if pa.types.is_string(array.type) and pa.types.is_floating(column.arrow_type):
+        _check_float_range(array, cast)
+    return cast
+
+
+def _check_float_range(text: pa.Array, cast: pa.Array) -> None:
+    """Raise for a finite number past a double's range: Arrow reads 1e400 as infinity and
+    1e-400 as 0, where PostgreSQL refuses both."""
+    infinite, zero = pc.is_inf(cast), pc.equal(cast, 0)
+    if pc.any(infinite).as_py():
+        spelled = pc.match_substring_regex(text.filter(infinite), _INFINITY, ignore_case=True)
+        if not pc.all(spelled).as_py():
+            raise ValueError("a number past a double's range")
+    if (
+        pc.any(zero).as_py()
+        and pc.any(pc.match_substring_regex(text.filter(zero), _NONZERO_MANTISSA)).as_py()
+    ):
+        raise ValueError("a number too small for a double")
 
 
 def _converts(array: pa.Array, column: LandingColumn) -> bool:

@@ -40,6 +40,9 @@ sources:
       fares:
         format: csv
         columns: {id: integer, amount: "numeric(8,2)", paid_on: date, note: text}
+      measures:
+        format: csv
+        columns: {id: integer, value: double}
 """
 
 
@@ -457,3 +460,31 @@ def test_a_cancelled_files_load_stops_at_its_file_and_records_it_cancelled(
     monkeypatch.setattr(files_load, "_publish", real_publish)
     (again,) = _load(env, ["trips"]).values()
     assert (again.status, again.rows_loaded) == ("succeeded", 20)
+
+
+def test_a_number_past_a_doubles_range_is_a_bad_line_not_an_infinity(fresh_warehouse_env, tmp_path):
+    """Arrow reads 1e400 as infinity and 1e-400 as 0; PostgreSQL refuses both: bad lines.
+    Spelled infinities, NaN and zeros with an exponent land as they are."""
+    env = _env(fresh_warehouse_env, tmp_path)
+    values = ["1.5", "inf", "-Infinity", "NaN", "0.0e10", "1e400", "-1e-400", "2.5e-308"]
+    values += [str(n) for n in range(300)]
+    lines = "".join(f"{n},{value}\n" for n, value in enumerate(values, start=1))
+    _drop(tmp_path, "measures", "2026-01", "m.csv", ("id,value\n" + lines).encode())
+
+    result = _load(env, ["measures"])["measures"]
+    assert (result.status, result.rows_read, result.rows_loaded) == ("succeeded", 308, 306)
+    assert warehouse_query(env, "select line, reason from elt.quarantine order by line") == [
+        (7, "column 'value': '1e400' is not a valid double precision"),
+        (8, "column 'value': '-1e-400' is not a valid double precision"),
+    ]
+    landed = warehouse_query(
+        env, "select id, value from raw_lake.measures where id <= 8 order by id"
+    )
+    assert [(i, str(v)) for i, v in landed] == [
+        (1, "1.5"),
+        (2, "inf"),
+        (3, "-inf"),
+        (4, "nan"),
+        (5, "0.0"),
+        (8, "2.5e-308"),
+    ]
