@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import ConfigError
+from .json_digits import json_loads, json_text
 from .reads import LandingColumn
 
 __all__ = [
@@ -79,7 +80,7 @@ def jsonl_rows(
             yield BadLine(number, f"invalid UTF-8 at byte {error.start}", raw_text(line))
             continue
         try:
-            value = json.loads(text)
+            value = json_loads(text)
         except json.JSONDecodeError as error:
             yield BadLine(number, f"invalid JSON ({error.msg} at column {error.colno})", text)
             continue
@@ -93,7 +94,7 @@ def jsonl_rows(
             if item is None:
                 values.append(None)
             elif column.duckdb_type == "JSON":
-                values.append(json.dumps(item, ensure_ascii=False))
+                values.append(json_text(item))
             elif isinstance(item, dict | list):
                 problem = f"column {column.name!r}: a JSON {type(item).__name__} is not a scalar"
                 break

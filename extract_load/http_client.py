@@ -19,6 +19,7 @@ import tenacity
 
 from .errors import SourceError
 from .http_paging import PageRequest, backoff_seconds, is_retryable_status, retry_after_seconds
+from .json_digits import json_loads
 
 __all__ = ["HttpClient", "RateLimit"]
 
@@ -162,7 +163,7 @@ class HttpClient:
                 f"URL in {self.url_env}"
             )
         try:
-            return response.json(), response.headers
+            return json_loads(response.content), response.headers
         except ValueError:
             raise SourceError(
                 f"source {self.source!r}: GET {request.path} did not answer JSON "

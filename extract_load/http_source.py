@@ -10,7 +10,6 @@ next is fetched (`HttpEndpoint.commit_every`), so a killed load resumes after th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
@@ -24,6 +23,7 @@ from .files_read import BadLine, text_value, typed_texts
 from .http_client import HttpClient
 from .http_paging import PageRequest, first_request, id_ranges, next_request, records_at
 from .http_spec import HttpEndpoint
+from .json_digits import json_text
 from .reads import ArrowRead, LandingColumn, landing_column
 
 __all__ = ["EXTRA_COLUMN", "HttpRead", "endpoint_reads", "record_batch"]
@@ -38,7 +38,7 @@ def _text(value: Any, column: LandingColumn) -> str | None:
     if value is None:
         return None
     if column.duckdb_type == "JSON":
-        return json.dumps(value, ensure_ascii=False)
+        return json_text(value)
     if isinstance(value, dict | list):
         raise ValueError(
             f"column {column.name!r}: a JSON {type(value).__name__} is not a scalar; declare "
@@ -64,13 +64,13 @@ def record_batch(
             except ValueError as error:
                 raise SourceError(f"{label}: record {number + 1}: {error}") from None
         extra = {key: value for key, value in record.items() if key not in names}
-        extras.append(json.dumps(extra, ensure_ascii=False) if extra else None)
+        extras.append(json_text(extra) if extra else None)
     bad: list[BadLine] = []
     arrays = [pa.array(values, pa.string()) for values in texts]
     batch = typed_texts(
         arrays,
         list(range(1, len(records) + 1)),
-        lambda i: json.dumps(records[i], ensure_ascii=False),
+        lambda i: json_text(records[i]),
         declared,
         label,
         bad,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -43,6 +44,9 @@ sources:
       measures:
         format: csv
         columns: {id: integer, value: double}
+      amounts:
+        format: jsonl
+        columns: {id: integer, amount: "numeric(20,2)", label: text, ratio: double, meta: json}
 """
 
 
@@ -488,3 +492,27 @@ def test_a_number_past_a_doubles_range_is_a_bad_line_not_an_infinity(fresh_wareh
         (5, "0.0"),
         (8, "2.5e-308"),
     ]
+
+
+def test_json_numbers_land_with_their_digits(fresh_warehouse_env, tmp_path):
+    """A JSON number is not read through a float: a numeric keeps all its digits, a text
+    column its literal, a JSON column its numbers; 1e400 is a bad line, not infinity."""
+    env = _env(fresh_warehouse_env, tmp_path)
+    lines = [
+        '{"id": 1, "amount": 123456789012345678.12, "label": 1.10, "ratio": 0.1, '
+        '"meta": {"price": 19.990, "big": 12345678901234567890.123456789, "n": [1, 2.50]}}',
+        '{"id": 2, "amount": 1, "label": "x", "ratio": 1e400, "meta": null}',
+    ]
+    lines += [f'{{"id": {n}, "amount": {n}.5, "label": "ok"}}' for n in range(3, 201)]
+    _drop(tmp_path, "amounts", "2026-01", "a.jsonl", "\n".join(lines).encode())
+
+    result = _load(env, ["amounts"])["amounts"]
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("succeeded", 199, 1)
+    assert warehouse_query(env, "select line, reason from elt.quarantine") == [
+        (2, "column 'ratio': '1E+400' is not a valid double precision")
+    ]
+    ((amount, label, ratio, meta),) = warehouse_query(
+        env, "select amount, label, ratio, cast(meta as text) from raw_lake.amounts where id = 1"
+    )
+    assert (amount, label, ratio) == (Decimal("123456789012345678.12"), "1.10", 0.1)
+    assert "19.990" in meta and "12345678901234567890.123456789" in meta and "2.50" in meta

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -25,8 +26,10 @@ import pytest
 from demo_sources.hn_api import Fault, HackerNewsApi
 from extract_load import Settings, load_sources
 from extract_load.errors import ConfigError, SourceError
+from extract_load.file_columns import landing_column_of
 from extract_load.http_client import HttpClient
 from extract_load.http_paging import PageRequest
+from extract_load.http_source import EXTRA_COLUMN, record_batch
 from table_contents import warehouse_query
 
 SOURCES = """
@@ -488,3 +491,34 @@ def test_the_rate_limit_spaces_an_apis_requests(api):
         client.get_json(PageRequest("/v0/maxitem.json"))
     assert time.monotonic() - started >= 2.0  # 9 requests at 4 per second: 8 gaps of 250 ms
     client.close()
+
+
+class _RawJson(BaseHTTPRequestHandler):
+    body = b'{"items": [{"id": 1, "amount": 123456789012345678.12, "meta": {"w": 1.10}}]}'
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_apis_numbers_keep_their_digits():
+    """A JSON number is not read through a float: an amount keeps every digit, a nested
+    value its text (a float would give 123456789012345680 and 1.1)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RawJson)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = HttpClient(f"http://127.0.0.1:{server.server_port}", "api", "API_URL")
+    try:
+        body, _ = client.get_json(PageRequest("/items"))
+    finally:
+        client.close()
+        server.shutdown()
+    declared = (landing_column_of("id", "bigint"), landing_column_of("amount", "numeric(20,2)"))
+    batch = record_batch(body["items"], declared, "api.items")
+    assert batch.column("amount").to_pylist() == [Decimal("123456789012345678.12")]
+    assert batch.column(EXTRA_COLUMN).to_pylist() == ['{"meta": {"w": 1.10}}']
