@@ -208,6 +208,9 @@ _NONZERO_MANTISSA = r"^[^eE]*[1-9]"
 
 def _cast(array: pa.Array, column: LandingColumn) -> pa.Array:
     if column.duckdb_type == "JSON":
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            # a Parquet struct (or list) declared json: its values as JSON text
+            return pa.array([None if v is None else json_text(v) for v in array.to_pylist()])
         for value in array.to_pylist():
             if value is not None:
                 json.loads(value)

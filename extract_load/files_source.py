@@ -157,6 +157,8 @@ def _parquet_column(field: pa.Field) -> LandingColumn:
     if pa.types.is_large_string(kind):
         kind = pa.string()
     kind = _in_microseconds(kind)
+    if pa.types.is_struct(kind):  # no column type both warehouses share: JSON
+        return landing_column(field.name, pa.string(), "JSON", "jsonb")
     try:
         return landing_column(field.name, kind)
     except TypeError as error:

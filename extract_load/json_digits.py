@@ -1,9 +1,10 @@
 """JSON with every number's digits kept, for the JSON-lines files and the HTTP sources: a
 number with a fraction or an exponent is read as a Decimal, not a float, and written back as
-its digits."""
+its digits. Parquet structs are written with it too (their timestamps as ISO text)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,15 @@ class _Digits(Exception):
 def _refuse(value: object) -> object:
     if isinstance(value, Decimal):
         raise _Digits
+    return _other(value)
+
+
+def _other(value: object) -> object:
+    """A value of a Parquet struct that JSON has no type for, as text."""
+    if isinstance(value, datetime.date | datetime.time):  # a datetime is a date
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return "\\x" + value.hex()
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
@@ -46,4 +56,4 @@ def _json_walk(value: Any) -> str:
         return "{" + ", ".join(items) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_json_walk(item) for item in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=_other)

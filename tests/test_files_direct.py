@@ -4,6 +4,7 @@ it cannot land exactly goes the Arrow way."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -44,6 +45,11 @@ sources:
         format: parquet
       nested:
         format: parquet
+      structs:
+        format: parquet
+      declared_structs:
+        format: parquet
+        columns: {id: bigint, meta: json}
 """
 # 12.345 would be 12.35 and 2026-01-15 10:00 the day by a lax cast: they are bad lines.
 BAD = {
@@ -284,6 +290,44 @@ def test_a_list_of_timestamps_with_nanoseconds_is_a_bad_line_too(fresh_warehouse
     assert warehouse_query(env, "select line from elt.quarantine") == [(50,)]
     landed = warehouse_query(env, "select seen from raw_lake.nested order by _line")
     assert landed[49] == ([datetime(2026, 1, 1, 0, 0, 50), None],)
+
+
+@pytest.mark.parametrize("dataset", ["structs", "declared_structs"])
+def test_a_struct_lands_as_json_with_its_values_exact(fresh_warehouse_env, tmp_path, dataset):
+    env = _env(fresh_warehouse_env, tmp_path)
+    meta = pa.array(
+        [
+            {
+                "n": 1,
+                "name": 'a "b"',
+                "price": Decimal("19.990"),
+                "at": datetime(2026, 1, 1, 1, 2, 3, 4),
+            },
+            None,
+            {"n": None, "name": None, "price": None, "at": None},
+        ],
+        pa.struct(
+            [
+                ("n", pa.int64()),
+                ("name", pa.string()),
+                ("price", pa.decimal128(10, 3)),
+                ("at", pa.timestamp("us")),
+            ]
+        ),
+    )
+    _write(tmp_path, dataset, "2026-01", "s.parquet", pa.table({"id": [1, 2, 3], "meta": meta}))
+
+    result = _load(env, dataset)
+    assert (result.status, result.rows_loaded) == ("succeeded", 3), result.error
+    rows = warehouse_query(
+        env, f"select id, cast(meta as text) from raw_lake.{dataset} order by id"
+    )
+    assert [(i, None if text is None else json.loads(text)) for i, text in rows] == [
+        (1, {"n": 1, "name": 'a "b"', "price": 19.99, "at": "2026-01-01T01:02:03.000004"}),
+        (2, None),
+        (3, {"n": None, "name": None, "price": None, "at": None}),
+    ]
+    assert "19.990" in rows[0][1]
 
 
 def _trips(rows: int) -> pa.Table:
