@@ -44,6 +44,9 @@ _SESSION = (
     "SET extra_float_digits = 3",
     "SET client_encoding = 'UTF8'",
     "SET default_transaction_read_only = on",
+    # The loaders' SQL writes text literals as '...' with quotes doubled: a backslash in them
+    # (a column's name in a message) is a backslash only with this on, PostgreSQL's default.
+    "SET standard_conforming_strings = on",
 )
 
 

@@ -4,6 +4,7 @@ quarantined with their reason, or the batch is refused; nothing is dropped silen
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -113,3 +114,27 @@ def test_a_batch_with_too_many_bad_rows_is_refused_and_nothing_published(
         fresh_warehouse_env,
         f"select status from elt.load_batches where batch_id = '{result.batch_id}'",
     ) == [("failed",)]
+
+
+def test_a_database_without_standard_conforming_strings_loads_names_with_backslashes(
+    fresh_warehouse_env, new_database
+):
+    """With standard_conforming_strings off (a database's or a role's setting), a backslash in
+    a plain literal escapes the next character: the guards' messages, which name the column,
+    broke the read ('syntax error'). The loaders' sessions set it on."""
+    url = new_database("legacy")
+    with psycopg.connect(url, autocommit=True) as connection:
+        dbname = connection.info.dbname
+        connection.execute(f"alter database {dbname} set standard_conforming_strings = off")
+    with psycopg.connect(url, autocommit=True) as connection:
+        assert connection.execute("show standard_conforming_strings").fetchone() == ("off",)
+        connection.execute(
+            'create table readings (id int primary key, "a\\\'b" numeric(8,2), "c\\" timestamptz)'
+        )
+        connection.execute("insert into readings values (1, 1.5, '2026-01-01 00:00:00+00')")
+
+    result = _load(fresh_warehouse_env, url, TableSpec("readings"))
+    assert (result.status, result.rows_loaded) == ("succeeded", 1), result.error
+    assert warehouse_query(fresh_warehouse_env, 'select "a\\\'b" from raw_shop.readings') == [
+        (Decimal("1.50"),)
+    ]
