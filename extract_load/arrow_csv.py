@@ -44,6 +44,10 @@ def _array_text(values: list[Any] | None) -> str | None:
     stays text), NULL bare; a list of lists is a multi-dimensional array."""
     if values is None:
         return None
+    return _array_literal(values)
+
+
+def _array_literal(values: list[Any]) -> str:
     return "{" + ",".join(_element_text(value) for value in values) + "}"
 
 
@@ -51,7 +55,7 @@ def _element_text(value: Any) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, list):
-        return _array_text(value) or "NULL"
+        return _array_literal(value)
     if isinstance(value, dict):
         raise TypeError("a list of structs cannot be written to PostgreSQL yet: land it as JSON")
     if isinstance(value, bool):
