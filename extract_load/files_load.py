@@ -1,17 +1,21 @@
-"""Loading a files dataset: each landed file once, each in a transaction of its own.
+"""Loading a files dataset: each landed file once, published with its ledger row.
 
 A file already loaded with the same content (path and sha256 in `elt.loaded_files`) is skipped.
 A new file, or one replaced under the same name, is staged, then published with its ledger row
 in one transaction that replaces exactly its own earlier rows (`_file` = its path) and its own
-earlier quarantined lines. Its bad lines go to `elt.quarantine` with file, line, reason and raw
-text; above the bad-rows fraction the file is refused and nothing of it lands. Per file:
-rows read = rows loaded + rows quarantined.
+earlier quarantined lines. Files the warehouse reads itself (Parquet into DuckDB) are read
+several at once by one statement and published in one transaction, each replacing its own
+rows; if that fails, they are loaded one by one, so that one bad file fails alone.
+
+A file's bad lines go to `elt.quarantine` with file, line, reason and raw text; above the
+bad-rows fraction the file is refused and nothing of it lands. Per file: rows read = rows
+loaded + rows quarantined.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Container
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from . import ledger
@@ -22,7 +26,7 @@ from .files_source import FileRead, LandedFile, Landing
 from .identifiers import qualified
 from .ledger import CANCELLED, SUCCEEDED, FileRecord
 from .streams import Progress
-from .tables import SourceSpec
+from .tables import FileDataset, SourceSpec
 from .warehouse import StagePlan, Warehouse
 from .warehouse.base import within_bad_rows_limit
 
@@ -43,10 +47,11 @@ class _Refused(FilesFailed):
     """One file has too many bad lines: nothing of it was loaded."""
 
 
-@dataclass
-class _Totals:
-    files_loaded: int = 0
-    files_skipped: int = 0
+@dataclass(frozen=True)
+class _ToLoad:
+    file: LandedFile
+    sha256: str
+    replaces: bool  # an earlier load of the file was published
 
 
 def load_dataset(
@@ -66,51 +71,144 @@ def load_dataset(
     FilesFailed naming the files refused or failed once the others are published."""
     dataset = source.dataset(plan.table)
     landing = Landing(url, source.name)
-    totals = _Totals()
-    problems: list[str] = []
+    skipped = 0
+    todo: list[_ToLoad] = []
     for file in landing.files(dataset, months):
         sha256 = landing.sha256(file)
         before = ledger.loaded_file(warehouse.execute, source.name, dataset.name, file.path)
         if before == (sha256, SUCCEEDED) and not reload:
-            totals.files_skipped += 1
+            skipped += 1
             continue
-        read = None
-        try:
-            read = FileRead(landing, dataset, file)
-            warehouse.write_stage(plan, read, progress)
-            _publish(warehouse, plan, read, sha256, max_bad_fraction)
-        except _Refused as error:  # recorded as refused already
-            problems.append(str(error))
-            continue
-        except LoadCancelled as error:
-            # The files after it are left as they are: not loaded, nothing recorded.
+        todo.append(_ToLoad(file, sha256, before is not None and before[1] == SUCCEEDED))
+    problems: list[str] = []
+    position = 0
+    while position < len(todo):
+        group = _stage_together(warehouse, plan, landing, dataset, todo[position:], progress)
+        if group:
             try:
-                _record(warehouse, plan, file, sha256, CANCELLED, str(error), read)
-            except Exception:  # the cancellation is what to report; the next load retries it
-                log.exception("%s: could not record the file as cancelled", file.path)
-            raise
-        except EltError as error:
-            problems.append(str(error).splitlines()[0])
-            _record(warehouse, plan, file, sha256, FAILED, str(error), read)
-            continue
-        if before is not None and before[1] == SUCCEEDED:
-            log.info("%s: replaced", read.label)
-        totals.files_loaded += 1
+                _publish_together(warehouse, plan, group)
+            except LoadCancelled as error:
+                for item, read in group:
+                    _cancelled(warehouse, plan, item, read, error)
+                raise
+            except EltError as error:
+                log.warning(
+                    "%s.%s: %d file(s) read together cannot be loaded so (%s); loading them "
+                    "one by one",
+                    source.name,
+                    dataset.name,
+                    len(group),
+                    str(error).splitlines()[0],
+                )
+            else:
+                position += len(group)
+                continue
+        for item in todo[position : position + max(len(group), 1)]:
+            problem = _load_one(warehouse, plan, landing, dataset, item, max_bad_fraction, progress)
+            if problem is not None:
+                problems.append(problem)
+            position += 1
     log.info(
         "%s.%s: %d file(s) loaded, %d already loaded and unchanged",
         source.name,
         dataset.name,
-        totals.files_loaded,
-        totals.files_skipped,
+        len(todo) - len(problems),
+        skipped,
     )
     if problems:
         raise FilesFailed("; ".join(problems))
 
 
+def _stage_together(
+    warehouse: Warehouse,
+    plan: StagePlan,
+    landing: Landing,
+    dataset: FileDataset,
+    todo: Sequence[_ToLoad],
+    progress: Progress,
+) -> list[tuple[_ToLoad, FileRead]]:
+    """The leading files of `todo` that the warehouse reads itself, staged as one (none if it
+    cannot read the first so)."""
+    reads: list[FileRead] = []
+
+    def candidates() -> Iterator[FileRead]:
+        for item in todo:
+            try:
+                read = FileRead(landing, dataset, item.file)
+            except EltError:  # loaded one by one, which records why it cannot be
+                return
+            reads.append(read)
+            yield read
+
+    try:
+        staged = warehouse.stage_files(plan, candidates(), progress)
+    except LoadCancelled as error:  # the files opened were under way
+        for item, read in zip(todo, reads, strict=False):
+            _cancelled(warehouse, plan, item, read, error)
+        raise
+    return list(zip(todo[:staged], reads[:staged], strict=True))
+
+
+def _publish_together(
+    warehouse: Warehouse, plan: StagePlan, group: Sequence[tuple[_ToLoad, FileRead]]
+) -> None:
+    """Publish staged files with no bad line (what a warehouse reads itself) in one
+    transaction."""
+
+    def record() -> None:
+        for item, read in group:
+            _record(warehouse, plan, item.file, item.sha256, SUCCEEDED, None, read)
+
+    warehouse.publish_files(plan, {read.file.path: () for _, read in group}, record)
+    for item, read in group:
+        _count(plan, read, item)
+
+
+def _load_one(
+    warehouse: Warehouse,
+    plan: StagePlan,
+    landing: Landing,
+    dataset: FileDataset,
+    item: _ToLoad,
+    max_bad_fraction: float,
+    progress: Progress,
+) -> str | None:
+    """Stage and publish one file; what went wrong with it, if it was refused or failed."""
+    read = None
+    try:
+        read = FileRead(landing, dataset, item.file)
+        warehouse.write_stage(plan, read, progress)
+        _publish(warehouse, plan, read, item.sha256, max_bad_fraction)
+    except _Refused as error:  # recorded as refused already
+        return str(error)
+    except LoadCancelled as error:
+        # The files after it are left as they are: not loaded, nothing recorded.
+        _cancelled(warehouse, plan, item, read, error)
+        raise
+    except EltError as error:
+        _record(warehouse, plan, item.file, item.sha256, FAILED, str(error), read)
+        return str(error).splitlines()[0]
+    _count(plan, read, item)
+    return None
+
+
+def _cancelled(
+    warehouse: Warehouse,
+    plan: StagePlan,
+    item: _ToLoad,
+    read: FileRead | None,
+    error: LoadCancelled,
+) -> None:
+    try:
+        _record(warehouse, plan, item.file, item.sha256, CANCELLED, str(error), read)
+    except Exception:  # the cancellation is what to report; the next load retries it
+        log.exception("%s: could not record the file as cancelled", item.file.path)
+
+
 def _publish(
     warehouse: Warehouse, plan: StagePlan, read: FileRead, sha256: str, max_bad_fraction: float
 ) -> None:
-    batch, bad = plan.batch, read.bad_lines
+    bad = read.bad_lines
     rows_read = read.rows_read
     if not within_bad_rows_limit(len(bad), rows_read, max_bad_fraction):
         shown = "; ".join(f"line {b.line}: {b.reason}" for b in sorted(bad, key=_line)[:_SHOWN])
@@ -133,16 +231,22 @@ def _publish(
             min(bad, key=_line).reason,
         )
     lines = [(b.line, b.reason, b.raw) for b in sorted(bad, key=_line)]
-    loaded = rows_read - len(bad)
 
     def record() -> None:
         _record(warehouse, plan, read.file, sha256, SUCCEEDED, None, read)
 
-    warehouse.publish_file(plan, read.file.path, lines, record)
-    batch.rows_read += rows_read
-    batch.rows_loaded += loaded
-    batch.rows_quarantined += len(bad)
-    batch.rows_changed += loaded
+    warehouse.publish_files(plan, {read.file.path: lines}, record)
+
+
+def _count(plan: StagePlan, read: FileRead, item: _ToLoad) -> None:
+    """Add a published file's rows to its batch."""
+    batch, bad = plan.batch, len(read.bad_lines)
+    batch.rows_read += read.rows_read
+    batch.rows_loaded += read.rows_read - bad
+    batch.rows_quarantined += bad
+    batch.rows_changed += read.rows_read - bad
+    if item.replaces:
+        log.info("%s: replaced", read.label)
 
 
 def _line(bad: BadLine) -> int:

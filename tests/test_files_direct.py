@@ -19,7 +19,7 @@ from extract_load import Settings, load_sources, plan_tables
 from extract_load.file_columns import landing_column_of
 from extract_load.files_source import FileRead
 from extract_load.reads import FileScan, landing_column
-from extract_load.warehouse.duckdb_files import file_function, plan_direct
+from extract_load.warehouse.duckdb_files import file_function, plan_direct, rows_sql
 from table_contents import warehouse_query
 
 SOURCES = """
@@ -380,13 +380,11 @@ def _plan(connection: duckdb.DuckDBPyConnection, path: Path, declared: dict[str,
     definitions = ", ".join(f'"{c.name}" {c.duckdb_type}' for c in columns)
     connection.execute(f"create or replace table stage ({definitions})")
     landing = {row[0]: row[1] for row in connection.execute("describe stage").fetchall()}
-    function = file_function(FileScan("parquet", str(path), "t/2026-01/t.parquet"))
-    assert function is not None
 
     def execute(sql: str) -> list[tuple[object, ...]]:
         return connection.execute(sql).fetchall()
 
-    return plan_direct(execute, function, columns, landing, "p", "now()", "'b'")
+    return plan_direct(execute, FileScan("parquet", str(path), "p"), columns, landing, 1)
 
 
 def test_only_files_duckdb_lands_exactly_are_read_directly(tmp_path):
@@ -401,7 +399,7 @@ def test_only_files_duckdb_lands_exactly_are_read_directly(tmp_path):
     assert _plan(connection, path, {"i": "bigint"}) is None  # a conversion, not the same type
     same = _plan(connection, path, {"n": "double", "i": "integer", "missing": "date"})
     assert same is not None and same.rows_read == 2
-    assert [row[:5] for row in connection.execute(same.rows).fetchall()] == [
+    assert [row[:5] for row in connection.execute(rows_sql([same], "now()", "'b'")).fetchall()] == [
         (1.5, 1, None, "p", 1),
         (2.0, 2, None, "p", 2),
     ]
@@ -444,3 +442,113 @@ def test_a_load_told_to_stop_before_a_file_is_published_lands_nothing_of_it(
     assert warehouse_query(env, "select path, status, rows_loaded from elt.loaded_files") == [
         ("trips/2026-01/trips.parquet", "cancelled", 0)
     ]
+
+
+def _read_together(monkeypatch, then=None) -> list[int]:
+    """Record how many files each DuckDB statement stages; `then` runs after each."""
+    from extract_load.warehouse.duckdb import DuckDBWarehouse
+
+    counts: list[int] = []
+    real = DuckDBWarehouse.stage_files
+
+    def stage_files(self, plan, reads, progress):
+        counts.append(real(self, plan, reads, progress))
+        if then is not None:
+            then()
+        return counts[-1]
+
+    monkeypatch.setattr(DuckDBWarehouse, "stage_files", stage_files)
+    return counts
+
+
+@pytest.mark.parametrize("warehouse_kind", ["duckdb"])
+def test_files_read_together_land_as_one_by_one_and_a_replaced_one_replaces_its_rows(
+    fresh_warehouse_env, tmp_path, monkeypatch
+):
+    env = _env(fresh_warehouse_env, tmp_path)
+    months = ["2026-01", "2026-02", "2026-03"]
+    for number, month in enumerate(months, start=1):
+        _write(tmp_path, "trips", month, "trips.parquet", _trips(150 * number))
+    counts = _read_together(monkeypatch)
+    assert _load(env, "trips").rows_loaded == 900
+    assert counts == [3]  # one statement read the three
+    by_file = "select _file, count(*), min(_line), max(_line), sum(fare) from raw_lake.trips "
+    by_file += "group by _file order by _file"
+    assert warehouse_query(env, by_file) == [
+        (
+            f"trips/{m}/trips.parquet",
+            150 * n,
+            1,
+            150 * n,
+            sum(Decimal(f"{i}.50") for i in range(150 * n)),
+        )
+        for n, m in enumerate(months, start=1)
+    ]
+    # February replaced, April new: read together, February's rows replaced, no others touched.
+    _write(tmp_path, "trips", "2026-02", "trips.parquet", _trips(30))
+    _write(tmp_path, "trips", "2026-04", "trips.parquet", _trips(60))
+    counts.clear()
+    assert _load(env, "trips").rows_loaded == 90
+    assert counts == [2]
+    assert [row[:2] for row in warehouse_query(env, by_file)] == [
+        ("trips/2026-01/trips.parquet", 150),
+        ("trips/2026-02/trips.parquet", 30),
+        ("trips/2026-03/trips.parquet", 450),
+        ("trips/2026-04/trips.parquet", 60),
+    ]
+    ledger = "select path, rows_read, rows_loaded, status from elt.loaded_files order by path"
+    assert [row[1:] for row in warehouse_query(env, ledger)] == [
+        (150, 150, "succeeded"),
+        (30, 30, "succeeded"),
+        (450, 450, "succeeded"),
+        (60, 60, "succeeded"),
+    ]
+
+
+@pytest.mark.parametrize("warehouse_kind", ["duckdb"])
+def test_a_file_of_several_read_together_that_cannot_be_read_fails_alone(
+    fresh_warehouse_env, tmp_path, monkeypatch
+):
+    """The second file is overwritten with garbage after DuckDB planned its read (a landing
+    changing under a load): the statement reading all three fails, so each is loaded alone;
+    the other two are published, the second is recorded failed with why."""
+    env = _env(fresh_warehouse_env, tmp_path)
+    for month in ("2026-01", "2026-02", "2026-03"):
+        _write(tmp_path, "trips", month, "trips.parquet", _trips(30))
+    broken = tmp_path / "landing" / "trips" / "2026-02" / "trips.parquet"
+    counts = _read_together(monkeypatch, then=lambda: broken.write_bytes(b"not parquet"))
+
+    result = _load(env, "trips")
+    assert counts[0] == 3
+    assert result.status == "failed" and "trips/2026-02/trips.parquet" in (result.error or "")
+    assert warehouse_query(
+        env, "select _file, count(*) from raw_lake.trips group by _file order by _file"
+    ) == [("trips/2026-01/trips.parquet", 30), ("trips/2026-03/trips.parquet", 30)]
+    assert warehouse_query(env, "select path, status from elt.loaded_files order by path") == [
+        ("trips/2026-01/trips.parquet", "succeeded"),
+        ("trips/2026-02/trips.parquet", "failed"),
+        ("trips/2026-03/trips.parquet", "succeeded"),
+    ]
+
+
+@pytest.mark.parametrize("warehouse_kind", ["duckdb"])
+def test_files_read_together_are_cancelled_together(fresh_warehouse_env, tmp_path, monkeypatch):
+    from extract_load.cancel import LoadCancelled
+    from extract_load.warehouse import base
+
+    env = _env(fresh_warehouse_env, tmp_path)
+    for month in ("2026-01", "2026-02"):
+        _write(tmp_path, "trips", month, "trips.parquet", _trips(30))
+    real_publish = base.Warehouse.publish_files
+
+    def stop(warehouse, plan, files, record):
+        raise LoadCancelled("SIGTERM")
+
+    monkeypatch.setattr(base.Warehouse, "publish_files", stop)
+    assert _load(env, "trips").status == "cancelled"
+    assert warehouse_query(env, "select path, status from elt.loaded_files order by path") == [
+        ("trips/2026-01/trips.parquet", "cancelled"),
+        ("trips/2026-02/trips.parquet", "cancelled"),
+    ]
+    monkeypatch.setattr(base.Warehouse, "publish_files", real_publish)
+    assert _load(env, "trips").rows_loaded == 60

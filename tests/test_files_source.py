@@ -437,23 +437,25 @@ def test_a_cancelled_files_load_stops_at_its_file_and_records_it_cancelled(
 ):
     """Told to stop while its second file loads: the first stays published, the second is
     recorded `cancelled` (not `failed`), and the ones after it are not touched; the next load
-    takes them up."""
-    from extract_load import files_load
+    takes them up. (DuckDB reads one file per statement here; files read together are
+    cancelled together: test_files_direct.py.)"""
     from extract_load.cancel import LoadCancelled
+    from extract_load.warehouse import base, duckdb
 
     env = _env(fresh_warehouse_env, tmp_path)
     for month in MONTHS[:3]:
         _trips(tmp_path, month, 10)
     published = []
-    real_publish = files_load._publish
+    real_publish = base.Warehouse.publish_files
 
-    def publish_then_stop(warehouse, plan, read, sha256, max_bad_fraction):
+    def publish_then_stop(warehouse, plan, files, record):
         if published:
             raise LoadCancelled("SIGTERM")
-        published.append(read.file.path)
-        real_publish(warehouse, plan, read, sha256, max_bad_fraction)
+        published.append(list(files))
+        real_publish(warehouse, plan, files, record)
 
-    monkeypatch.setattr(files_load, "_publish", publish_then_stop)
+    monkeypatch.setattr(duckdb, "_FILES_AT_ONCE", 1)
+    monkeypatch.setattr(base.Warehouse, "publish_files", publish_then_stop)
     (result,) = _load(env, ["trips"]).values()
     assert result.status == "cancelled"
     statuses = warehouse_query(env, "select path, status from elt.loaded_files order by path")
@@ -461,7 +463,7 @@ def test_a_cancelled_files_load_stops_at_its_file_and_records_it_cancelled(
         (f"trips/{MONTHS[0]}/yellow_tripdata_{MONTHS[0]}.parquet", "succeeded"),
         (f"trips/{MONTHS[1]}/yellow_tripdata_{MONTHS[1]}.parquet", "cancelled"),
     ]
-    monkeypatch.setattr(files_load, "_publish", real_publish)
+    monkeypatch.setattr(base.Warehouse, "publish_files", real_publish)
     (again,) = _load(env, ["trips"]).values()
     assert (again.status, again.rows_loaded) == ("succeeded", 20)
 

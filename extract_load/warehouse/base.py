@@ -12,7 +12,7 @@ import hashlib
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -333,17 +333,22 @@ class Warehouse(ABC):
         self.execute(f"DROP TABLE IF EXISTS {qualified(schema, stage)}")
         return batch
 
-    def publish_file(
+    def stage_files(self, plan: StagePlan, reads: Iterator[ArrowRead], progress: Progress) -> int:
+        """Stage several files as one, where this warehouse reads them itself: it takes files
+        from `reads` while they fit the first (the first that does not is dropped: stage it
+        again); how many it staged, 0 if it cannot read the first itself (`write_stage` it)."""
+        return 0
+
+    def publish_files(
         self,
         plan: StagePlan,
-        path: str,
-        bad_lines: Sequence[tuple[int, str, str]],
+        files: Mapping[str, Sequence[tuple[int, str, str]]],
         record: Callable[[], None],
     ) -> None:
-        """Publish one staged file in one transaction: the rows of its earlier load (`_file`
-        = `path`) and their quarantined lines are replaced by the staged rows and `bad_lines`
-        (line, reason, raw text), and `record` writes its ledger row. Drift between files
-        follows the policy of `publish`."""
+        """Publish staged files in one transaction: the rows of each file's earlier load
+        (`_file` = its path) and their quarantined lines are replaced by its staged rows and
+        its bad lines (`files`: path -> (line, reason, raw text) each), and `record` writes
+        their ledger rows. Drift between files follows the policy of `publish`."""
         schema, stage, target = plan.schema, plan.stage, plan.table
         staged = self.table_columns(schema, stage)
         assert staged is not None, "write_stage() creates the staging table"
@@ -358,29 +363,35 @@ class Warehouse(ABC):
         batch = plan.batch
         columns = ", ".join(quote_ident(name) for name in staged)
         rows = self._file_rows(plan)
+        paths = list(files)
+        among = ", ".join(["%s"] * len(paths))
         with self.transaction():
             self.execute(
-                f"DELETE FROM {QUARANTINE} WHERE source = %s AND table_name = %s AND file = %s",
-                (batch.source, batch.table, path),
+                f"DELETE FROM {QUARANTINE} WHERE source = %s AND table_name = %s "
+                f"AND file IN ({among})",
+                (batch.source, batch.table, *paths),
             )
             now = datetime.now(UTC)
             meta = (batch.batch_id, batch.source, batch.table)
-            for start in range(0, len(bad_lines), 500):
-                chunk = bad_lines[start : start + 500]
+            lines = [(path, *line) for path, bad in files.items() for line in bad]
+            for start in range(0, len(lines), 500):
+                chunk = lines[start : start + 500]
                 self.execute(
                     f"INSERT INTO {QUARANTINE} (batch_id, source, table_name, reason, row_data, "
                     "quarantined_at, file, line) VALUES "
                     + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk)),
                     [
                         value
-                        for line, reason, raw in chunk
+                        for path, line, reason, raw in chunk
                         for value in (*meta, reason, raw, now, path, line)
                     ],
                 )
             if existing is None:
                 self._rename(schema, stage, target)
             else:
-                self.execute(f"DELETE FROM {qualified(schema, target)} WHERE _file = %s", (path,))
+                self.execute(
+                    f"DELETE FROM {qualified(schema, target)} WHERE _file IN ({among})", paths
+                )
             if existing is not None or rows is not None:
                 self.execute(
                     f"INSERT INTO {qualified(schema, target)} ({columns}) "

@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ from ..settings import DUCKDB_MEMORY_LIMIT
 from ..streams import CountingReader, Progress, ReadAhead, iter_with_progress, slices
 from ..types_duckdb import to_duckdb_scanned
 from .base import StagePlan, Warehouse
-from .duckdb_files import Filesystems, direct_file
+from .duckdb_files import DirectFile, Filesystems, direct_file, rows_sql
 from .duckdb_scan import Attachments, load_postgres_extension, run_scan
 
 if TYPE_CHECKING:  # imported where Arrow is used: DuckDB's PostgreSQL extension needs none
@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # imported where Arrow is used: DuckDB's PostgreSQL extension
 __all__ = ["DuckDBWarehouse", "connect_waiting_for_lock"]
 
 log = logging.getLogger(__name__)
+
+_FILES_AT_ONCE = 64  # files read by one statement at most (a CASE names each one's _file)
 
 
 def connect_waiting_for_lock(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
@@ -272,9 +274,6 @@ class DuckDBWarehouse(Warehouse):
 
     def _write_arrow(self, plan: StagePlan, read: ArrowRead, progress: Progress) -> int:
         self._direct.pop(qualified(plan.schema, plan.stage), None)
-        staged = self._stage_file(plan, read, progress)
-        if staged is not None:
-            return staged
         signs = zero_signs(
             [(c.name, c.duckdb_type, f"CAST({quote_ident(c.name)} AS {c.duckdb_type})")
              for c in read.columns]
@@ -301,41 +300,61 @@ class DuckDBWarehouse(Warehouse):
             raise CopyFailed(f"{read.label}: the source sent {rows_out:,} rows, {staged:,} arrived")
         return staged
 
-    def _stage_file(self, plan: StagePlan, read: ArrowRead, progress: Progress) -> int | None:
-        """A file DuckDB can read itself (duckdb_files.py): an empty staging table, the file's
-        row count told to `read`, its rows left to publishing; None otherwise."""
-        scan = read.file_scan()
-        if scan is None or not self._filesystems.can_read(scan):
-            return None
-        self._create_stage(plan, [(c.name, c.duckdb_type) for c in read.columns])
-        landing = self.table_columns(plan.schema, plan.stage) or {}
+    def stage_files(self, plan: StagePlan, reads: Iterator[ArrowRead], progress: Progress) -> int:
+        """Files DuckDB can read itself (duckdb_files.py), as many as fit the first until they
+        hold row groups enough for every thread (or _FILES_AT_ONCE files): an empty staging
+        table, each file's row count told to its read, their rows left to publishing, which
+        reads them all in one statement."""
+        self._direct.pop(qualified(plan.schema, plan.stage), None)
+        chosen: list[tuple[ArrowRead, DirectFile]] = []
+        row_groups, enough = 0, self._row_groups_at_once()
+        landing: dict[str, str] = {}
+        for read in reads:
+            scan = read.file_scan()
+            if scan is None or not self._filesystems.can_read(scan):
+                break
+            if not chosen:
+                self._create_stage(plan, [(c.name, c.duckdb_type) for c in read.columns])
+                landing = self.table_columns(plan.schema, plan.stage) or {}
+            elif read.columns != chosen[0][0].columns:
+                break
+            direct = direct_file(self.execute, scan, read.columns, landing)
+            if direct is None:
+                log.debug("%s: read through Arrow", read.label)
+                break
+            if chosen and not direct.fits(chosen[0][1]):
+                break
+            chosen.append((read, direct))
+            row_groups += direct.row_groups
+            if row_groups >= enough or len(chosen) >= _FILES_AT_ONCE:
+                break
+        if not chosen:
+            return 0
+        for read, direct in chosen:
+            _warn_negative_zeros(read.label, direct.negative_zeros)
+            read.scanned(direct.rows_read, [])  # nothing is cast, so no value can fail
+            progress(direct.rows_read, read.bytes_read)
         batch = plan.batch
-        direct = direct_file(
-            self.execute,
-            scan,
-            read.columns,
-            landing,
+        rows = rows_sql(
+            [direct for _, direct in chosen],
             duckdb_literal(batch.started_at),
             duckdb_literal(batch.batch_id),
         )
-        if direct is None:
-            log.debug("%s: read through Arrow", read.label)
-            return None
-        _warn_negative_zeros(read.label, direct.negative_zeros)
-        rows = direct.rows_read
-        read.scanned(rows, [])  # nothing is cast, so no value can fail
-        self._direct[qualified(plan.schema, plan.stage)] = f"({direct.rows}) AS direct"
-        progress(rows, read.bytes_read)
-        return rows
+        self._direct[qualified(plan.schema, plan.stage)] = f"({rows}) AS direct"
+        return len(chosen)
+
+    def _row_groups_at_once(self) -> int:
+        """Row groups enough for one statement to keep every thread busy to near its end."""
+        threads = self._cursor().execute("SELECT current_setting('threads')").fetchall()
+        return 4 * int(threads[0][0])
 
     def _file_rows(self, plan: StagePlan) -> str | None:
         return self._direct.pop(qualified(plan.schema, plan.stage), None)
 
-    def publish_file(
+    def publish_files(
         self,
         plan: StagePlan,
-        path: str,
-        bad_lines: Sequence[tuple[int, str, str]],
+        files: Mapping[str, Sequence[tuple[int, str, str]]],
         record: Callable[[], None],
     ) -> None:
         direct = qualified(plan.schema, plan.stage) in self._direct
@@ -344,13 +363,13 @@ class DuckDBWarehouse(Warehouse):
             # writes the file's row groups in parallel (measured: 20 % of a Parquet load).
             self.execute("SET preserve_insertion_order = false")
         try:
-            super().publish_file(plan, path, bad_lines, record)
+            super().publish_files(plan, files, record)
         except duckdb.InterruptException:
             raise
         except duckdb.Error as error:
             if not direct:
                 raise
-            raise SourceError(f"{path}: cannot be read ({error})") from error
+            raise SourceError(f"{', '.join(files)}: cannot be read ({error})") from error
         finally:
             if direct:
                 self.execute("RESET preserve_insertion_order")

@@ -11,6 +11,11 @@ its landing type already (or is declared and absent: NULL). Any other file (a co
 text to cast, which is where bad values are found and quarantined; INT96 timestamps and
 nanosecond times, which DuckDB truncates to microseconds; a name DuckDB would read as a
 pattern; columns whose names differ only in case) goes the Arrow way: `direct_file` says None.
+
+Several files of one shape are read by one statement (`rows_sql`): DuckDB reads a row group
+with one thread, and a file of one row group (pyarrow writes up to 1Mi rows in one) would keep
+every other core idle; read together, the files' row groups are spread over the threads
+(measured: six monthly files of 833k trips each, 5.6 s one by one, 2.1 s together).
 """
 
 from __future__ import annotations
@@ -28,13 +33,14 @@ from ..duckdb_limits import zero_signs
 from ..identifiers import quote_ident
 from ..reads import FileScan, LandingColumn
 
-__all__ = ["DirectFile", "Filesystems", "direct_file", "file_function", "plan_direct"]
+__all__ = ["DirectFile", "Filesystems", "direct_file", "file_function", "plan_direct", "rows_sql"]
 
 log = logging.getLogger(__name__)
 
 Execute = Callable[[str], list[tuple[Any, ...]]]
 
 _ROW_NUMBER = "file_row_number"
+_FILENAME = "__elt_filename"  # the column naming the file a row is read from
 _PATTERN = frozenset("*?[]{}")  # DuckDB reads a name holding one of these as a glob
 _META = ("_file", "_line")
 
@@ -44,9 +50,17 @@ class DirectFile:
     """What DuckDB will land of one file, found by reading only what it must (the footer; the
     float columns, for their -0.0)."""
 
-    rows: str  # SQL: the rows that land, named and typed as the staging table's columns
+    location: str  # where DuckDB reads it
+    path: str  # its `_file`
+    found: tuple[tuple[str, str], ...]  # its columns as DuckDB reads them
+    values: tuple[str, ...]  # SQL over `src` per landing column but `_file` and `_line`
     rows_read: int
+    row_groups: int
     negative_zeros: dict[str, int]  # float column -> how many -0.0 land as 0.0
+
+    def fits(self, other: DirectFile) -> bool:
+        """Whether the two files are read alike, so that one statement can read both."""
+        return (self.found, self.values) == (other.found, other.values)
 
 
 class Filesystems:
@@ -83,8 +97,6 @@ def direct_file(
     scan: FileScan,
     columns: Sequence[LandingColumn],
     landing: Mapping[str, str],
-    loaded_at: str,
-    batch_id: str,
 ) -> DirectFile | None:
     """The file of `scan` as DuckDB lands it (see `plan_direct`); None where it cannot, or
     where its reader fails (the Arrow way then says what is wrong with the file)."""
@@ -94,11 +106,12 @@ def direct_file(
     try:
         # DuckDB reads nanoseconds (INT96 timestamps, TIME(NANOS)) as microseconds, dropping
         # the rest silently; the Arrow way sets such a value's row aside.
-        schema = f"parquet_schema({sql_text(scan.location)})"
+        location = sql_text(scan.location)
         nanos = "type = 'INT96' OR logical_type LIKE '%NANOS=NanoSeconds%'"
-        if execute(f"SELECT count(*) FROM {schema} WHERE {nanos}")[0][0]:
+        if execute(f"SELECT count(*) FROM parquet_schema({location}) WHERE {nanos}")[0][0]:
             return None
-        return plan_direct(execute, function, columns, landing, scan.path, loaded_at, batch_id)
+        row_groups = execute(f"SELECT num_row_groups FROM parquet_file_metadata({location})")
+        return plan_direct(execute, scan, columns, landing, int(row_groups[0][0]))
     except duckdb.InterruptException:
         raise
     except duckdb.Error:
@@ -110,8 +123,13 @@ def file_function(scan: FileScan) -> str | None:
     cannot read it as one file by name."""
     if scan.format != "parquet" or _PATTERN.intersection(scan.location):
         return None
+    return _read_parquet([scan.location])
+
+
+def _read_parquet(locations: Sequence[str]) -> str:
+    files = ", ".join(sql_text(location) for location in locations)
     return (
-        f"read_parquet({sql_text(scan.location)}, {_ROW_NUMBER} = true, "
+        f"read_parquet([{files}], {_ROW_NUMBER} = true, filename = {sql_text(_FILENAME)}, "
         "hive_partitioning = false, union_by_name = false)"
     )
 
@@ -130,18 +148,17 @@ def _value(column: LandingColumn, kind: str, found: str | None) -> str | None:
 
 def plan_direct(
     execute: Execute,
-    function: str,
+    scan: FileScan,
     columns: Sequence[LandingColumn],
     landing: Mapping[str, str],
-    path: str,
-    loaded_at: str,
-    batch_id: str,
+    row_groups: int,
 ) -> DirectFile | None:
-    """The file read by `function` landed as `columns` (with `_file`, `_line`; `landing`: each
-    one's type as DuckDB describes it), or None if DuckDB would not land it as the Arrow way
-    does. `loaded_at`, `batch_id`: SQL literals of the batch."""
+    """The file of `scan` landed as `columns` (with `_file`, `_line`; `landing`: each one's
+    type as DuckDB describes it), or None if DuckDB would not land it as the Arrow way does."""
+    function = _read_parquet([scan.location])
     found = {row[0]: str(row[1]) for row in execute(f"DESCRIBE SELECT * FROM {function}")}
     found.pop(_ROW_NUMBER, None)
+    found.pop(_FILENAME, None)
     if len({name.lower() for name in found}) != len(found):
         return None  # DuckDB binds names regardless of case
     planned: list[tuple[str, str, str]] = []
@@ -150,22 +167,46 @@ def plan_direct(
             continue
         kind = landing[column.name]
         value = _value(column, kind, found.get(column.name))
-        if column.name == _ROW_NUMBER or value is None:
+        if column.name in (_ROW_NUMBER, _FILENAME) or value is None:
             return None
         planned.append((column.name, kind, value))
     signs = zero_signs(planned)
     values, marker_values = signs.loads[: len(planned)], signs.loads[len(planned) :]
     counts = ["count(*)", *(f"coalesce(sum({value}), 0)" for value in marker_values)]
     totals = [int(v) for v in execute(f"SELECT {', '.join(counts)} FROM {function} AS src")[0]]
-    selects = [
+    selects = tuple(
         f"{value} AS {quote_ident(name)}"
         for (name, _, _), value in zip(planned, values, strict=True)
-    ]
-    selects += [
-        f"{sql_text(path)} AS _file",
+    )
+    return DirectFile(
+        scan.location,
+        scan.path,
+        tuple(found.items()),
+        selects,
+        totals[0],
+        row_groups,
+        dict(zip(signs.markers, totals[1:], strict=True)),
+    )
+
+
+def rows_sql(files: Sequence[DirectFile], loaded_at: str, batch_id: str) -> str:
+    """SQL: the rows that land of `files` (each `fits` the first), read by one statement,
+    named and typed as their staging table's columns. `loaded_at`, `batch_id`: SQL literals
+    of the batch."""
+    first = files[0]
+    assert all(file.fits(first) for file in files), "files read alike"
+    if len(files) == 1:
+        path = sql_text(first.path)
+    else:  # a name DuckDB gives no file of these fails the statement, never lands as NULL
+        whens = " ".join(f"WHEN {sql_text(f.location)} THEN {sql_text(f.path)}" for f in files)
+        unknown = f"error('no file is named ' || src.{_FILENAME})"
+        path = f"CASE src.{_FILENAME} {whens} ELSE {unknown} END"
+    selects = [
+        *first.values,
+        f"{path} AS _file",
         f"src.{_ROW_NUMBER} + 1 AS _line",
         f"{loaded_at} AS _loaded_at",
         f"{batch_id} AS _batch_id",
     ]
-    rows = f"SELECT {', '.join(selects)} FROM {function} AS src"
-    return DirectFile(rows, totals[0], dict(zip(signs.markers, totals[1:], strict=True)))
+    function = _read_parquet([file.location for file in files])
+    return f"SELECT {', '.join(selects)} FROM {function} AS src"
