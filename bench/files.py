@@ -6,7 +6,8 @@ monthly files, as Parquet and as CSV (``trip_files.py``: the demo lake's ``trips
 ``trips_csv`` datasets, generated with numpy), into a temporary landing laid out
 ``<dataset>/YYYY-MM/<file>``, and a sources file naming it (source ``bench_files``, the CSV
 columns declared as in sources.yml). Then, per format, each of these runs as a whole separate
-process, started fresh (imports included), ``--repeat`` times (medians reported):
+process, started fresh (imports included; ``files_worker.py``, which imports only what its
+contender needs), ``--repeat`` times (medians reported):
 
 ====================  ========  =============================================================
 contender             into      what runs
@@ -53,14 +54,14 @@ from load import parse_size
 from report import Row, failure_summary, human_rows
 from runs import BenchError, Plan, run_plan
 from servers import WAREHOUSE_DB, Servers, ensure_database, given_server, start_embedded
-from trip_files import CSV_COLUMNS, DATASETS, DUCKDB_TYPES, write_landing
+from trip_files import write_landing
+from trip_layout import CSV_COLUMNS, DATASETS, SCHEMA, SOURCE
 
-SOURCE = "bench_files"
-SCHEMA = f"raw_{SOURCE}"
 FLOORS = {"parquet": "duckdb-read_parquet", "csv": "duckdb-read_csv"}
 TARGET_SHARE = 0.90  # the loader's speed as a share of DuckDB's own reader's
 FLAT = 1.5  # peak memory at the largest size within this factor of the smallest's
 CHECKOUT = Path(__file__).resolve().parent.parent
+WORKER = Path(__file__).resolve().parent / "files_worker.py"  # each contender's process
 HEADERS = ("contender", "rows", "seconds", "rows/s", "peak MB", "cpu s", "% of DuckDB's own")
 
 
@@ -85,54 +86,6 @@ def write_sources_file(path: Path, landing: Path, fmt: str) -> None:
     path.write_text(json.dumps({"sources": {SOURCE: source}}, indent=2))  # JSON is YAML
 
 
-# -- the workers: each contender's own process ------------------------------------------------
-
-
-def worker(name: str, fmt: str, landing: Path, dest: str) -> None:
-    started = time.perf_counter()
-    table = f"{SCHEMA}.{DATASETS[fmt]}"
-    if name.startswith("loader-"):
-        from extract_load import Settings
-        from extract_load.pipeline import load_sources
-
-        warehouse = name.removeprefix("loader-")
-        environ = dict(os.environ, ELT_WAREHOUSE=warehouse)
-        environ["ELT_DUCKDB_PATH" if warehouse == "duckdb" else "ELT_POSTGRES_URL"] = dest
-        results = load_sources(Settings.from_env(environ))
-        rows = sum(r.rows_read for r in results)
-    else:
-        import duckdb
-
-        with duckdb.connect(dest) as connection:
-            connection.execute(f"create schema {SCHEMA}")
-            files = sorted(str(p) for p in (landing / DATASETS[fmt]).glob(f"*/*.{fmt}"))
-            if name == "duckdb-read_parquet":
-                connection.execute(
-                    f"create table {table} as select * from read_parquet(?)", [files]
-                )
-            elif name == "duckdb-read_csv":
-                columns = ", ".join(f"'{c}': '{DUCKDB_TYPES[t]}'" for c, t in CSV_COLUMNS.items())
-                connection.execute(
-                    f"create table {table} as select * from "
-                    f"read_csv(?, header = true, columns = {{{columns}}})",
-                    [files],
-                )
-            else:  # pandas-duckdb: each file into a DataFrame, then into DuckDB
-                import pandas as pd
-
-                for number, path in enumerate(files):
-                    if fmt == "parquet":
-                        df = pd.read_parquet(path)
-                    else:
-                        df = pd.read_csv(path, parse_dates=list(CSV_COLUMNS)[1:3])
-                    connection.register("df", df)
-                    verb = "create table {} as" if number == 0 else "insert into {}"
-                    connection.execute(verb.format(table) + " select * from df")
-                    connection.unregister("df")
-            rows = -1
-    print(json.dumps({"rows": rows, "work_seconds": time.perf_counter() - started}))
-
-
 # -- one measured run --------------------------------------------------------------------------
 
 
@@ -150,7 +103,7 @@ def prepare(contender: Contender, fmt: str, landing: Path, workdir: Path, server
             connection.execute(f"drop schema if exists {SCHEMA} cascade")
             connection.execute("drop schema if exists elt cascade")
         target, watched = servers.warehouse_url, ("postgres",)
-    argv = [sys.executable, __file__, "--_worker", contender.name, fmt, str(landing), target]
+    argv = [sys.executable, str(WORKER), contender.name, fmt, str(landing), target]
     return Plan([argv], env, CHECKOUT, watched)
 
 
@@ -316,7 +269,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "--_worker":
-        worker(sys.argv[2], sys.argv[3], Path(sys.argv[4]), sys.argv[5])
-    else:
-        main()
+    main()

@@ -11,31 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from trip_layout import DATASETS
 
-# format -> the dataset it lands in (the lake source's names)
-DATASETS = {"parquet": "trips", "csv": "trips_csv"}
-# The trips_csv dataset's declared columns, as in sources.yml, and DuckDB's name for each type
-# (read_csv's `columns`, the floor's).
-CSV_COLUMNS = {
-    "VendorID": "integer",
-    "tpep_pickup_datetime": "timestamp",
-    "tpep_dropoff_datetime": "timestamp",
-    "passenger_count": "bigint",
-    "trip_distance": "double",
-    "PULocationID": "integer",
-    "DOLocationID": "integer",
-    "payment_type": "bigint",
-    "fare_amount": "numeric(10,2)",
-    "tip_amount": "numeric(10,2)",
-    "total_amount": "numeric(10,2)",
-}
-DUCKDB_TYPES = {
-    "integer": "INTEGER",
-    "timestamp": "TIMESTAMP",
-    "bigint": "BIGINT",
-    "double": "DOUBLE",
-    "numeric(10,2)": "DECIMAL(10,2)",
-}
 _ZONES = 40
 _MONEY = pa.decimal128(10, 2)
 
