@@ -103,11 +103,12 @@ def load_dataset(
             else:
                 position += len(group)
                 continue
-        for item in todo[position : position + max(len(group), 1)]:
+        alone = todo[position : position + max(len(group), 1)]
+        for item in alone:
             problem = _load_one(warehouse, plan, landing, dataset, item, max_bad_fraction, progress)
             if problem is not None:
                 problems.append(problem)
-            position += 1
+        position += len(alone)
     log.info(
         "%s.%s: %d file(s) loaded, %d already loaded and unchanged",
         source.name,

@@ -19,7 +19,7 @@ from extract_load import Settings, load_sources, plan_tables
 from extract_load.file_columns import landing_column_of
 from extract_load.files_source import FileRead
 from extract_load.reads import FileScan, landing_column
-from extract_load.warehouse.duckdb_files import file_function, plan_direct, rows_sql
+from extract_load.warehouse.duckdb_files import plan_direct, readable_by_name, rows_sql
 from table_contents import warehouse_query
 
 SOURCES = """
@@ -410,9 +410,9 @@ def test_only_files_duckdb_lands_exactly_are_read_directly(tmp_path):
 
 @pytest.mark.parametrize("name", ["t[1].parquet", "t*.parquet", "t?.parquet", "t{a}.parquet"])
 def test_a_name_duckdb_would_read_as_a_pattern_is_not_read_directly(name):
-    assert file_function(FileScan("parquet", f"/landing/t/2026-01/{name}", name)) is None
-    assert file_function(FileScan("parquet", "/landing/t/2026-01/t.parquet", "t")) is not None
-    assert file_function(FileScan("csv", "/landing/t/2026-01/t.csv", "t")) is None
+    assert not readable_by_name(FileScan("parquet", f"/landing/t/2026-01/{name}", name))
+    assert readable_by_name(FileScan("parquet", "/landing/t/2026-01/t.parquet", "t"))
+    assert not readable_by_name(FileScan("csv", "/landing/t/2026-01/t.csv", "t"))
 
 
 def test_a_load_told_to_stop_before_a_file_is_published_lands_nothing_of_it(

@@ -33,7 +33,14 @@ from ..duckdb_limits import zero_signs
 from ..identifiers import quote_ident
 from ..reads import FileScan, LandingColumn
 
-__all__ = ["DirectFile", "Filesystems", "direct_file", "file_function", "plan_direct", "rows_sql"]
+__all__ = [
+    "DirectFile",
+    "Filesystems",
+    "direct_file",
+    "plan_direct",
+    "readable_by_name",
+    "rows_sql",
+]
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +107,7 @@ def direct_file(
 ) -> DirectFile | None:
     """The file of `scan` as DuckDB lands it (see `plan_direct`); None where it cannot, or
     where its reader fails (the Arrow way then says what is wrong with the file)."""
-    function = file_function(scan)
-    if function is None:
+    if not readable_by_name(scan):
         return None
     try:
         # DuckDB reads nanoseconds (INT96 timestamps, TIME(NANOS)) as microseconds, dropping
@@ -118,12 +124,9 @@ def direct_file(
         return None
 
 
-def file_function(scan: FileScan) -> str | None:
-    """DuckDB's table function reading the file, with each row's number; None if DuckDB
-    cannot read it as one file by name."""
-    if scan.format != "parquet" or _PATTERN.intersection(scan.location):
-        return None
-    return _read_parquet([scan.location])
+def readable_by_name(scan: FileScan) -> bool:
+    """Whether DuckDB can read the file as one Parquet file by its name."""
+    return scan.format == "parquet" and not _PATTERN.intersection(scan.location)
 
 
 def _read_parquet(locations: Sequence[str]) -> str:
