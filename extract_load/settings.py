@@ -29,7 +29,8 @@ __all__ = [
     "warehouse_login",
 ]
 
-WarehouseKind = Literal["duckdb", "postgres"]
+WarehouseKind = Literal["duckdb", "postgres", "spark"]
+WAREHOUSES = ("duckdb", "postgres", "spark")
 
 
 def redact_url(url: str) -> str:
@@ -152,6 +153,24 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _lake(environ: Mapping[str, str]) -> tuple[str, Path]:
+    """ELT_LAKE_URL (a folder, absolute from here on, or an fsspec URL such as s3://bucket/lake)
+    and ELT_LAKE_METADATA_PATH (a local DuckDB file: beside a local lake by default; a lake on
+    object storage needs it set, since DuckDB writes only local files)."""
+    raw = environ.get("ELT_LAKE_URL", "").strip() or "lake"
+    remote = "://" in raw and not raw.startswith("file://")
+    local = None if remote else Path(raw.removeprefix("file://")).expanduser().absolute()
+    metadata = environ.get("ELT_LAKE_METADATA_PATH", "").strip()
+    if metadata:
+        return (str(local) if local else raw), Path(metadata).expanduser().absolute()
+    if local is None:
+        raise ConfigError(
+            f"ELT_LAKE_URL={redact_url(raw)} is not a local folder: set ELT_LAKE_METADATA_PATH "
+            "to a local file for the loader's ledger (e.g. .local/lake-metadata.duckdb)"
+        )
+    return str(local), local / "_elt" / "metadata.duckdb"
+
+
 def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     """One of `choices` (the first when unset)."""
     raw = environ.get(name, "").strip().lower() or choices[0]
@@ -204,13 +223,21 @@ class Settings:
     # How DuckDB reads a PostgreSQL source: "extension" (DuckDB's PostgreSQL extension),
     # "psql" (CSV through psql), or "auto": the extension where it loads, else psql.
     duckdb_postgres_reader: str = "auto"
+    # ELT_WAREHOUSE=spark: where raw tables land as Parquet (a folder or any fsspec URL), and
+    # the DuckDB file that holds the loader's ledger, cursors, quarantine and working tables.
+    lake_url: str = field(default_factory=lambda: str(Path("lake").absolute()))
+    lake_metadata_path: Path = field(
+        default_factory=lambda: Path("lake/_elt/metadata.duckdb").absolute()
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         warehouse = env.get("ELT_WAREHOUSE", "").strip().lower() or "duckdb"
-        if warehouse not in ("duckdb", "postgres"):
-            raise ConfigError(f"ELT_WAREHOUSE must be 'duckdb' or 'postgres', got {warehouse!r}")
+        if warehouse not in WAREHOUSES:
+            raise ConfigError(
+                f"ELT_WAREHOUSE must be one of {', '.join(WAREHOUSES)}, got {warehouse!r}"
+            )
         postgres_url = env.get("ELT_POSTGRES_URL", "").strip() or None
         if postgres_url:
             validate_postgres_url(postgres_url, "ELT_POSTGRES_URL")
@@ -240,6 +267,7 @@ class Settings:
             if token_env and token:
                 source_tokens[token_env] = token
         published = env.get("ELT_PUBLISHED_DUCKDB_PATH", "").strip()
+        lake_url, lake_metadata_path = _lake(env)
         return cls(
             warehouse=warehouse,  # type: ignore[arg-type]
             duckdb_path=_duckdb_path(env),
@@ -265,6 +293,8 @@ class Settings:
             duckdb_postgres_reader=_choice(
                 env, "ELT_DUCKDB_POSTGRES_READER", ("auto", "extension", "psql")
             ),
+            lake_url=lake_url,
+            lake_metadata_path=lake_metadata_path,
         )
 
     def source(self, name: str) -> SourceSpec:
@@ -279,4 +309,6 @@ class Settings:
     def warehouse_label(self) -> str:
         if self.warehouse == "duckdb":
             return f"duckdb:{self.duckdb_path}"
+        if self.warehouse == "spark":
+            return f"spark:{redact_url(self.lake_url)}"
         return f"postgres:{redact_url(self.loader.url if self.loader else '')}"

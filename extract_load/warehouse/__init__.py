@@ -1,6 +1,8 @@
-"""Warehouses the loaders write to: DuckDB (default) and PostgreSQL."""
+"""Warehouses the loaders write to: DuckDB (default), PostgreSQL, and the lake that Spark reads."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from ..settings import Settings
 from .base import StagePlan, Warehouse
@@ -21,15 +23,20 @@ def open_warehouse(settings: Settings) -> Warehouse:
             settings.loader.variable,
         )
     else:
-        from .duckdb import DuckDBWarehouse
+        duckdb: dict[str, Any] = {
+            "block_bytes": settings.block_bytes,
+            "memory_limit": settings.duckdb_memory_limit,
+            "lock_wait_seconds": settings.duckdb_lock_wait_seconds,
+            "postgres_reader": settings.duckdb_postgres_reader,
+            "streams": settings.max_workers,
+        }
+        if settings.warehouse == "spark":
+            from .lake import LakeWarehouse
 
-        warehouse = DuckDBWarehouse(
-            settings.duckdb_path,
-            settings.block_bytes,
-            settings.duckdb_memory_limit,
-            settings.duckdb_lock_wait_seconds,
-            settings.duckdb_postgres_reader,
-            settings.max_workers,
-        )
+            warehouse = LakeWarehouse(settings.lake_url, settings.lake_metadata_path, **duckdb)
+        else:
+            from .duckdb import DuckDBWarehouse
+
+            warehouse = DuckDBWarehouse(settings.duckdb_path, **duckdb)
     warehouse.ensure_metadata()
     return warehouse

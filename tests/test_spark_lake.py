@@ -1,0 +1,238 @@
+"""ELT_WAREHOUSE=spark: raw tables land in the lake as Parquet versions, each made current
+only once whole, a load that changed nothing writes none, and a loader killed mid-write leaves
+the previous version current and whole (the next open of the lake writes the lost one)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import psycopg
+
+from extract_load import Settings, load_sources
+from extract_load.types_spark import spark_cast
+from extract_load.warehouse.lake import CURRENT, PENDING, LakeWarehouse, version_name
+
+# -- policy: no server ------------------------------------------------------------------------
+
+
+def test_types_spark_cannot_read_land_as_text_and_the_others_keep_theirs():
+    for unreadable in (
+        "UUID",
+        "INTERVAL",
+        "TIME",
+        "TIME WITH TIME ZONE",
+        "TIMESTAMP_NS",
+        "HUGEINT",
+        "UHUGEINT",
+        "BIT",
+        "JSON",
+        "UNION(a INTEGER, b VARCHAR)",
+        "UUID[]",
+        "STRUCT(a INTEGER, b INTERVAL)",
+        "MAP(VARCHAR, JSON)",
+    ):
+        assert spark_cast(unreadable) == "VARCHAR", unreadable
+    for readable in (
+        "INTEGER",
+        "DECIMAL(38,10)",
+        "VARCHAR",
+        "VARCHAR[]",
+        "TIMESTAMP",
+        "TIMESTAMP WITH TIME ZONE",
+        "DATE",
+        "BLOB",
+        "UBIGINT",
+        'STRUCT("time" VARCHAR, "uuid" INTEGER)',  # field names are not types
+    ):
+        assert spark_cast(readable) is None, readable
+
+
+def test_versions_are_numbered_in_order_with_a_random_part():
+    first = version_name(None)
+    assert first.startswith("v00000001-")
+    second = version_name(first)
+    assert second.startswith("v00000002-")
+    assert version_name(first) != second  # two writers of one number never share a folder
+    assert version_name("something else").startswith("v00000001-")
+
+
+# -- loads from a real PostgreSQL source --------------------------------------------------------
+
+SOURCES = """\
+sources:
+  shop:
+    kind: postgres
+    url_env: SHOP_URL
+    tables:
+      orders:
+        mode: incremental
+        cursor_column: updated_at
+"""
+
+
+def _lake_env(tmp_path: Path, url: str) -> dict[str, str]:
+    (tmp_path / "sources.yml").write_text(SOURCES)
+    return {
+        "ELT_WAREHOUSE": "spark",
+        "ELT_LAKE_URL": str(tmp_path / "lake"),
+        "ELT_SOURCES_FILE": str(tmp_path / "sources.yml"),
+        "SHOP_URL": url,
+    }
+
+
+def _versions(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("v"))
+
+
+def _current_rows(folder: Path) -> list[tuple]:
+    version = (folder / CURRENT).read_text().strip()
+    with duckdb.connect() as connection:
+        connection.execute("SET TimeZone = 'UTC'")
+        return connection.execute(
+            "SELECT id, amount, tags, uid, span, _month, _deleted_at IS NULL FROM read_parquet("
+            f"'{folder / version}/**/*.parquet', hive_partitioning = true) ORDER BY id"
+        ).fetchall()
+
+
+def test_an_incremental_table_lands_as_monthly_parquet_versions(tmp_path, new_database):
+    url = new_database("shop")
+    with psycopg.connect(url, autocommit=True) as source:
+        source.execute(
+            "CREATE TABLE orders (id integer PRIMARY KEY, amount numeric(12, 2), tags text[], "
+            "uid uuid, span interval, updated_at timestamptz NOT NULL)"
+        )
+        source.execute(
+            "INSERT INTO orders VALUES "
+            "(1, 12345678.91, '{a,b}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', '1 day 02:03:04', "
+            "'2024-01-31 23:30:00-02'), "  # February in UTC
+            "(2, -0.01, '{}', NULL, NULL, '2024-01-15 10:00:00+00')"
+        )
+    env = _lake_env(tmp_path, url)
+    (result,) = load_sources(Settings.from_env(env))
+    assert result.status == "succeeded", result
+    folder = tmp_path / "lake" / "raw" / "shop" / "orders"
+    (first,) = _versions(folder)
+    assert (folder / CURRENT).read_text().strip() == first
+    assert sorted(p.name for p in (folder / first).iterdir()) == [
+        "_month=2024-01",
+        "_month=2024-02",
+    ]
+    assert _current_rows(folder) == [
+        (
+            1,
+            Decimal("12345678.91"),
+            ["a", "b"],
+            "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+            "1 day 02:03:04",
+            "2024-02",
+            True,
+        ),
+        (2, Decimal("-0.01"), [], None, None, "2024-01", True),
+    ]
+
+    # Nothing changed in the source: no new version.
+    (result,) = load_sources(Settings.from_env(env))
+    assert result.status == "succeeded" and _versions(folder) == [first]
+
+    with psycopg.connect(url, autocommit=True) as source:
+        source.execute("UPDATE orders SET amount = 1.50, updated_at = '2024-03-01' WHERE id = 2")
+        source.execute("INSERT INTO orders VALUES (3, 0, NULL, NULL, NULL, '2024-03-02')")
+    (result,) = load_sources(Settings.from_env(env))
+    assert result.status == "succeeded", result
+    first_again, second = _versions(folder)
+    assert first_again == first and second.startswith("v00000002-")
+    assert (folder / CURRENT).read_text().strip() == second
+    assert [(row[0], row[1], row[5]) for row in _current_rows(folder)] == [
+        (1, Decimal("12345678.91"), "2024-02"),
+        (2, Decimal("1.50"), "2024-03"),
+        (3, Decimal("0.00"), "2024-03"),
+    ]
+
+    # A third version drops the first; the second stays for readers still on it.
+    with psycopg.connect(url, autocommit=True) as source:
+        source.execute("UPDATE orders SET amount = 2, updated_at = '2024-03-05' WHERE id = 3")
+    load_sources(Settings.from_env(env))
+    assert _versions(folder)[0] == second and len(_versions(folder)) == 2
+
+
+# -- a loader killed while it writes a version ---------------------------------------------------
+
+_KILLED_WRITER = """\
+import sys
+from pathlib import Path
+from extract_load.warehouse.lake import LakeWarehouse
+
+lake, metadata = sys.argv[1], Path(sys.argv[2])
+warehouse = LakeWarehouse(lake, metadata)
+warehouse.ensure_metadata()
+with warehouse.table_lock("raw_big", "t"):
+    with warehouse.transaction():
+        warehouse.execute(
+            "CREATE OR REPLACE TABLE raw_big.t AS SELECT range AS id, "
+            "CAST(range AS DECIMAL(18, 2)) * 1.25 AS amount, md5(CAST(range AS VARCHAR)) AS note "
+            "FROM range(8000000)"
+        )
+        warehouse._mark("big", "raw_big", "t")
+# The lake version is written as the lock is let go.
+print("published", flush=True)
+"""
+
+
+def test_a_loader_killed_mid_write_leaves_the_previous_version_whole(tmp_path):
+    lake, metadata = tmp_path / "lake", tmp_path / "metadata.duckdb"
+    warehouse = LakeWarehouse(str(lake), metadata)
+    warehouse.ensure_metadata()
+    warehouse.ensure_schema("raw_big")
+    warehouse.execute("CREATE TABLE raw_big.t AS SELECT range AS id FROM range(100)")
+    first = warehouse.publish_to_lake("big", "raw_big", "t")
+    warehouse.close()
+    folder = lake / "raw" / "big" / "t"
+
+    script = tmp_path / "writer.py"
+    script.write_text(textwrap.dedent(_KILLED_WRITER))
+    writer = subprocess.Popen(
+        [sys.executable, str(script), str(lake), str(metadata)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    # Killed once the new version's first Parquet file is on disk, while DuckDB writes it.
+    deadline = time.monotonic() + 120
+    while not [p for p in folder.glob("v00000002-*/*.parquet") if p.stat().st_size]:
+        assert writer.poll() is None, "the writer ended before it wrote anything"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert writer.stdout is not None and "published" not in writer.stdout.read()
+
+    # The previous version is current and whole; the killed one's folder is a leftover.
+    assert (folder / CURRENT).read_text().strip() == first
+    with duckdb.connect() as reader:
+        assert reader.execute(
+            f"SELECT count(*), sum(id) FROM read_parquet('{folder / first}/*.parquet')"
+        ).fetchall() == [(100, 4950)]
+    (left,) = [v for v in _versions(folder) if v != first]
+    assert left.startswith("v00000002-")
+
+    # The next open of the lake writes the version the killed loader did not, and drops the
+    # leftover.
+    warehouse = LakeWarehouse(str(lake), metadata)
+    warehouse.ensure_metadata()
+    assert warehouse.execute(f"SELECT count(*) FROM {PENDING}") == [(0,)]
+    warehouse.close()
+    current = (folder / CURRENT).read_text().strip()
+    assert current.startswith("v00000002-") and current != left
+    assert _versions(folder) == [first, current]
+    with duckdb.connect() as reader:
+        assert reader.execute(
+            f"SELECT count(*), max(amount) FROM read_parquet('{folder / current}/*.parquet')"
+        ).fetchall() == [(8_000_000, Decimal("9999998.75"))]
