@@ -28,8 +28,14 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	$(PIP) -e .
 	@touch $@
 
+# The tests run on every warehouse, Spark's too.
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) -e '.[dev]'
+	$(PIP) -e '.[dev,spark]'
+	@touch $@
+
+# ELT_WAREHOUSE=spark: dbt-spark and a local Spark (about 630 MB).
+$(VENV)/.installed-spark: $(VENV)/.installed
+	$(PIP) -e '.[spark]'
 	@touch $@
 
 # The benchmark's peers (connectorx, ADBC, dlt): only `make bench` installs them.
@@ -49,7 +55,10 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-run: install $(MANIFEST)
+# `ELT_WAREHOUSE=spark make run` installs Spark first.
+RUN_EXTRAS := $(if $(filter spark,$(ELT_WAREHOUSE)),$(VENV)/.installed-spark)
+
+run: install $(RUN_EXTRAS) $(MANIFEST)
 	$(BIN)/elt run
 
 load: install

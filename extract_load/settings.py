@@ -94,7 +94,8 @@ def warehouse_login(environ: Mapping[str, str], role: str) -> WarehouseLogin | N
 def dbt_profile_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables that profiles/profiles.yml reads, made from the project's own.
 
-    ELT_DUCKDB_PATH absolute (dbt may run in another directory than the caller), and the
+    ELT_DUCKDB_PATH, ELT_LAKE_URL and ELT_SPARK_DIR absolute (dbt may run in another
+    directory than the caller), and the
     parts of the transformer's URL (ELT_TRANSFORMER_URL, else ELT_POSTGRES_URL), which
     dbt-postgres wants apart, as libpq's own parser reads them (percent-decoded; query
     parameters win over the URL's parts; an empty host or user is libpq's default, and the
@@ -103,7 +104,14 @@ def dbt_profile_environment(environ: Mapping[str, str]) -> dict[str, str]:
     only.
     """
     memory = environ.get("ELT_DUCKDB_PATH", "").strip() == ":memory:"
-    variables = {"ELT_DUCKDB_PATH": ":memory:" if memory else str(_duckdb_path(environ))}
+    variables = {
+        "ELT_DUCKDB_PATH": ":memory:" if memory else str(_duckdb_path(environ)),
+        # Spark: where the raw tables are, and the local session's scratch (its catalog).
+        "ELT_LAKE_URL": _lake_url(environ)[0],
+        "ELT_SPARK_DIR": str(
+            Path(environ.get("ELT_SPARK_DIR", "").strip() or ".local/spark").absolute()
+        ),
+    }
     login = warehouse_login(environ, "transformer")
     if login is not None:
         parts = conninfo.parse(login.url)
@@ -153,22 +161,28 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def _lake(environ: Mapping[str, str]) -> tuple[str, Path]:
-    """ELT_LAKE_URL (a folder, absolute from here on, or an fsspec URL such as s3://bucket/lake)
-    and ELT_LAKE_METADATA_PATH (a local DuckDB file: beside a local lake by default; a lake on
-    object storage needs it set, since DuckDB writes only local files)."""
+def _lake_url(environ: Mapping[str, str]) -> tuple[str, bool]:
+    """ELT_LAKE_URL: a folder (made absolute) or an fsspec URL such as s3://bucket/lake; and
+    whether it is a local folder."""
     raw = environ.get("ELT_LAKE_URL", "").strip() or "lake"
-    remote = "://" in raw and not raw.startswith("file://")
-    local = None if remote else Path(raw.removeprefix("file://")).expanduser().absolute()
+    if "://" in raw and not raw.startswith("file://"):
+        return raw, False
+    return str(Path(raw.removeprefix("file://")).expanduser().absolute()), True
+
+
+def _lake(environ: Mapping[str, str], required: bool) -> tuple[str, Path]:
+    """The lake's URL and ELT_LAKE_METADATA_PATH, a local DuckDB file: beside a local lake by
+    default; a lake on object storage needs it set, since DuckDB writes only local files."""
+    url, local = _lake_url(environ)
     metadata = environ.get("ELT_LAKE_METADATA_PATH", "").strip()
     if metadata:
-        return (str(local) if local else raw), Path(metadata).expanduser().absolute()
-    if local is None:
+        return url, Path(metadata).expanduser().absolute()
+    if not local and required:
         raise ConfigError(
-            f"ELT_LAKE_URL={redact_url(raw)} is not a local folder: set ELT_LAKE_METADATA_PATH "
+            f"ELT_LAKE_URL={redact_url(url)} is not a local folder: set ELT_LAKE_METADATA_PATH "
             "to a local file for the loader's ledger (e.g. .local/lake-metadata.duckdb)"
         )
-    return str(local), local / "_elt" / "metadata.duckdb"
+    return url, Path(url if local else "lake").absolute() / "_elt" / "metadata.duckdb"
 
 
 def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
@@ -267,7 +281,7 @@ class Settings:
             if token_env and token:
                 source_tokens[token_env] = token
         published = env.get("ELT_PUBLISHED_DUCKDB_PATH", "").strip()
-        lake_url, lake_metadata_path = _lake(env)
+        lake_url, lake_metadata_path = _lake(env, required=warehouse == "spark")
         return cls(
             warehouse=warehouse,  # type: ignore[arg-type]
             duckdb_path=_duckdb_path(env),

@@ -29,7 +29,7 @@ def test_incremental_table_needs_key_and_cursor():
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"ELT_WAREHOUSE": "snowflake"}, "ELT_WAREHOUSE must be 'duckdb' or 'postgres'"),
+        ({"ELT_WAREHOUSE": "snowflake"}, "ELT_WAREHOUSE must be one of duckdb, postgres, spark"),
         ({"ELT_WAREHOUSE": "postgres"}, "ELT_WAREHOUSE=postgres needs ELT_POSTGRES_URL"),
         (
             {"ELT_WAREHOUSE": "postgres", "ELT_LOADER_URL": "postgresql://l@h/w"},
@@ -39,6 +39,10 @@ def test_incremental_table_needs_key_and_cursor():
         ({"PAGILA_URL": "mysql://x@y/z"}, "PAGILA_URL must be a PostgreSQL URL"),
         ({"COURSES_URL": "postgresql://x@y/z?timeout=5"}, "COURSES_URL is not a valid"),
         ({"ELT_MAX_WORKERS": "two"}, "ELT_MAX_WORKERS must be a whole number"),
+        (
+            {"ELT_WAREHOUSE": "spark", "ELT_LAKE_URL": "s3://bucket/lake"},
+            "not a local folder: set ELT_LAKE_METADATA_PATH",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(env, message):
