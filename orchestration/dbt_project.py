@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dagster_dbt import DbtProject
 
@@ -44,12 +45,13 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
-def invoke_dbt(*args: str) -> dbtRunnerResult:
-    """dbt `args` in this process, on the configured warehouse, with this project and profile."""
+def invoke_dbt(*args: str, callbacks: Sequence[Callable[[Any], None]] = ()) -> dbtRunnerResult:
+    """dbt `args` in this process, on the configured warehouse, with this project and profile;
+    `callbacks` get each of dbt's events."""
     from dbt.cli.main import dbtRunner
 
     prepare_dbt_environment()
-    return dbtRunner().invoke(
+    return dbtRunner(callbacks=list(callbacks)).invoke(
         [
             *args,
             "--project-dir",

@@ -97,6 +97,20 @@ def _marts_summary(settings: Settings) -> str:
         warehouse.close()
 
 
+def _published_summary(result: dg.ExecuteInProcessResult) -> str:
+    """Rows per published mart, as the publishing step counted them (on Spark, which this
+    process does not query itself)."""
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        if "rows_by_table" in metadata:
+            counts = metadata["rows_by_table"].value
+            assert isinstance(counts, dict)
+            return format_table(
+                ("mart", "rows"), [(f"{MARTS_SCHEMA}.{t}", n) for t, n in sorted(counts.items())]
+            )
+    return "(the marts were not published)"
+
+
 def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     """`check on asset` for every asset check (dbt test) that failed in the run."""
     return [
@@ -132,7 +146,7 @@ def run_everything() -> int:
         print(f"elt: the run failed after {elapsed:.1f} s", file=sys.stderr)
         return 1
     print()
-    print(_marts_summary(settings))
+    print(_published_summary(result) if settings.warehouse == "spark" else _marts_summary(settings))
     print(f"\nAnalysts read the published marts: {analyst_location(settings)}")
     materialised = len(result.get_asset_materialization_events())
     print(

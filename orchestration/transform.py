@@ -13,6 +13,7 @@ from .dbt_project import dbt_executable, dbt_project, prepare_dbt_environment
 from .dbt_sources import raw_asset_key
 from .instance import WAREHOUSE_POOL, require_queued_warehouse_runs
 from .serving.publish import publish_marts
+from .spark import require_java
 
 __all__ = ["dbt_models", "dbt_resource", "published_marts"]
 
@@ -45,6 +46,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterat
     """`dbt build` of the selected models: run, then test, model by model."""
     require_queued_warehouse_runs(context)
     prepare_dbt_environment()
+    if Settings.from_env().warehouse == "spark":
+        require_java()  # one line on how to get one, not a JVM's traceback
     yield from dbt.cli(["build"], context=context).stream()
 
 
@@ -68,6 +71,7 @@ def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         metadata={
             "tables": len(published.tables),
             "rows": sum(published.tables.values()),
+            "rows_by_table": dg.MetadataValue.json(published.tables),
             "analysts_connect_to": published.location,
         }
     )

@@ -4,7 +4,8 @@ dbt build whose every test passed.
 dbt builds and tests the `marts` schema; that is where the pipeline writes. The published copy
 is schema `analytics`: on PostgreSQL in the same database, switched in one transaction; on DuckDB
 in a file of its own (ELT_PUBLISHED_DUCKDB_PATH), written beside and renamed over the old one, so
-analysts' queries never hold the pipeline's lock and never see a half-written file.
+analysts' queries never hold the pipeline's lock and never see a half-written file; on Spark,
+views pointed at a whole new copy of the marts (dbt_project/macros/publish.sql).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def analyst_location(settings: Settings) -> str:
             f"DuckDB file {published_duckdb_path(settings)} (open it read-only), "
             f"schema {PUBLISHED_SCHEMA}"
         )
+    if settings.warehouse == "spark":
+        return f"Spark (the profile's spark target), schema {PUBLISHED_SCHEMA} (views)"
     return (
         f"PostgreSQL {redact_url(settings.transformer.url if settings.transformer else '')}, "
         f"schema {PUBLISHED_SCHEMA} "
@@ -56,6 +59,10 @@ def publish_marts(settings: Settings) -> Published:
     """Copy every table of the marts into the published schema, all or nothing."""
     if settings.warehouse == "duckdb":
         tables = _publish_duckdb(settings)
+    elif settings.warehouse == "spark":
+        from ..spark import publish_spark
+
+        tables = publish_spark(MARTS_SCHEMA, PUBLISHED_SCHEMA)
     else:
         tables = _publish_postgres(settings)
     return Published(tables, analyst_location(settings))
