@@ -181,7 +181,14 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     from .analyses import run_analysis
     from .recommendations import choose_method
 
-    method = choose_method(Settings.from_env(), args.method)
+    settings = Settings.from_env()
+    if settings.warehouse == "spark":
+        raise EltError(
+            "elt recommend reads DuckDB or PostgreSQL marts; on Spark, query "
+            "analytics.rec_course_recommendations with Spark SQL, or compile the analysis: "
+            "elt dbt compile --select recommendations_for_user"
+        )
+    method = choose_method(settings, args.method)
     columns, rows = run_analysis(
         "recommendations_for_user",
         {"user_id": args.user_id, "threshold": args.threshold, "method": method},
