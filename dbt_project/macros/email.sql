@@ -2,8 +2,9 @@
     Split an e-mail address into its user part and its domain, lower-cased and trimmed.
     The split is at the last '@' (a quoted local part may hold one). A NULL or blank address
     gives NULL for both; an address with no '@' gives the whole text as the user and a NULL
-    domain. Portable SQL (strpos, reverse, left, right work on DuckDB and PostgreSQL); an
-    engine that needs its own version gets a <adapter>__email_user / __email_domain macro.
+    domain. Portable SQL (dbt.position, and reverse, left, right, which DuckDB, PostgreSQL and
+    Spark all have); an engine that needs its own version gets a <adapter>__email_user /
+    __email_domain macro.
 #}
 
 {% macro email_user(email) -%}
@@ -12,10 +13,10 @@
 
 {% macro default__email_user(email) -%}
     case
-        when strpos(nullif(lower(trim({{ email }})), ''), '@') > 0
+        when {{ dbt.position("'@'", "nullif(lower(trim(" ~ email ~ ")), '')") }} > 0
             then nullif(left(
                 lower(trim({{ email }})),
-                length(trim({{ email }})) - strpos(reverse(trim({{ email }})), '@')
+                length(trim({{ email }})) - {{ dbt.position("'@'", 'reverse(trim(' ~ email ~ '))') }}
             ), '')
         else nullif(lower(trim({{ email }})), '')
     end
@@ -27,10 +28,10 @@
 
 {% macro default__email_domain(email) -%}
     case
-        when strpos(nullif(lower(trim({{ email }})), ''), '@') > 0
+        when {{ dbt.position("'@'", "nullif(lower(trim(" ~ email ~ ")), '')") }} > 0
             then nullif(right(
                 lower(trim({{ email }})),
-                strpos(reverse(trim({{ email }})), '@') - 1
+                {{ dbt.position("'@'", 'reverse(trim(' ~ email ~ '))') }} - 1
             ), '')
     end
 {%- endmacro %}

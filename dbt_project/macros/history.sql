@@ -23,7 +23,7 @@
     md5(
         cast({{ natural_key }} as {{ dbt.type_string() }})
         || '|'
-        || cast(({{ valid_from }}) at time zone 'UTC' as {{ dbt.type_string() }})
+        || cast({{ utc_wall_clock(valid_from) }} as {{ dbt.type_string() }})
     )
 {%- endmacro %}
 

@@ -10,7 +10,16 @@
 #}
 
 {% macro utc_instant(naive_timestamp) -%}
+    {{ return(adapter.dispatch('utc_instant')(naive_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__utc_instant(naive_timestamp) -%}
     cast(({{ naive_timestamp }} at time zone 'UTC') as {{ type_timestamptz() }})
+{%- endmacro %}
+
+{# Spark: shown in the session's time zone, the UTC wall clock is that zone's instant. #}
+{% macro spark__utc_instant(naive_timestamp) -%}
+    cast(convert_timezone('UTC', current_timezone(), {{ naive_timestamp }}) as {{ type_timestamptz() }})
 {%- endmacro %}
 
 {% macro file_line_key(file_column, line_column) -%}

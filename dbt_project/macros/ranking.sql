@@ -7,5 +7,17 @@
     on both engines.
 #}
 {% macro fixed_point_similarity(similarity) -%}
+    {{ return(adapter.dispatch('fixed_point_similarity')(similarity)) }}
+{%- endmacro %}
+
+{% macro default__fixed_point_similarity(similarity) -%}
     cast({{ similarity }} * 1000000000 as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
+{#
+    Spark's cast of a double to an integer truncates; DuckDB's and PostgreSQL's round to the
+    nearest (half to even), which bround does.
+#}
+{% macro spark__fixed_point_similarity(similarity) -%}
+    cast(bround({{ similarity }} * 1000000000) as {{ dbt.type_bigint() }})
 {%- endmacro %}

@@ -55,8 +55,8 @@ known_days as (
         cast(extract(month from date_day) as {{ dbt.type_int() }}) as month_number,
         cast(extract(week from date_day) as {{ dbt.type_int() }}) as iso_week_number,
         cast(extract(day from date_day) as {{ dbt.type_int() }}) as day_of_month,
-        cast(extract(isodow from date_day) as {{ dbt.type_int() }}) as iso_day_of_week,
-        extract(isodow from date_day) in (6, 7) as is_weekend,
+        cast({{ iso_day_of_week('date_day') }} as {{ dbt.type_int() }}) as iso_day_of_week,
+        {{ iso_day_of_week('date_day') }} in (6, 7) as is_weekend,
         date_day
     from days
 

@@ -41,7 +41,7 @@ recommended_films as (
 
     select
         film_id,
-        array_agg(co_film_id order by co_rental_rank) as recommended_film_ids
+        {{ ordered_array_agg('co_film_id', 'co_rental_rank') }} as recommended_film_ids
     from film_pairs
     where co_rental_rank <= {{ var('recommended_films_per_film') }}
     group by film_id
@@ -61,7 +61,7 @@ known_films as (
         films.special_features,
         coalesce(
             recommended_films.recommended_film_ids,
-            cast(array[] as integer[])
+            {{ empty_array(dbt.type_int()) }}
         ) as recommended_film_ids,
         films.release_year,
         films.rental_duration_days,
@@ -103,7 +103,7 @@ final as (
             'length_minutes', 'rental_rate', 'replacement_cost', 'is_inferred_member',
             'is_current', 'valid_from', 'valid_to', 'updated_at',
         ],
-        overrides={'recommended_film_ids': 'cast(array[] as integer[])'},
+        overrides={'recommended_film_ids': empty_array(dbt.type_int())},
         surrogate_key='film_sk',
     ) }}
 

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='payment_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=incremental_strategy(),
         on_schema_change='fail',
         post_hook="{{ delete_rows_gone_from(ref('stg_pagila__payments'), ['payment_id']) }}",
     )
@@ -15,7 +15,7 @@ with
 payments as (
 
     select * from {{ ref('stg_pagila__payments') }}
-    {% if is_incremental() %}
+    {% if reads_new_rows_only() %}
         where
             {{ loaded_since_last_build() }}
             -- a payment whose rental or copy was not loaded yet is looked up again

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key=['user_id', 'course_id'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=incremental_strategy(),
         on_schema_change='fail',
         post_hook="{{ delete_rows_gone_from(ref('stg_courses__ratings'), ['user_id', 'course_id']) }}",
     )
@@ -16,7 +16,7 @@ with
 ratings as (
 
     select * from {{ ref('stg_courses__ratings') }}
-    {% if is_incremental() %}
+    {% if reads_new_rows_only() %}
         where {{ loaded_since_last_build() }}
     {% endif %}
 

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='rental_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=incremental_strategy(),
         on_schema_change='fail',
         post_hook="{{ delete_rows_gone_from(ref('int_rentals_resolved'), ['rental_id']) }}",
     )
@@ -14,7 +14,7 @@ with
 rentals as (
 
     select * from {{ ref('int_rentals_resolved') }}
-    {% if is_incremental() %}
+    {% if reads_new_rows_only() %}
         where
             {{ loaded_since_last_build() }}
             -- a rental whose copy was not in the inventory yet is looked up again
@@ -50,7 +50,9 @@ rental_days as (
         film_versions.film_sk,
         -- infinite instants (which PostgreSQL refuses to subtract) have no duration
         case
-            when isfinite(rentals.rented_at) and isfinite(rentals.returned_at)
+            when
+                {{ is_finite_instant('rentals.rented_at') }}
+                and {{ is_finite_instant('rentals.returned_at') }}
                 then cast({{ dbt.datediff(
                     utc_date('rentals.rented_at'),
                     utc_date('rentals.returned_at'),

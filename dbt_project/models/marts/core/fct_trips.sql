@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='_file',
-        incremental_strategy='delete+insert',
+        incremental_strategy=incremental_strategy(),
         on_schema_change='fail',
     )
 }}
@@ -18,7 +18,7 @@ with
 trips as (
 
     select * from {{ ref('stg_lake__trips') }}
-    {% if is_incremental() %}
+    {% if reads_new_rows_only() %}
         where {{ loaded_since_last_build() }}
     {% endif %}
 

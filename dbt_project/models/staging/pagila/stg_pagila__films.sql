@@ -15,7 +15,7 @@ final as (
         cast(title as {{ dbt.type_string() }}) as title,
         cast(description as {{ dbt.type_string() }}) as description,
         cast(rating as {{ dbt.type_string() }}) as mpaa_rating,
-        cast(special_features as text[]) as special_features,
+        cast(special_features as {{ type_array(dbt.type_string()) }}) as special_features,
         cast(release_year as {{ dbt.type_int() }}) as release_year,
         cast(rental_duration as {{ dbt.type_int() }}) as rental_duration_days,
         cast(length as {{ dbt.type_int() }}) as length_minutes,
