@@ -1,6 +1,7 @@
 """ELT_WAREHOUSE=spark: raw tables land in the lake as Parquet versions, each made current
 only once whole, a load that changed nothing writes none, and a loader killed mid-write leaves
-the previous version current and whole (the next open of the lake writes the lost one)."""
+the previous version current, whole and read by Spark (the next open of the lake writes the
+lost one)."""
 
 from __future__ import annotations
 
@@ -165,6 +166,27 @@ def test_an_incremental_table_lands_as_monthly_parquet_versions(tmp_path, new_da
 
 # -- a loader killed while it writes a version ---------------------------------------------------
 
+# Spark reads the version `_current` names as dbt's on-run-start does (macros/raw_tables.sql).
+_SPARK_READER = """\
+import sys
+from pyspark.sql import SparkSession
+
+folder, scratch = sys.argv[1], sys.argv[2]
+spark = (
+    SparkSession.builder.master("local[1]")
+    .config("spark.ui.enabled", "false")
+    .config("spark.sql.warehouse.dir", scratch + "/spark-warehouse")
+    .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + scratch)
+    .getOrCreate()
+)
+version = open(folder + "/_current").read().strip()
+rows = spark.sql(
+    f"select count(*), sum(id) from parquet.`{folder}/{version}` "
+    "with ('recursiveFileLookup' = 'true')"
+).collect()
+print("spark read", rows[0][0], rows[0][1])
+"""
+
 _KILLED_WRITER = """\
 import sys
 from pathlib import Path
@@ -222,6 +244,16 @@ def test_a_loader_killed_mid_write_leaves_the_previous_version_whole(tmp_path):
         ).fetchall() == [(100, 4950)]
     (left,) = [v for v in _versions(folder) if v != first]
     assert left.startswith("v00000002-")
+    reader = tmp_path / "reader.py"
+    reader.write_text(_SPARK_READER)
+    read = subprocess.run(
+        [sys.executable, str(reader), str(folder), str(tmp_path / "spark")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "spark read 100 4950" in read.stdout, read.stdout + read.stderr[-3000:]
 
     # The next open of the lake writes the version the killed loader did not, and drops the
     # leftover.
