@@ -161,7 +161,12 @@ def run_scale(
         print(f"  {load.seconds:.1f} s; building the marts...", file=sys.stderr, flush=True)
         dbt_args = [ELT, "dbt", "build", *(["--vars", dbt_vars] if dbt_vars else [])]
         build = measured(dbt_args, env, pid, folder / "build.log")
-        print(f"  {build.seconds:.1f} s", file=sys.stderr, flush=True)
+        print(
+            f"  {build.seconds:.1f} s; peak {build.peak_mb:,.0f} MB"
+            + (f", server {build.server_peak_mb:,.0f} MB" if build.server_peak_mb else ""),
+            file=sys.stderr,
+            flush=True,
+        )
         rows.append(Row(engine, scale, counts["rental"], counts["ratings"], load, build))
     return rows
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -10,7 +9,7 @@ import duckdb
 from extract_load.identifiers import quote_ident
 from extract_load.schemas import MARTS_SCHEMA
 
-__all__ = ["copy_spark_marts", "different_marts", "spark_marts"]
+__all__ = ["different_marts", "spark_marts"]
 
 _FLOATS = ("DOUBLE", "FLOAT", "REAL")
 # Which load a row came from: two warehouses loaded apart from the same sources differ there.
@@ -23,17 +22,10 @@ def spark_marts(spark_dir: Path) -> dict[str, Path]:
     return {path.name: path for path in sorted(folder.iterdir()) if path.is_dir()}
 
 
-def copy_spark_marts(spark_dir: Path, to: Path) -> Path:
-    """A copy of the marts' files as they are now (a later build replaces them)."""
-    target = to / "spark-warehouse" / f"{MARTS_SCHEMA}.db"
-    shutil.copytree(spark_dir / "spark-warehouse" / f"{MARTS_SCHEMA}.db", target)
-    return to
-
-
-def different_marts(duckdb_path: Path, spark_dir: Path, against: Path | None = None) -> list[str]:
-    """What differs between DuckDB's marts and Spark's (or, with `against`, between two Spark
-    builds, both read with DuckDB's column types): a line per mart missing on one side, short
-    of a column, or with rows (as many times) that the other lacks. Every value must be equal,
+def different_marts(duckdb_path: Path, spark_dir: Path) -> list[str]:
+    """What differs between DuckDB's marts and Spark's (read with DuckDB's column types): a line
+    per mart missing on one side, short of a column, or with rows (as many times) that the
+    other lacks. Every value must be equal,
     decimals exactly; doubles to 6 decimal places, as engines add them up in other orders.
     The load metadata columns (`_loaded_at`, `_batch_id`) name loads, and are not compared."""
     problems: list[str] = []
@@ -63,8 +55,6 @@ def different_marts(duckdb_path: Path, spark_dir: Path, against: Path | None = N
                 if name not in _LOAD_COLUMNS
             ]
             reference = f"duck.{MARTS_SCHEMA}.{quote_ident(table)}"
-            if against is not None:
-                reference = _parquet(spark_marts(against)[table])
             built = _parquet(spark[table])
             described = connection.execute(f"DESCRIBE SELECT * FROM {built}").fetchall()
             found = {name.lower() for (name, *_) in described}
