@@ -39,6 +39,7 @@ class Step:
     seconds: float
     peak_mb: float  # the command's process tree
     server_peak_mb: float | None  # the PostgreSQL server's processes, when it is the warehouse
+    succeeded: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,11 @@ def measured(args: Sequence[str], env: dict[str, str], server_pid: int | None, l
         seconds = time.perf_counter() - started
         peak = sampler.stop()
         server_peak = server.stop() if server else None
-    if status != 0:
-        raise SystemExit(f"{' '.join(args[1:])} failed ({status}); see {log}")
-    return Step(seconds, peak, server_peak)
+    if status != 0:  # the run goes on: the table says where an engine stopped
+        kept = Path(tempfile.gettempdir()) / f"elt-scale-failed-{log.parent.name}-{log.name}"
+        shutil.copyfile(log, kept)
+        print(f"  {' '.join(args[1:])} failed ({status}); see {kept}", file=sys.stderr)
+    return Step(seconds, peak, server_peak, status == 0)
 
 
 def demo_sources(server_url: str, scale: float, keep: bool) -> tuple[str, str, dict[str, int]]:
@@ -158,6 +161,8 @@ def run_scale(
         pid = server_pid if engine == "postgres" else None
         print(f"{engine} at scale {scale:g}: loading...", file=sys.stderr, flush=True)
         load = measured([ELT, "load"], env, pid, folder / "load.log")
+        if not load.succeeded:
+            continue
         print(f"  {load.seconds:.1f} s; building the marts...", file=sys.stderr, flush=True)
         dbt_args = [ELT, "dbt", "build", *(["--vars", dbt_vars] if dbt_vars else [])]
         build = measured(dbt_args, env, pid, folder / "build.log")
@@ -189,7 +194,7 @@ def table(rows: Sequence[Row], markdown: bool) -> str:
             f"{row.rentals:,}",
             f"{row.ratings:,}",
             f"{row.load.seconds:.1f}",
-            f"{row.build.seconds:.1f}",
+            f"{row.build.seconds:.1f}" + ("" if row.build.succeeded else " (failed)"),
             f"{row.build.peak_mb:,.0f}",
             "" if row.build.server_peak_mb is None else f"{row.build.server_peak_mb:,.0f}",
         ]
