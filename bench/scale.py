@@ -10,6 +10,7 @@ can be given (`--vars '{film_neighbours_per_film: 20}'`): the quadratic film co-
 how far PostgreSQL goes (dbt_project.yml says why).
 
     python bench/scale.py --scales 1 10 100 [--engines duckdb postgres spark] [--markdown]
+        [--timeout SECONDS]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,7 @@ class Step:
     peak_mb: float  # the command's process tree
     server_peak_mb: float | None  # the PostgreSQL server's processes, when it is the warehouse
     succeeded: bool = True
+    timed_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,25 +55,48 @@ class Row:
     build: Step
 
 
-def measured(args: Sequence[str], env: dict[str, str], server_pid: int | None, log: Path) -> Step:
-    """Run one command; its wall seconds and peak memory (and the server's, if given)."""
+def measured(
+    args: Sequence[str],
+    env: dict[str, str],
+    server_pid: int | None,
+    log: Path,
+    timeout: float | None,
+) -> Step:
+    """Run one command; its wall seconds and peak memory (and the server's, if given).
+
+    A command still running after `timeout` seconds is stopped, with its whole process group
+    (Spark's JVM too), and its step is marked as stopped at that time.
+    """
+    timed_out = False
     with log.open("w") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(args, env=env, cwd=REPOSITORY, stdout=out, stderr=out)
+        process = subprocess.Popen(
+            args, env=env, cwd=REPOSITORY, stdout=out, stderr=out, start_new_session=True
+        )
         sampler = PeakMemory([process.pid])
         server = PeakMemory([server_pid], interval=0.05) if server_pid else None
         sampler.start()
         if server:
             server.start()
-        status = process.wait()
+        try:
+            status = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                status = process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                status = process.wait()
         seconds = time.perf_counter() - started
         peak = sampler.stop()
         server_peak = server.stop() if server else None
     if status != 0:  # the run goes on: the table says where an engine stopped
         kept = Path(tempfile.gettempdir()) / f"elt-scale-failed-{log.parent.name}-{log.name}"
         shutil.copyfile(log, kept)
-        print(f"  {' '.join(args[1:])} failed ({status}); see {kept}", file=sys.stderr)
-    return Step(seconds, peak, server_peak, status == 0)
+        what = f"stopped after {timeout:g} s" if timed_out else f"failed ({status})"
+        print(f"  {' '.join(args[1:])} {what}; see {kept}", file=sys.stderr)
+    return Step(seconds, peak, server_peak, status == 0 and not timed_out, timed_out)
 
 
 def demo_sources(server_url: str, scale: float, keep: bool) -> tuple[str, str, dict[str, int]]:
@@ -133,6 +159,7 @@ def run_scale(
     work: Path,
     keep: bool,
     dbt_vars: str | None,
+    timeout: float | None,
 ) -> list[Row]:
     from demo_sources.hn_api import demo_api
     from demo_sources.lake import write_lake
@@ -160,12 +187,12 @@ def run_scale(
         }
         pid = server_pid if engine == "postgres" else None
         print(f"{engine} at scale {scale:g}: loading...", file=sys.stderr, flush=True)
-        load = measured([ELT, "load"], env, pid, folder / "load.log")
+        load = measured([ELT, "load"], env, pid, folder / "load.log", timeout)
         if not load.succeeded:
             continue
         print(f"  {load.seconds:.1f} s; building the marts...", file=sys.stderr, flush=True)
         dbt_args = [ELT, "dbt", "build", *(["--vars", dbt_vars] if dbt_vars else [])]
-        build = measured(dbt_args, env, pid, folder / "build.log")
+        build = measured(dbt_args, env, pid, folder / "build.log", timeout)
         print(
             f"  {build.seconds:.1f} s; peak {build.peak_mb:,.0f} MB"
             + (f", server {build.server_peak_mb:,.0f} MB" if build.server_peak_mb else ""),
@@ -174,6 +201,12 @@ def run_scale(
         )
         rows.append(Row(engine, scale, counts["rental"], counts["ratings"], load, build))
     return rows
+
+
+def outcome(step: Step) -> str:
+    if step.timed_out:
+        return " (stopped unfinished)"
+    return "" if step.succeeded else " (failed)"
 
 
 def table(rows: Sequence[Row], markdown: bool) -> str:
@@ -194,7 +227,7 @@ def table(rows: Sequence[Row], markdown: bool) -> str:
             f"{row.rentals:,}",
             f"{row.ratings:,}",
             f"{row.load.seconds:.1f}",
-            f"{row.build.seconds:.1f}" + ("" if row.build.succeeded else " (failed)"),
+            f"{row.build.seconds:.1f}" + outcome(row.build),
             f"{row.build.peak_mb:,.0f}",
             "" if row.build.server_peak_mb is None else f"{row.build.server_peak_mb:,.0f}",
         ]
@@ -217,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--vars", help="dbt vars for every build, as dbt takes them (YAML)")
     parser.add_argument("--keep", action="store_true", help="keep and reuse the demo databases")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument(
+        "--timeout", type=float, help="stop a load or build still running after this many seconds"
+    )
     args = parser.parse_args(argv)
     servers = start_embedded(args.keep, None)
     work = Path(tempfile.mkdtemp(prefix="elt-scale-"))
@@ -231,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 work,
                 args.keep,
                 args.vars,
+                args.timeout,
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
