@@ -61,7 +61,15 @@ def compare_table(
     url: str,
     psql: str | None = None,
 ) -> Comparison:
-    """Compare one raw table with its source, column by column, every row."""
+    """Compare one raw table with its source, column by column, every row. It holds the
+    table's lock, as a load does: a load of it waits, and the lake reads its rows back."""
+    with warehouse.table_lock(source.raw_schema, spec.name):
+        return _compare_held(warehouse, source, spec, url, psql)
+
+
+def _compare_held(
+    warehouse: Warehouse, source: SourceSpec, spec: TableSpec, url: str, psql: str | None
+) -> Comparison:
     schema = source.raw_schema
     raw_columns = warehouse.table_columns(schema, spec.name)
     if raw_columns is None:

@@ -124,13 +124,15 @@ def demo_sources_factory(new_database):
 def warehouse_env(kind: str, tmp_path: Path, new_database) -> dict[str, str]:
     """Environment variables of a fresh, empty warehouse of the given kind: "duckdb" reads
     PostgreSQL through DuckDB's PostgreSQL extension (and fails if it is missing), "duckdb-psql"
-    through psql's CSV, the path where the extension is missing."""
+    through psql's CSV, the path where the extension is missing; "spark" is the lake."""
     if kind in ("duckdb", "duckdb-psql"):
         return {
             "ELT_WAREHOUSE": "duckdb",
             "ELT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
             "ELT_DUCKDB_POSTGRES_READER": "psql" if kind == "duckdb-psql" else "extension",
         }
+    if kind == "spark":  # the lake, and its metadata file in it
+        return {"ELT_WAREHOUSE": "spark", "ELT_LAKE_URL": str(tmp_path / "lake")}
     return {"ELT_WAREHOUSE": "postgres", "ELT_POSTGRES_URL": new_database("warehouse")}
 
 
@@ -142,3 +144,33 @@ def warehouse_kind(request) -> str:
 @pytest.fixture
 def fresh_warehouse_env(warehouse_kind, tmp_path, new_database) -> Iterator[dict[str, str]]:
     yield warehouse_env(warehouse_kind, tmp_path, new_database)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3-compatible server (moto's server mode) on loopback; its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_filesystem(s3_endpoint, monkeypatch):
+    """An s3fs filesystem on the loopback server, the AWS variables set for the code under
+    test to reach it too."""
+    import s3fs
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": s3_endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_endpoint}, skip_instance_cache=True)

@@ -3,8 +3,6 @@ on loopback, the landing's URL in a variable, and the same guarantees as a local
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from dagster_server import sensor_tick
@@ -25,36 +23,13 @@ sources:
 """
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def s3(s3_endpoint, monkeypatch):
+def s3(s3_filesystem):
     """An s3fs filesystem on the loopback server, with a fresh bucket."""
-    import s3fs
-
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": s3_endpoint,
-    }.items():
-        monkeypatch.setenv(name, value)
-    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_endpoint}, skip_instance_cache=True)
-    if fs.exists(BUCKET):
-        fs.rm(BUCKET, recursive=True)
-    fs.mkdir(BUCKET)
-    return fs
+    if s3_filesystem.exists(BUCKET):
+        s3_filesystem.rm(BUCKET, recursive=True)
+    s3_filesystem.mkdir(BUCKET)
+    return s3_filesystem
 
 
 def _fares(first: int, count: int, bad_line: int | None = None) -> bytes:

@@ -5,6 +5,7 @@ lost one)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -19,28 +20,35 @@ import psycopg
 
 from extract_load import Settings, load_sources
 from extract_load.types_spark import spark_cast
-from extract_load.warehouse.lake import CURRENT, PENDING, LakeWarehouse, version_name
+from extract_load.warehouse.lake import CURRENT, IN_LAKE, PENDING, LakeWarehouse, version_name
 
 # -- policy: no server ------------------------------------------------------------------------
 
 
 def test_types_spark_cannot_read_land_as_text_and_the_others_keep_theirs():
-    for unreadable in (
-        "UUID",
-        "INTERVAL",
-        "TIME",
-        "TIME WITH TIME ZONE",
-        "TIMESTAMP_NS",
-        "HUGEINT",
-        "UHUGEINT",
-        "BIT",
-        "JSON",
-        "UNION(a INTEGER, b VARCHAR)",
-        "UUID[]",
-        "STRUCT(a INTEGER, b INTERVAL)",
-        "MAP(VARCHAR, JSON)",
+    for unreadable, landed in (
+        ("UUID", "VARCHAR"),
+        ("INTERVAL", "VARCHAR"),
+        ("TIME", "VARCHAR"),
+        ("TIME WITH TIME ZONE", "VARCHAR"),
+        ("TIMESTAMP_NS", "VARCHAR"),
+        ("HUGEINT", "VARCHAR"),
+        ("UHUGEINT", "VARCHAR"),
+        ("BIT", "VARCHAR"),
+        ("JSON", "VARCHAR"),
+        ("UNION(a INTEGER, b VARCHAR)", "VARCHAR"),
+        # Only the unreadable part of a nested type: the nesting stays.
+        ("UUID[]", "VARCHAR[]"),
+        ("JSON[][]", "VARCHAR[][]"),
+        ("INTERVAL[3]", "VARCHAR[3]"),
+        ("STRUCT(a INTEGER, b INTERVAL)", "STRUCT(a INTEGER, b VARCHAR)"),
+        ("MAP(VARCHAR, JSON)", "MAP(VARCHAR, VARCHAR)"),
+        ("MAP(UUID, TIME WITH TIME ZONE[])", "MAP(VARCHAR, VARCHAR[])"),
+        # A field named like a type keeps its name (DESCRIBE leaves `uuid` unquoted).
+        ('STRUCT(uuid UUID, "time" TIME)', 'STRUCT(uuid VARCHAR, "time" VARCHAR)'),
+        ("STRUCT(u UNION(a INTEGER, b UUID))", "VARCHAR"),
     ):
-        assert spark_cast(unreadable) == "VARCHAR", unreadable
+        assert spark_cast(unreadable) == landed, unreadable
     for readable in (
         "INTEGER",
         "DECIMAL(38,10)",
@@ -48,10 +56,13 @@ def test_types_spark_cannot_read_land_as_text_and_the_others_keep_theirs():
         "VARCHAR[]",
         "TIMESTAMP",
         "TIMESTAMP WITH TIME ZONE",
+        "TIMESTAMP WITH TIME ZONE[]",
         "DATE",
         "BLOB",
         "UBIGINT",
         'STRUCT("time" VARCHAR, "uuid" INTEGER)',  # field names are not types
+        "STRUCT(uuid INTEGER, json VARCHAR, time DATE)",
+        "ENUM('UUID', 'a,JSON')",  # nor are an enum's labels
     ):
         assert spark_cast(readable) is None, readable
 
@@ -91,6 +102,16 @@ def _lake_env(tmp_path: Path, url: str) -> dict[str, str]:
 
 def _versions(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("v"))
+
+
+def _months(version: Path) -> list[str]:
+    return sorted(p.name for p in version.iterdir())
+
+
+def _inode(month: Path) -> int:
+    """The inode of the month folder's one file."""
+    (file,) = month.glob("*.parquet")
+    return file.stat().st_ino
 
 
 def _current_rows(folder: Path) -> list[tuple]:
@@ -139,6 +160,14 @@ def test_an_incremental_table_lands_as_monthly_parquet_versions(tmp_path, new_da
         (2, Decimal("-0.01"), [], None, None, "2024-01", True),
     ]
 
+    # The metadata file keeps the table's columns and no rows: they are the lake's. The loads
+    # below read them back to merge with (row 1 is in the next versions only through that).
+    with duckdb.connect(str(tmp_path / "lake" / "_elt" / "metadata.duckdb")) as metadata:
+        assert metadata.execute("SELECT count(*) FROM raw_shop.orders").fetchall() == [(0,)]
+        assert metadata.execute(f"SELECT * FROM {IN_LAKE}").fetchall() == [
+            ("shop", "raw_shop", "orders")
+        ]
+
     # Nothing changed in the source: no new version.
     (result,) = load_sources(Settings.from_env(env))
     assert result.status == "succeeded" and _versions(folder) == [first]
@@ -157,11 +186,90 @@ def test_an_incremental_table_lands_as_monthly_parquet_versions(tmp_path, new_da
         (3, Decimal("0.00"), "2024-03"),
     ]
 
+    # January emptied and March is new; February did not change: its file is the first
+    # version's, linked, not written again.
+    assert _months(folder / second) == ["_month=2024-02", "_month=2024-03"]
+    february = _inode(folder / first / "_month=2024-02")
+    assert _inode(folder / second / "_month=2024-02") == february
+
     # A third version drops the first; the second stays for readers still on it.
     with psycopg.connect(url, autocommit=True) as source:
         source.execute("UPDATE orders SET amount = 2, updated_at = '2024-03-05' WHERE id = 3")
     load_sources(Settings.from_env(env))
-    assert _versions(folder)[0] == second and len(_versions(folder)) == 2
+    second_again, third = _versions(folder)
+    assert second_again == second
+    assert [(row[0], row[1], row[5]) for row in _current_rows(folder)] == [
+        (1, Decimal("12345678.91"), "2024-02"),
+        (2, Decimal("1.50"), "2024-03"),
+        (3, Decimal("2.00"), "2024-03"),
+    ]
+    assert _inode(folder / third / "_month=2024-02") == february
+    assert _inode(folder / third / "_month=2024-03") != _inode(folder / second / "_month=2024-03")
+
+    # A row leaving a month that keeps others rewrites it: the count tells, as its rows'
+    # latest _loaded_at may not.
+    with psycopg.connect(url, autocommit=True) as source:
+        source.execute("INSERT INTO orders VALUES (4, 4, NULL, NULL, NULL, '2024-03-06')")
+    load_sources(Settings.from_env(env))
+    with psycopg.connect(url, autocommit=True) as source:
+        source.execute("UPDATE orders SET updated_at = '2024-04-01' WHERE id = 2")
+    load_sources(Settings.from_env(env))
+    assert [(row[0], row[5]) for row in _current_rows(folder)] == [
+        (1, "2024-02"),
+        (2, "2024-04"),
+        (3, "2024-03"),
+        (4, "2024-03"),
+    ]
+
+
+def test_a_lake_on_object_storage(tmp_path, new_database, s3_filesystem, caplog):
+    """The lake on S3 (a server on loopback): versions uploaded, read back through fsspec for
+    the next load, unchanged months copied."""
+    s3, bucket = s3_filesystem, "spark-lake"
+    if s3.exists(bucket):
+        s3.rm(bucket, recursive=True)
+    s3.mkdir(bucket)
+    url = new_database("shop")
+    with psycopg.connect(url, autocommit=True) as source:
+        source.execute(
+            "CREATE TABLE orders (id integer PRIMARY KEY, amount numeric(12, 2), tags text[], "
+            "uid uuid, span interval, updated_at timestamptz NOT NULL)"
+        )
+        source.execute(
+            "INSERT INTO orders VALUES (1, 1.10, '{a}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', "
+            "'1 day', '2024-01-02'), (2, 2.20, NULL, NULL, NULL, '2024-02-03')"
+        )
+    env = {
+        **_lake_env(tmp_path, url),
+        "ELT_LAKE_URL": f"s3://{bucket}/lake",
+        "ELT_LAKE_METADATA_PATH": str(tmp_path / "metadata.duckdb"),
+    }
+    (result,) = load_sources(Settings.from_env(env))
+    assert result.status == "succeeded", result
+    with psycopg.connect(url, autocommit=True) as source:
+        source.execute("UPDATE orders SET amount = 2.50, updated_at = '2024-02-04' WHERE id = 2")
+    with caplog.at_level(logging.INFO, logger="extract_load"):
+        (result,) = load_sources(Settings.from_env(env))
+    assert result.status == "succeeded", result
+    assert "1 unchanged month(s) kept" in caplog.text  # January, copied
+
+    folder = f"{bucket}/lake/raw/shop/orders"
+    version = s3.cat_file(f"{folder}/{CURRENT}").decode().strip()
+    assert version.startswith("v00000002-")
+    assert sorted(p.rsplit("/", 1)[-1] for p in s3.ls(f"{folder}/{version}")) == [
+        "_month=2024-01",
+        "_month=2024-02",
+    ]
+    with duckdb.connect() as reader:
+        reader.register_filesystem(s3)
+        rows = reader.execute(
+            "SELECT id, amount, tags, uid, span, _month FROM read_parquet("
+            f"'s3://{folder}/{version}/**/*.parquet', hive_partitioning = true) ORDER BY id"
+        ).fetchall()
+    assert rows == [
+        (1, Decimal("1.10"), ["a"], "6ba7b810-9dad-11d1-80b4-00c04fd430c8", "1 day", "2024-01"),
+        (2, Decimal("2.50"), None, None, None, "2024-02"),
+    ]
 
 
 # -- a loader killed while it writes a version ---------------------------------------------------

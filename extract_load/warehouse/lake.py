@@ -1,14 +1,17 @@
 """The lake (ELT_WAREHOUSE=spark): raw tables land as Parquet versions that Spark reads.
 
 Loads run as on DuckDB, in a DuckDB file beside the lake (ELT_LAKE_METADATA_PATH) that holds
-the ledger, cursors, quarantine and each raw table's working copy: staging, drift, merges,
-deletes and quarantine are the DuckDB warehouse's, unchanged. A publish that changed a table
-marks it pending in the same transaction. Before the load lets go of the table, the table is
-written to a new version folder, `<lake>/raw/<source>/<table>/v<sequence>-<random>/`, and only
-once every file of it is written is the table's `_current` file replaced to name it (a rename
-on a local disk; one PUT on object storage). So a reader sees a whole version or the one before;
-a loader killed at any point leaves `_current` naming the previous version, whole, and the
-pending mark makes the next open of the lake write the version that was lost.
+the ledger, cursors and quarantine, and each raw table's columns with no rows: the lake holds
+the rows. A load takes its table's lock, and the table's current version is read back into the
+DuckDB table (its types as they were: what landed as text is cast back), so that staging,
+drift, merges, deletes and quarantine are the DuckDB warehouse's, unchanged. A publish that
+changed a table marks it pending in the same transaction. Before the load lets go of the table,
+the table is written to a new version folder, `<lake>/raw/<source>/<table>/v<sequence>-<random>/`,
+and only once every file of it is written is the table's `_current` file replaced to name it (a
+rename on a local disk; one PUT on object storage); then the DuckDB table is emptied again. So a
+reader sees a whole version or the one before; a loader killed at any point leaves `_current`
+naming the previous version, whole, and the pending mark makes the next open of the lake write
+the version that was lost, from the rows the killed load left in the DuckDB table.
 
 An incremental table whose cursor is a date or timestamp is partitioned by the cursor's month
 (`_month=YYYY-MM/`, hive style). Columns of a type Spark cannot read land as text
@@ -30,14 +33,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from ..errors import EltError
 from ..identifiers import qualified, quote_ident
 from ..ledger import CURSORS, Batch
 from ..schemas import METADATA_SCHEMA
 from ..types_spark import spark_cast
-from .base import StagePlan
+from .base import METADATA_COLUMNS, StagePlan
 from .duckdb import DuckDBWarehouse, duckdb_literal
 
-__all__ = ["CURRENT", "PENDING", "LakeWarehouse", "version_name"]
+__all__ = ["CURRENT", "IN_LAKE", "PENDING", "LakeWarehouse", "version_name"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,14 @@ _PENDING_DDL = (
     f"CREATE TABLE IF NOT EXISTS {PENDING} (source VARCHAR NOT NULL, "
     "schema_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, marked_at TIMESTAMPTZ NOT NULL)"
 )
+# Raw tables whose DuckDB table is empty: their rows are the lake's current version.
+IN_LAKE = f"{METADATA_SCHEMA}.lake_tables"
+_IN_LAKE_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {IN_LAKE} (source VARCHAR NOT NULL, "
+    "schema_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
+    "PRIMARY KEY (schema_name, table_name))"
+)
+LOADED_AT = METADATA_COLUMNS[0]  # each row's batch start
 _VERSION = re.compile(r"^v(\d{8})-[0-9a-f]{8}$")
 _MONTHLY_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS")
 
@@ -73,12 +87,15 @@ class LakeWarehouse(DuckDBWarehouse):
         self._fs, root = fsspec.core.url_to_fs(self.lake_url)
         self._root = root.rstrip("/")
         self._lake_is_local = "file" in self._fs.protocol
-        self._held = threading.local()  # (source, schema, table) this thread's load holds
+        if not self._lake_is_local:  # DuckDB reads the lake's files through fsspec
+            self._connection.register_filesystem(self._fs)
+        self._held = threading.local()  # (schema, table) this thread's load holds
 
     # -- marking ------------------------------------------------------------------------------
     def ensure_metadata(self) -> None:
         super().ensure_metadata()
         self.execute(_PENDING_DDL)
+        self.execute(_IN_LAKE_DDL)
         pending = self.execute(f"SELECT DISTINCT source, schema_name, table_name FROM {PENDING}")
         for source, schema, table in pending:  # left by a loader killed before it wrote them
             log.info("%s.%s: writing its lake version that a stopped load left", schema, table)
@@ -88,7 +105,9 @@ class LakeWarehouse(DuckDBWarehouse):
     def table_lock(self, schema: str, table: str) -> Iterator[None]:
         with super().table_lock(schema, table):
             self._held.table = (schema, table)
+            read_from: str | None = None  # the source whose lake version was read back
             try:
+                read_from = self._read_back(schema, table)
                 yield
             except Exception:
                 self._held.table = None
@@ -96,6 +115,7 @@ class LakeWarehouse(DuckDBWarehouse):
                 # lake too; if that fails as well, the pending mark keeps them for later.
                 try:
                     self._publish_held(schema, table)
+                    self._empty(schema, table, read_from)
                 except Exception:
                     log.exception("%s.%s: could not write its lake version", schema, table)
                 raise
@@ -104,6 +124,7 @@ class LakeWarehouse(DuckDBWarehouse):
                 raise
             self._held.table = None
             self._publish_held(schema, table)
+            self._empty(schema, table, read_from)
 
     def _publish_held(self, schema: str, table: str) -> None:
         rows = self.execute(
@@ -156,20 +177,104 @@ class LakeWarehouse(DuckDBWarehouse):
         return self.current_version(source, table) is not None
 
     def _publish_pending(self, source: str, schema: str, table: str) -> None:
-        if self.table_columns(schema, table) is not None:
+        exists = self.table_columns(schema, table) is not None
+        if exists:
             self.publish_to_lake(source, schema, table)
+        with self.transaction():
+            if exists:
+                self._mark_in_lake(source, schema, table)
+            self.execute(
+                f"DELETE FROM {PENDING} WHERE source = %s AND schema_name = %s AND table_name = %s",
+                (source, schema, table),
+            )
+
+    # -- the rows live in the lake ------------------------------------------------------------
+    def _mark_in_lake(self, source: str, schema: str, table: str) -> None:
+        """Inside a transaction: empty the DuckDB table, whose rows are the lake's current
+        version. It is made again from its own definition rather than emptied with DELETE:
+        deleting ten million rows under the loader's 128 MB of DuckDB memory, beside another
+        load, failed DuckDB's checkpoint (bench/scale.py at scale 100); a drop frees blocks."""
+        (definition,) = self.execute(
+            "SELECT sql FROM duckdb_tables() WHERE database_name = %s AND schema_name = %s "
+            "AND table_name = %s",
+            (self._database, schema, table),
+        )[0]
+        self.execute(f"DROP TABLE {qualified(schema, table)}")
+        self.execute(definition)
         self.execute(
-            f"DELETE FROM {PENDING} WHERE source = %s AND schema_name = %s AND table_name = %s",
+            f"INSERT INTO {IN_LAKE} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
             (source, schema, table),
         )
 
+    def _empty(self, schema: str, table: str, source: str | None) -> None:
+        """After a load that read the table back and wrote no version: its rows are the
+        current version's still."""
+        pending = self.execute(
+            f"SELECT 1 FROM {PENDING} WHERE schema_name = %s AND table_name = %s",
+            (schema, table),
+        )
+        if source is not None and not pending and self.table_columns(schema, table) is not None:
+            with self.transaction():
+                self._mark_in_lake(source, schema, table)
+
+    def _read_back(self, schema: str, table: str) -> str | None:
+        """Fill the DuckDB table with its current version, its types as they were: a column
+        that landed as text is cast back from it (exactly: it is DuckDB's own text of it)."""
+        found = self.execute(
+            f"SELECT source FROM {IN_LAKE} WHERE schema_name = %s AND table_name = %s",
+            (schema, table),
+        )
+        if not found:  # new, or its rows are in the DuckDB table already
+            return None
+        (source,) = found[0]
+        columns = self.table_columns(schema, table)
+        version = self.current_version(source, table)
+        if columns is None or version is None:
+            raise EltError(
+                f"{schema}.{table}: the lake has no current version of it "
+                f"({self.table_folder(source, table)}/{CURRENT}), though its metadata "
+                f"({self.path}) says its rows are there. Put the lake's folder back, or remove "
+                "the metadata file to load every table again from its source."
+            )
+        select = ", ".join(
+            f"CAST({quote_ident(name)} AS {kind}) AS {quote_ident(name)}"
+            if spark_cast(kind)
+            else quote_ident(name)
+            for name, kind in columns.items()
+        )
+        files = duckdb_literal(
+            self._duckdb_path(f"{self.table_folder(source, table)}/{version}/**/*.parquet")
+        )
+        started = datetime.now(UTC)
+        with self.transaction():
+            self.execute(
+                f"INSERT INTO {qualified(schema, table)} BY NAME SELECT {select} "
+                f"FROM read_parquet({files}, hive_partitioning = false)"
+            )
+            self.execute(
+                f"DELETE FROM {IN_LAKE} WHERE schema_name = %s AND table_name = %s",
+                (schema, table),
+            )
+        log.info(
+            "%s.%s: %s rows read back from the lake's %s (%.1f s)",
+            schema,
+            table,
+            f"{self.row_count(schema, table):,}",
+            version,
+            (datetime.now(UTC) - started).total_seconds(),
+        )
+        return source
+
     def publish_to_lake(self, source: str, schema: str, table: str) -> str:
-        """Write the table as a new version and make it current; its name."""
+        """Write the table as a new version and make it current; its name. A partitioned
+        table's months that no load changed since the current version are that version's
+        files, linked (a copy on object storage), not written again."""
         folder = self.table_folder(source, table)
         previous = self.current_version(source, table)
         version = version_name(previous)
         columns = self.table_columns(schema, table)
         assert columns is not None, f"{schema}.{table} exists"
+        relation = qualified(schema, table)
         select = [
             f"CAST({quote_ident(name)} AS {cast}) AS {quote_ident(name)}"
             if (cast := spark_cast(kind))
@@ -178,23 +283,84 @@ class LakeWarehouse(DuckDBWarehouse):
         ]
         month = self._partition(source, table, columns)
         rows = self.row_count(schema, table)
-        if month and rows:
-            select.append(f"{month} AS {PARTITION_COLUMN}")
-        query = f"SELECT {', '.join(select)} FROM {qualified(schema, table)}"
         started = datetime.now(UTC)
-        written = self._write_version(f"{folder}/{version}", query, bool(month and rows))
+        kept: list[str] = []
+        if month and rows:
+            if previous and LOADED_AT in columns:
+                kept = self._unchanged_months(f"{folder}/{previous}", select, relation, month)
+            where = ""
+            if kept:
+                where = f" WHERE {month} NOT IN ({', '.join(map(duckdb_literal, kept))})"
+            query = f"SELECT {', '.join(select)}, {month} AS {PARTITION_COLUMN} FROM {relation}"
+            written = self._write_version(f"{folder}/{version}", query + where, True)
+            self._link_months(f"{folder}/{previous}", f"{folder}/{version}", kept)
+        else:
+            query = f"SELECT {', '.join(select)} FROM {relation}"
+            written = self._write_version(f"{folder}/{version}", query, False)
         self._replace_current(folder, version)
         log.info(
-            "%s.%s: %s rows written to the lake as %s (%d file(s), %.1f s)",
+            "%s.%s: %s rows written to the lake as %s (%d file(s)%s, %.1f s)",
             schema,
             table,
             f"{rows:,}",
             version,
             written,
+            f"; {len(kept)} unchanged month(s) kept" if kept else "",
             (datetime.now(UTC) - started).total_seconds(),
         )
         self._drop_old_versions(folder, keep=(version, previous))
         return version
+
+    def _unchanged_months(
+        self, previous: str, select: Sequence[str], relation: str, month: str
+    ) -> list[str]:
+        """The months whose rows are the previous version's. Every row a load writes, marks
+        or unmarks takes its batch's start as `_loaded_at`, later than any before (a table's
+        batches publish one after another): a month with the same row count and latest
+        `_loaded_at` as in the previous version, and the same columns, is unchanged. A row
+        that moved to another month changes both months' counts or latest `_loaded_at`."""
+        files = duckdb_literal(self._duckdb_path(f"{previous}/**/*.parquet"))
+        read = (
+            f"read_parquet({files}, hive_partitioning = true, "
+            f"hive_types = {{'{PARTITION_COLUMN}': VARCHAR}})"
+        )
+        try:
+            before_columns = self.execute(
+                f"DESCRIBE SELECT * EXCLUDE ({PARTITION_COLUMN}) FROM {read}"
+            )
+        except duckdb.Error:  # not partitioned before (no rows, or no cursor then)
+            return []
+        now_columns = self.execute(f"DESCRIBE SELECT {', '.join(select)} FROM {relation}")
+        if [c[:2] for c in before_columns] != [c[:2] for c in now_columns]:
+            return []  # a column added or widened: every file is written again
+        loaded_at = quote_ident(LOADED_AT)
+        stats = f"count(*), max({loaded_at})"
+        before = {
+            found: (rows, latest)
+            for found, rows, latest in self.execute(
+                f"SELECT {PARTITION_COLUMN}, {stats} FROM {read} GROUP BY 1"
+            )
+        }
+        now = self.execute(f"SELECT {month}, {stats} FROM {relation} GROUP BY 1")
+        return sorted(found for found, rows, latest in now if before.get(found) == (rows, latest))
+
+    def _link_months(self, previous: str, version: str, months: Sequence[str]) -> None:
+        """The previous version's folders of `months` into the new version: hard links on a
+        local disk (no byte is copied, and dropping the old version leaves them whole), a
+        copy on object storage."""
+        for found in months:
+            source, target = (f"{v}/{PARTITION_COLUMN}={found}" for v in (previous, version))
+            if self._lake_is_local:
+                os.makedirs(target)
+                for file in Path(source).iterdir():
+                    os.link(file, f"{target}/{file.name}")
+            else:
+                self._fs.copy(f"{source}/", f"{target}/", recursive=True)
+
+    def _duckdb_path(self, path: str) -> str:
+        """A lake path as DuckDB reads it: through the registered fsspec filesystem when the
+        lake is not on a local disk."""
+        return path if self._lake_is_local else str(self._fs.unstrip_protocol(path))
 
     def _partition(self, source: str, table: str, columns: Mapping[str, str]) -> str | None:
         """SQL of the month partition of an incremental table with a temporal cursor."""
@@ -223,10 +389,10 @@ class LakeWarehouse(DuckDBWarehouse):
             else:  # one file, written even with no rows: Spark reads the schema from it
                 destination = duckdb_literal(f"{local}/part-0.parquet")
                 self.execute(f"COPY ({query}) TO {destination} (FORMAT parquet)")
-            files = [p for p in Path(local).rglob("*.parquet")]
+            files = sum(1 for _ in Path(local).rglob("*.parquet"))
             if scratch is not None:
                 self._fs.put(f"{local}/", target, recursive=True)
-            return len(files)
+            return files
         finally:
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
