@@ -100,6 +100,18 @@ def _lake_env(tmp_path: Path, url: str) -> dict[str, str]:
     }
 
 
+def _orders(new_database, values: str) -> str:
+    """A source database with an orders table of the given rows; its URL."""
+    url = new_database("shop")
+    with psycopg.connect(url, autocommit=True) as source:
+        source.execute(
+            "CREATE TABLE orders (id integer PRIMARY KEY, amount numeric(12, 2), tags text[], "
+            "uid uuid, span interval, updated_at timestamptz NOT NULL)"
+        )
+        source.execute(f"INSERT INTO orders VALUES {values}")
+    return url
+
+
 def _versions(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("v"))
 
@@ -125,18 +137,12 @@ def _current_rows(folder: Path) -> list[tuple]:
 
 
 def test_an_incremental_table_lands_as_monthly_parquet_versions(tmp_path, new_database):
-    url = new_database("shop")
-    with psycopg.connect(url, autocommit=True) as source:
-        source.execute(
-            "CREATE TABLE orders (id integer PRIMARY KEY, amount numeric(12, 2), tags text[], "
-            "uid uuid, span interval, updated_at timestamptz NOT NULL)"
-        )
-        source.execute(
-            "INSERT INTO orders VALUES "
-            "(1, 12345678.91, '{a,b}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', '1 day 02:03:04', "
-            "'2024-01-31 23:30:00-02'), "  # February in UTC
-            "(2, -0.01, '{}', NULL, NULL, '2024-01-15 10:00:00+00')"
-        )
+    url = _orders(
+        new_database,
+        "(1, 12345678.91, '{a,b}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', '1 day 02:03:04', "
+        "'2024-01-31 23:30:00-02'), "  # February in UTC
+        "(2, -0.01, '{}', NULL, NULL, '2024-01-15 10:00:00+00')",
+    )
     env = _lake_env(tmp_path, url)
     (result,) = load_sources(Settings.from_env(env))
     assert result.status == "succeeded", result
@@ -229,16 +235,11 @@ def test_a_lake_on_object_storage(tmp_path, new_database, s3_filesystem, caplog)
     if s3.exists(bucket):
         s3.rm(bucket, recursive=True)
     s3.mkdir(bucket)
-    url = new_database("shop")
-    with psycopg.connect(url, autocommit=True) as source:
-        source.execute(
-            "CREATE TABLE orders (id integer PRIMARY KEY, amount numeric(12, 2), tags text[], "
-            "uid uuid, span interval, updated_at timestamptz NOT NULL)"
-        )
-        source.execute(
-            "INSERT INTO orders VALUES (1, 1.10, '{a}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', "
-            "'1 day', '2024-01-02'), (2, 2.20, NULL, NULL, NULL, '2024-02-03')"
-        )
+    url = _orders(
+        new_database,
+        "(1, 1.10, '{a}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', '1 day', '2024-01-02'), "
+        "(2, 2.20, NULL, NULL, NULL, '2024-02-03')",
+    )
     env = {
         **_lake_env(tmp_path, url),
         "ELT_LAKE_URL": f"s3://{bucket}/lake",
