@@ -80,7 +80,10 @@ def measured(
             server.start()
         try:
             status = process.wait(timeout)
-        except subprocess.TimeoutExpired:
+        except BaseException as stopped:  # the benchmark itself is stopped: the step too
+            if not isinstance(stopped, subprocess.TimeoutExpired):
+                os.killpg(process.pid, signal.SIGKILL)
+                raise
             timed_out = True
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -254,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--timeout", type=float, help="stop a load or build still running after this many seconds"
     )
     args = parser.parse_args(argv)
+    # Terminated (kill, a CI's timeout): the work folder is removed all the same; a scale-100
+    # run leaves tens of GB in it.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     servers = start_embedded(args.keep, None)
     work = Path(tempfile.mkdtemp(prefix="elt-scale-"))
     rows: list[Row] = []
