@@ -61,7 +61,7 @@ _IN_LAKE_DDL = (
     "schema_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
     "PRIMARY KEY (schema_name, table_name))"
 )
-LOADED_AT = METADATA_COLUMNS[0]  # each row's batch start
+BATCH_ID = METADATA_COLUMNS[1]  # the batch that last wrote, marked or unmarked each row
 _VERSION = re.compile(r"^v(\d{8})-[0-9a-f]{8}$")
 _MONTHLY_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS")
 
@@ -105,6 +105,7 @@ class LakeWarehouse(DuckDBWarehouse):
     def table_lock(self, schema: str, table: str) -> Iterator[None]:
         with super().table_lock(schema, table):
             self._held.table = (schema, table)
+            self._held.batches = []  # the batches this load published, in order
             read_from: str | None = None  # the source whose lake version was read back
             try:
                 read_from = self._read_back(schema, table)
@@ -131,8 +132,9 @@ class LakeWarehouse(DuckDBWarehouse):
             f"SELECT DISTINCT source FROM {PENDING} WHERE schema_name = %s AND table_name = %s",
             (schema, table),
         )
+        batches = list(getattr(self._held, "batches", None) or ()) or None
         for (source,) in rows:
-            self._publish_pending(source, schema, table)
+            self._publish_pending(source, schema, table, batches)
 
     def _mark(self, source: str, schema: str, table: str) -> None:
         """Inside the publishing transaction: the table's lake version is to be written."""
@@ -146,6 +148,7 @@ class LakeWarehouse(DuckDBWarehouse):
         held = getattr(self._held, "table", None)
         assert held is not None, "a batch is published under its table's lock"
         schema, table = held
+        self._held.batches.append(batch.batch_id)
         if batch.rows_changed or batch.rows_deleted or not self._in_lake(batch.source, table):
             self._mark(batch.source, schema, table)
 
@@ -176,10 +179,12 @@ class LakeWarehouse(DuckDBWarehouse):
     def _in_lake(self, source: str, table: str) -> bool:
         return self.current_version(source, table) is not None
 
-    def _publish_pending(self, source: str, schema: str, table: str) -> None:
+    def _publish_pending(
+        self, source: str, schema: str, table: str, batches: Sequence[str] | None = None
+    ) -> None:
         exists = self.table_columns(schema, table) is not None
         if exists:
-            self.publish_to_lake(source, schema, table)
+            self.publish_to_lake(source, schema, table, batches)
         with self.transaction():
             if exists:
                 self._mark_in_lake(source, schema, table)
@@ -265,10 +270,13 @@ class LakeWarehouse(DuckDBWarehouse):
         )
         return source
 
-    def publish_to_lake(self, source: str, schema: str, table: str) -> str:
-        """Write the table as a new version and make it current; its name. A partitioned
-        table's months that no load changed since the current version are that version's
-        files, linked (a copy on object storage), not written again."""
+    def publish_to_lake(
+        self, source: str, schema: str, table: str, batches: Sequence[str] | None = None
+    ) -> str:
+        """Write the table as a new version and make it current; its name. Given the batches
+        published since the current version, a partitioned table's months that none of them
+        changed are that version's files, linked (a copy on object storage), not written
+        again."""
         folder = self.table_folder(source, table)
         previous = self.current_version(source, table)
         version = version_name(previous)
@@ -286,8 +294,10 @@ class LakeWarehouse(DuckDBWarehouse):
         started = datetime.now(UTC)
         kept: list[str] = []
         if month and rows:
-            if previous and LOADED_AT in columns:
-                kept = self._unchanged_months(f"{folder}/{previous}", select, relation, month)
+            if previous and batches and BATCH_ID in columns:
+                kept = self._unchanged_months(
+                    f"{folder}/{previous}", select, relation, month, batches
+                )
             where = ""
             if kept:
                 where = f" WHERE {month} NOT IN ({', '.join(map(duckdb_literal, kept))})"
@@ -312,13 +322,18 @@ class LakeWarehouse(DuckDBWarehouse):
         return version
 
     def _unchanged_months(
-        self, previous: str, select: Sequence[str], relation: str, month: str
+        self,
+        previous: str,
+        select: Sequence[str],
+        relation: str,
+        month: str,
+        batches: Sequence[str],
     ) -> list[str]:
         """The months whose rows are the previous version's. Every row a load writes, marks
-        or unmarks takes its batch's start as `_loaded_at`, later than any before (a table's
-        batches publish one after another): a month with the same row count and latest
-        `_loaded_at` as in the previous version, and the same columns, is unchanged. A row
-        that moved to another month changes both months' counts or latest `_loaded_at`."""
+        or unmarks takes its batch's `_batch_id`: a month with no row of `batches` (those
+        published since the previous version), as many rows as in the previous version, and
+        the same columns, is unchanged. A row that left a month (moved, or deleted outright)
+        changes its count, unless another came in, which is of one of `batches`."""
         files = duckdb_literal(self._duckdb_path(f"{previous}/**/*.parquet"))
         read = (
             f"read_parquet({files}, hive_partitioning = true, "
@@ -333,16 +348,15 @@ class LakeWarehouse(DuckDBWarehouse):
         now_columns = self.execute(f"DESCRIBE SELECT {', '.join(select)} FROM {relation}")
         if [c[:2] for c in before_columns] != [c[:2] for c in now_columns]:
             return []  # a column added or widened: every file is written again
-        loaded_at = quote_ident(LOADED_AT)
-        stats = f"count(*), max({loaded_at})"
-        before = {
-            found: (rows, latest)
-            for found, rows, latest in self.execute(
-                f"SELECT {PARTITION_COLUMN}, {stats} FROM {read} GROUP BY 1"
-            )
-        }
-        now = self.execute(f"SELECT {month}, {stats} FROM {relation} GROUP BY 1")
-        return sorted(found for found, rows, latest in now if before.get(found) == (rows, latest))
+        before = dict(self.execute(f"SELECT {PARTITION_COLUMN}, count(*) FROM {read} GROUP BY 1"))
+        ids = ", ".join(map(duckdb_literal, batches))
+        now = self.execute(
+            f"SELECT {month}, count(*), bool_or({quote_ident(BATCH_ID)} IN ({ids})) "
+            f"FROM {relation} GROUP BY 1"
+        )
+        return sorted(
+            found for found, rows, touched in now if not touched and before.get(found) == rows
+        )
 
     def _link_months(self, previous: str, version: str, months: Sequence[str]) -> None:
         """The previous version's folders of `months` into the new version: hard links on a
