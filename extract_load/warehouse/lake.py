@@ -106,9 +106,9 @@ class LakeWarehouse(DuckDBWarehouse):
         with super().table_lock(schema, table):
             self._held.table = (schema, table)
             self._held.batches = []  # the batches this load published, in order
-            read_from: str | None = None  # the source whose lake version was read back
+            self._held.read_from = None  # the source whose lake version was read back
             try:
-                read_from = self._read_back(schema, table)
+                self._held.read_from = self._read_back(schema, table)
                 yield
             except Exception:
                 self._held.table = None
@@ -116,7 +116,7 @@ class LakeWarehouse(DuckDBWarehouse):
                 # lake too; if that fails as well, the pending mark keeps them for later.
                 try:
                     self._publish_held(schema, table)
-                    self._empty(schema, table, read_from)
+                    self._empty(schema, table, self._held.read_from)
                 except Exception:
                     log.exception("%s.%s: could not write its lake version", schema, table)
                 raise
@@ -125,16 +125,15 @@ class LakeWarehouse(DuckDBWarehouse):
                 raise
             self._held.table = None
             self._publish_held(schema, table)
-            self._empty(schema, table, read_from)
+            self._empty(schema, table, self._held.read_from)
 
     def _publish_held(self, schema: str, table: str) -> None:
         rows = self.execute(
             f"SELECT DISTINCT source FROM {PENDING} WHERE schema_name = %s AND table_name = %s",
             (schema, table),
         )
-        batches = list(getattr(self._held, "batches", None) or ()) or None
         for (source,) in rows:
-            self._publish_pending(source, schema, table, batches)
+            self._publish_pending(source, schema, table, self._held.batches or None)
 
     def _mark(self, source: str, schema: str, table: str) -> None:
         """Inside the publishing transaction: the table's lake version is to be written."""
@@ -149,7 +148,9 @@ class LakeWarehouse(DuckDBWarehouse):
         assert held is not None, "a batch is published under its table's lock"
         schema, table = held
         self._held.batches.append(batch.batch_id)
-        if batch.rows_changed or batch.rows_deleted or not self._in_lake(batch.source, table):
+        # A table read back from the lake is in it: no need to look at its `_current` again.
+        in_lake = self._held.read_from is not None or self._in_lake(batch.source, table)
+        if batch.rows_changed or batch.rows_deleted or not in_lake:
             self._mark(batch.source, schema, table)
 
     def publish_files(
@@ -214,11 +215,13 @@ class LakeWarehouse(DuckDBWarehouse):
     def _empty(self, schema: str, table: str, source: str | None) -> None:
         """After a load that read the table back and wrote no version: its rows are the
         current version's still."""
+        if source is None:  # not read back: new, or its rows were in DuckDB already
+            return
         pending = self.execute(
             f"SELECT 1 FROM {PENDING} WHERE schema_name = %s AND table_name = %s",
             (schema, table),
         )
-        if source is not None and not pending and self.table_columns(schema, table) is not None:
+        if not pending and self.table_columns(schema, table) is not None:
             with self.transaction():
                 self._mark_in_lake(source, schema, table)
 
