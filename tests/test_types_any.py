@@ -17,8 +17,10 @@ from extract_load.compare import compare_table
 from extract_load.warehouse import open_warehouse
 from table_contents import warehouse_query
 
+KINDS = ["duckdb", "duckdb-psql", "postgres"]
 
-@pytest.fixture(params=["duckdb", "duckdb-psql", "postgres"])
+
+@pytest.fixture(params=KINDS)
 def warehouse_kind(request) -> str:
     """Both of DuckDB's ways of reading PostgreSQL (its extension, psql's CSV) must be exact."""
     return request.param
@@ -235,7 +237,7 @@ def test_every_type_lands_exactly(fresh_warehouse_env, every_type_source):
 
 # The lake too: each load and comparison reads the table back from its Parquet version, where
 # uuid, interval, json, ... landed as text, and must get every value back exactly.
-@pytest.mark.parametrize("warehouse_kind", ["duckdb", "duckdb-psql", "postgres", "spark"])
+@pytest.mark.parametrize("warehouse_kind", [*KINDS, "spark"])
 def test_incremental_merge_of_every_type(fresh_warehouse_env, every_type_source):
     """Re-read rows that did not change are not rewritten, and a change that equality would
     miss (1 day to 24 hours, a JSON's spacing) is found by the merge and by the comparison."""
