@@ -80,10 +80,7 @@ def measured(
             server.start()
         try:
             status = process.wait(timeout)
-        except BaseException as stopped:  # the benchmark itself is stopped: the step too
-            if not isinstance(stopped, subprocess.TimeoutExpired):
-                os.killpg(process.pid, signal.SIGKILL)
-                raise
+        except subprocess.TimeoutExpired:
             timed_out = True
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -91,6 +88,9 @@ def measured(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 status = process.wait()
+        except BaseException:  # the benchmark itself is stopped: the step too
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
         seconds = time.perf_counter() - started
         peak = sampler.stop()
         server_peak = server.stop() if server else None
